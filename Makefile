@@ -1,0 +1,59 @@
+# Elettro: `make run` to start everything, `make test` to check everything.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+MANAGE := $(PY) manage.py
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: run setup install migrate demo test lint format stop bench clean-data help
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(BIN)/.installed: requirements/base.txt requirements/dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements/dev.txt
+	$(BIN)/pip check
+	touch $@
+
+install: $(BIN)/.installed  ## create .venv and install the pinned requirements
+
+migrate: install  ## start the database if embedded, migrate public then company schemas
+	$(MANAGE) migrate_schemas --shared --verbosity 0
+	$(MANAGE) setup_platform
+	$(MANAGE) migrate_schemas --tenant --verbosity 0
+
+demo: migrate  ## create (or refresh) the demo company and print its login
+	$(MANAGE) seed_demo
+
+setup: demo  ## everything `run` does before starting processes (idempotent)
+	$(MANAGE) collectstatic --noinput --verbosity 0
+
+run: setup  ## set up, then run web, worker and beat in this terminal (Ctrl-C stops all)
+	@$(MANAGE) seed_demo --print-only
+	$(BIN)/honcho start --no-prefix -f Procfile 2>&1 | grep -v "embedded_postgres" || true
+
+test: install  ## lint, then every test: unit, integration (real worker), browser
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+lint: install  ## ruff lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install  ## apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install  ## run the benchmarks in bench/ and print their figures
+	$(PY) bench/signup.py
+
+stop:  ## stop the embedded PostgreSQL and Redis
+	@$(PY) -c "from elettro import embedded as e; print('postgres stopped' if e.stop_postgres() else 'postgres was not running'); print('redis stopped' if e.stop_redis() else 'redis was not running')"
+
+clean-data: stop  ## delete all local data (.data/): databases, uploads, reports
+	rm -rf .data

@@ -1,0 +1,16 @@
+"""URLs of a company's subdomain. Every one of them sits behind tenants.middleware.CompanyAccessMiddleware."""
+
+from django.urls import path
+
+from tenants import company_views
+
+urlpatterns = [
+    path("", company_views.home, name="home"),
+    path("auth/handoff/", company_views.handoff, name="handoff"),
+    path("logout/", company_views.logout_everywhere, name="logout"),
+    path("members/", company_views.members, name="members"),
+    path("members/invite/", company_views.invite, name="invite"),
+    path("members/<int:membership_id>/role/", company_views.change_role, name="change_role"),
+    path("members/<int:membership_id>/remove/", company_views.remove_member, name="remove_member"),
+    path("settings/", company_views.company_settings, name="company_settings"),
+]

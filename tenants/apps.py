@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class TenantsConfig(AppConfig):
+    name = "tenants"
+    verbose_name = "Companies and people"
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401

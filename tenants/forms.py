@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from django import forms
+
+from elettro.india import GST_STATES
+
+from .models import Company
+from .roles import Role
+
+_STATE_CHOICES = sorted(((code, name) for code, name in GST_STATES.items() if code not in ("25", "28", "97")),
+                        key=lambda item: item[1])  # fmt: skip
+
+
+class SignupForm(forms.Form):
+    company_name = forms.CharField(max_length=200, label="Company name")
+    subdomain = forms.CharField(
+        max_length=63, help_text="Your address will be <subdomain>.{base}. Lower-case letters, digits and hyphens."
+    )
+    home_state = forms.ChoiceField(choices=_STATE_CHOICES, initial="27", label="Home state (for GST)")
+    full_name = forms.CharField(max_length=150, label="Your name")
+    email = forms.EmailField(label="Work email")
+    password = forms.CharField(widget=forms.PasswordInput(render_value=False), strip=False)
+
+    def __init__(self, *args, existing_user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if existing_user is not None:
+            for name in ("full_name", "email", "password"):
+                del self.fields[name]
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField()
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.VIEWER)
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+
+
+class AcceptInvitationForm(forms.Form):
+    full_name = forms.CharField(max_length=150, label="Your name")
+    password = forms.CharField(widget=forms.PasswordInput, strip=False)
+
+
+class CompanySettingsForm(forms.ModelForm):
+    class Meta:
+        model = Company
+        fields = ["name", "gstin", "home_state", "fiscal_year_start_month", "timezone", "currency"]

@@ -1,0 +1,55 @@
+"""Carrying a login from the public site to a company's subdomain.
+
+Browsers will not share a cookie between `localhost` and `acme.localhost`, and a company may one day
+bring its own domain, so the public site signs a one-time, one-minute ticket that the subdomain redeems.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.core import signing
+from django.core.cache import caches
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from .models import Company, User
+
+_SALT = "elettro.handoff"
+
+
+def login_family(session) -> str:
+    """The id shared by a login and every subdomain session it hands off to."""
+    if "login_family" not in session:
+        session["login_family"] = uuid.uuid4().hex
+    return session["login_family"]
+
+
+def handoff_create(*, user: User, company: Company, family: str, next_path: str = "/") -> str:
+    if not next_path.startswith("/") or next_path.startswith("//"):
+        next_path = "/"
+    payload = {"u": user.pk, "c": company.pk, "f": family, "n": next_path, "j": uuid.uuid4().hex}
+    return signing.dumps(payload, salt=_SALT, compress=True)
+
+
+def handoff_redeem(*, token: str, company: Company) -> tuple[User, str, str] | None:
+    """(user, family, next path) for a valid, fresh, unused ticket meant for this company; else None."""
+    try:
+        payload = signing.loads(token, salt=_SALT, max_age=settings.HANDOFF_MAX_AGE_SECONDS)
+    except signing.BadSignature:
+        return None
+    if payload.get("c") != company.pk:
+        return None
+    if not caches["shared"].add(f"handoff-used:{payload['j']}", 1, timeout=settings.HANDOFF_MAX_AGE_SECONDS * 2):
+        return None
+    user = User.objects.filter(pk=payload["u"], is_active=True).first()
+    if user is None:
+        return None
+    next_path = payload.get("n") or "/"
+    if not url_has_allowed_host_and_scheme(next_path, allowed_hosts=None):
+        next_path = "/"
+    return user, payload["f"], next_path
+
+
+def login_family_end(family: str) -> None:
+    caches["shared"].set(f"revoked-login:{family}", 1, timeout=settings.SESSION_COOKIE_AGE)

@@ -1,0 +1,61 @@
+"""Which company a request is for, whether it may see it, and logins that end everywhere at once."""
+
+from __future__ import annotations
+
+from django.contrib.auth import logout
+from django.core.cache import caches
+from django.db import connection
+from django.shortcuts import redirect, render
+from django_tenants.middleware.main import TenantMainMiddleware
+
+from .roles import can
+from .selectors import membership_for
+from .urls_util import public_url
+
+# Paths on a company host that answer without a membership: the login hand-off and static files.
+OPEN_TENANT_PATHS = ("/auth/handoff/", "/static/", "/favicon.ico")
+
+
+class CompanyHostMiddleware(TenantMainMiddleware):
+    """django-tenants' host-to-schema switch, with a friendly page for a subdomain nobody has."""
+
+    def no_tenant_found(self, request, hostname):
+        return render(request, "tenants/unknown_company.html", {"hostname": hostname}, status=404)
+
+
+class LoginFamilyMiddleware:
+    """A login on the public site and its hand-offs to subdomains form one family; logging out of any ends all."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        family = request.session.get("login_family")
+        if family and request.user.is_authenticated and caches["shared"].get(f"revoked-login:{family}"):
+            logout(request)
+        return self.get_response(request)
+
+
+class CompanyAccessMiddleware:
+    """Fail closed on company hosts: suspended companies show nothing, non-members get 403, strangers log in."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        company = getattr(request, "tenant", None)
+        request.membership = None
+        if company is None or company.is_public:
+            return self.get_response(request)
+        if request.path.startswith(OPEN_TENANT_PATHS):
+            return self.get_response(request)
+        if not request.user.is_authenticated:
+            return redirect(public_url("/accounts/login/", next=f"/go/{company.subdomain}/?next={request.path}"))
+        membership = membership_for(user=request.user, company=company)
+        if membership is None or not can(membership.role, "dashboards.view"):
+            return render(request, "tenants/not_a_member.html", status=403)
+        if company.is_suspended:
+            return render(request, "tenants/suspended.html", {"suspended": company}, status=403)
+        request.membership = membership
+        assert connection.schema_name == company.schema_name
+        return self.get_response(request)

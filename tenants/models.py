@@ -1,0 +1,177 @@
+"""Companies (one PostgreSQL schema each), their domains, the people who log in, and who belongs where."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.auth.base_user import BaseUserManager
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django_tenants.models import DomainMixin, TenantMixin
+
+from elettro.india import GST_STATES, gstin_error, normalize_gstin
+
+from .roles import Role
+
+
+def validate_gstin(value: str) -> None:
+    if value and (error := gstin_error(value)):
+        raise ValidationError(error)
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value} is not a time zone name such as Asia/Kolkata.")
+
+
+class Company(TenantMixin):
+    class Status(models.TextChoices):
+        TRIAL = "trial", "Trial"
+        ACTIVE = "active", "Active"
+        SUSPENDED = "suspended", "Suspended"
+
+    MONTHS = [(m, timezone.datetime(2000, m, 1).strftime("%B")) for m in range(1, 13)]
+
+    name = models.CharField(max_length=200)
+    subdomain = models.SlugField(max_length=63, unique=True)
+    gstin = models.CharField("GSTIN", max_length=15, blank=True, validators=[validate_gstin])
+    home_state = models.CharField(
+        max_length=2, choices=sorted(GST_STATES.items(), key=lambda item: item[1]), default="27",
+        help_text="Used to split GST: CGST+SGST within this state, IGST across states.",
+    )  # fmt: skip
+    fiscal_year_start_month = models.PositiveSmallIntegerField(choices=MONTHS, default=4)
+    timezone = models.CharField(max_length=64, default="Asia/Kolkata", validators=[validate_timezone])
+    currency = models.CharField(max_length=3, default="INR")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.TRIAL, db_index=True)
+    trial_ends_at = models.DateTimeField(null=True, blank=True)
+    suspended_reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    auto_create_schema = True
+    auto_drop_schema = True
+
+    class Meta:
+        verbose_name_plural = "companies"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        self.gstin = normalize_gstin(self.gstin)
+        if self.gstin and self.gstin[:2] != self.home_state and not gstin_error(self.gstin):
+            raise ValidationError({"gstin": "The GSTIN's state code does not match the home state."})
+
+    @property
+    def is_public(self) -> bool:
+        return self.schema_name == settings.PUBLIC_SCHEMA_NAME
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.status == self.Status.SUSPENDED
+
+    @property
+    def home_state_name(self) -> str:
+        return GST_STATES.get(self.home_state, "")
+
+    @property
+    def url(self) -> str:
+        from .urls_util import company_url
+
+        return company_url(self)
+
+
+class Domain(DomainMixin):
+    class Meta:
+        ordering = ["domain"]
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        extra.update(is_staff=True, is_superuser=True)
+        return self._create_user(email, password, **extra)
+
+    def get_by_natural_key(self, username):
+        return self.get(email__iexact=username)
+
+
+class User(AbstractUser):
+    """A person who logs in with an email address; lives in the public schema and may join several companies."""
+
+    username = None
+    email = models.EmailField("email address", unique=True)
+    full_name = models.CharField(max_length=150, blank=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["email"]
+        constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def get_full_name(self) -> str:
+        return self.full_name or self.email
+
+    def get_short_name(self) -> str:
+        return (self.full_name.split() or [self.email])[0]
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.VIEWER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["company__name", "user__email"]
+        constraints = [models.UniqueConstraint(fields=["user", "company"], name="one_membership_per_company")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.company} ({self.get_role_display()})"
+
+
+class Invitation(models.Model):
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.VIEWER)
+    token = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.company}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.expires_at > timezone.now()

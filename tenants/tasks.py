@@ -1,0 +1,26 @@
+"""Public-schema tasks: fanning periodic work out to every company, staggered."""
+
+from __future__ import annotations
+
+import logging
+
+from django_tenants.utils import tenant_context
+
+from elettro.celery import app, public_task
+
+from .models import Company
+
+logger = logging.getLogger(__name__)
+
+
+@public_task(name="tenants.dispatch_to_companies", time_limit=300)
+def dispatch_to_companies(task_name: str, *, stagger_seconds: float = 2.0, queue: str | None = None) -> int:
+    """Enqueue `task_name` once inside each live company's schema, spread out so they do not all start at once."""
+    companies = Company.objects.exclude(schema_name="public").exclude(status=Company.Status.SUSPENDED)
+    count = 0
+    for index, company in enumerate(companies.order_by("pk").iterator()):
+        with tenant_context(company):
+            app.send_task(task_name, countdown=index * stagger_seconds, queue=queue)
+        count += 1
+    logger.info("dispatched %s to %d companies", task_name, count)
+    return count

@@ -1,0 +1,228 @@
+"""Shared fixtures: one test database with the public tenant and the template schema, companies made by the
+real signup service, committed data for the live server and the real Celery worker, and headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """After pytest-django migrated the public schema: the public tenant and the template companies clone."""
+    from tenants.platform import public_tenant_ensure, template_schema_ensure
+
+    with django_db_blocker.unblock():
+        public_tenant_ensure()
+        template_schema_ensure()
+
+
+@pytest.fixture(autouse=True)
+def _back_to_public():
+    """Requests switch the connection to a company's schema; every test starts and ends in public."""
+    yield
+    if connection.connection is not None or connection.schema_name != "public":
+        connection.set_schema_to_public()
+
+
+PASSWORD = "Correct-Horse-77"
+
+
+@pytest.fixture
+def make_company(db):
+    """Create a company (schema, domain, owner) through the real signup service."""
+    from tenants import services
+
+    counter = iter(range(1, 10_000))
+
+    def make(subdomain: str | None = None, *, owner_email: str | None = None, **extra):
+        n = next(counter)
+        subdomain = subdomain or f"co{n}-{os.getpid()}"
+        company, owner = services.company_create(
+            name=extra.pop("name", f"Company {subdomain}"),
+            subdomain=subdomain,
+            owner_email=owner_email or f"owner@{subdomain}.example.com",
+            owner_password=PASSWORD,
+            owner_name="Owner Person",
+            **extra,
+        )
+        return company, owner
+
+    return make
+
+
+@pytest.fixture
+def add_member(db):
+    from tenants.models import Membership, User
+
+    def add(company, role: str, email: str | None = None):
+        user = User.objects.create_user(email=email or f"{role}@{company.subdomain}.example.com", password=PASSWORD)
+        Membership.objects.create(user=user, company=company, role=role)
+        return user
+
+    return add
+
+
+@pytest.fixture
+def company_client():
+    """A Django test client speaking to a company's host, logged in as `user`."""
+    from django.test import Client
+
+    from tenants.urls_util import company_host
+
+    def make(company, user=None):
+        client = Client(HTTP_HOST=company_host(company.subdomain))
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def public_client():
+    from django.conf import settings
+    from django.test import Client
+
+    return Client(HTTP_HOST=settings.BASE_DOMAIN)
+
+
+# ---------------------------------------------------------------- committed data (live server, real worker)
+
+
+@pytest.fixture
+def committed_db(django_db_setup, django_db_blocker):
+    """Database access outside a test transaction: what the test creates is committed, and removed afterwards."""
+    from django.contrib.sessions.models import Session
+
+    from tenants.models import Company, User
+
+    with django_db_blocker.unblock():
+        companies_before = set(Company.objects.values_list("pk", flat=True))
+        users_before = set(User.objects.values_list("pk", flat=True))
+        yield
+        connection.set_schema_to_public()
+        for company in Company.objects.exclude(pk__in=companies_before):
+            company.delete(force_drop=True)
+        User.objects.exclude(pk__in=users_before).delete()
+        Session.objects.all().delete()
+
+
+@pytest.fixture
+def make_company_committed(committed_db):
+    from tenants import services
+
+    def make(subdomain: str):
+        return services.company_create(
+            name=f"Company {subdomain}", subdomain=subdomain, owner_email=f"owner@{subdomain}.example.com",
+            owner_password=PASSWORD,
+        )  # fmt: skip
+
+    return make
+
+
+@pytest.fixture
+def live_site(committed_db, settings):
+    """The real WSGI app on a free loopback port, serving localhost and every *.localhost company host."""
+    import threading
+
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
+
+    class QuietHandler(WSGIRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = ThreadedWSGIServer(("127.0.0.1", 0), QuietHandler, allow_reuse_address=False)
+    server.set_app(StaticFilesHandler(WSGIHandler()))
+    server.daemon_threads = True
+    port = server.server_address[1]
+    settings.SITE_PORT = port
+    settings.DEBUG = False
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://{settings.BASE_DOMAIN}:{port}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    chromium = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    if not Path(chromium).exists():
+        pytest.fail(f"Browser tests need Debian's chromium at {chromium}: apt-get install chromium (.ci/run does).")
+    # Playwright's sync API keeps an event loop in this thread; our database calls here are still synchronous.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with playwright_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=chromium,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    artifacts = REPO / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    page.screenshot(path=str(artifacts / f"last-page-{os.getpid()}.png"))
+    context.close()
+
+
+# ---------------------------------------------------------------- a real Celery worker
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker):
+    """A real `celery worker` process on the test Redis database and the test PostgreSQL database."""
+    from django.conf import settings
+
+    from elettro.celery import app
+
+    app.control.purge()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "elettro.settings.test",
+        "ELETTRO_DB_NAME": settings.DATABASES["default"]["NAME"],
+    }
+    log = open(REPO / ".data" / "test-worker.log", "w")  # noqa: SIM115 - closed at teardown
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "elettro", "worker", "--queues", "default,etl,reports,alerts",
+         "--concurrency", "2", "--loglevel", "INFO", "--without-gossip", "--without-mingle"],
+        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not app.control.ping(timeout=0.5):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"the test worker did not start: see {log.name}")
+    yield process
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()

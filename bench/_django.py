@@ -20,8 +20,8 @@ def setup(database: str = "elettro_bench", *, fresh: bool = True) -> None:
     default = settings.DATABASES["default"]
     import psycopg
 
-    conninfo = {k: v for k, v in {"host": default.get("HOST"), "port": default.get("PORT"),
-                                  "user": default.get("USER"), "password": default.get("PASSWORD")}.items() if v}  # fmt: skip
+    given = {key: default.get(key.upper()) for key in ("host", "port", "user", "password")}
+    conninfo = {key: value for key, value in given.items() if value}
     with psycopg.connect(dbname="postgres", autocommit=True, **conninfo) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone()
         if exists and fresh:

@@ -90,6 +90,20 @@ class Domain(DomainMixin):
         ordering = ["domain"]
 
 
+class SpareSchema(models.Model):
+    """A ready, migrated copy of the template schema, renamed into place when a company signs up."""
+
+    name = models.CharField(max_length=63, unique=True)
+    migration_state = models.CharField(max_length=32, help_text="fingerprint of the migrations it was built with")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 

@@ -8,6 +8,7 @@ from django.db import connection
 from django_tenants.utils import schema_exists
 
 from .models import Company, Domain
+from .schema_pool import spares_fill
 
 
 def public_tenant_ensure() -> Company:
@@ -27,3 +28,4 @@ def template_schema_ensure(*, verbosity: int = 0) -> None:
             cursor.execute(f'CREATE SCHEMA "{name}"')
     call_command("migrate_schemas", schema_name=name, interactive=False, verbosity=verbosity)
     connection.set_schema_to_public()
+    spares_fill()

@@ -22,6 +22,7 @@ from django_tenants.utils import schema_exists
 from elettro.errors import ApplicationError
 from elettro.india import GST_STATES, gstin_error, normalize_gstin
 
+from . import schema_pool
 from .models import Company, Domain, Invitation, Membership, User
 from .roles import Role, can
 from .subdomains import schema_name_for, subdomain_problem
@@ -109,12 +110,23 @@ def company_create(
         status=Company.Status.TRIAL,
         trial_ends_at=timezone.now() + timedelta(days=settings.TRIAL_DAYS),
     )
-    company.save(verbosity=0)  # clones the template schema inside this transaction
+    # A spare schema renamed into place when one is ready; otherwise save() clones the template. Either way it
+    # happens inside this transaction, so a failure below leaves no schema behind.
+    took_spare = schema_pool.spare_take(schema_name=company.schema_name)
+    company.save(verbosity=0)
     Domain.objects.create(domain=company_host(subdomain), tenant=company, is_primary=True)
     Membership.objects.create(user=owner, company=company, role=Role.OWNER)
     connection.set_schema_to_public()
+    if took_spare:
+        transaction.on_commit(_refill_spares)
     logger.info("company created", extra={"subdomain": subdomain, "schema": company.schema_name})
     return company, owner
+
+
+def _refill_spares() -> None:
+    from .tasks import schema_pool_refill
+
+    schema_pool_refill.delay()
 
 
 def _record_email_address(user: User, *, verified: bool) -> None:

@@ -24,3 +24,11 @@ def dispatch_to_companies(task_name: str, *, stagger_seconds: float = 2.0, queue
         count += 1
     logger.info("dispatched %s to %d companies", task_name, count)
     return count
+
+
+@public_task(name="tenants.schema_pool_refill", time_limit=600)
+def schema_pool_refill() -> int:
+    """Make spare company schemas ahead of signups (see tenants.schema_pool)."""
+    from .schema_pool import spares_fill
+
+    return spares_fill()

@@ -76,6 +76,8 @@ ROOT_URLCONF = "elettro.urls_tenant"
 # New companies are cloned from a prepared, fully migrated template schema instead of migrating from scratch.
 TENANT_CREATION_FAKES_MIGRATIONS = True
 TENANT_BASE_SCHEMA = "tenant_template"
+# Spare clones of the template kept ready so signup renames one instead of cloning (tenants/schema_pool.py).
+SCHEMA_POOL_SIZE = env.int("SCHEMA_POOL_SIZE", default=3)
 
 MIDDLEWARE = [
     "tenants.middleware.CompanyHostMiddleware",
@@ -199,6 +201,7 @@ CELERY_TASK_ROUTES = {
 CELERY_WORKER_QUEUES = "default,etl,reports,alerts"
 # The one beat schedule: crontab entries only (an interval restarts from zero whenever beat restarts).
 CELERY_BEAT_SCHEDULE = {
+    "spare-schemas": {"task": "tenants.schema_pool_refill", "schedule": crontab(minute="*/10")},
     # Every night, each company refreshes its figures; the dispatcher spreads them out.
     "nightly-company-refresh": {
         "task": "tenants.dispatch_to_companies",

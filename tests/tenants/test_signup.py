@@ -155,3 +155,29 @@ def test_create_company_command_refuses_bad_input_with_the_reason(db):
             "--owner-email", "x@example.com", "--owner-password", "Gr8-Pickles-2025",
         )  # fmt: skip
     assert not User.objects.filter(email="x@example.com").exists()
+
+
+def test_signup_renames_a_ready_spare_schema_into_place(public_client):
+    from tenants.models import SpareSchema
+
+    spare = SpareSchema.objects.order_by("created_at").first()
+    assert spare is not None, "setup_platform keeps spare schemas ready"
+
+    public_client.post("/signup/", GOOD)
+
+    assert not SpareSchema.objects.filter(pk=spare.pk).exists()
+    assert schema_exists("sharma") and not schema_exists(spare.name)
+
+
+def test_the_worker_task_refills_spares_and_drops_stale_ones(db, settings):
+    from tenants.models import SpareSchema
+    from tenants.schema_pool import spares_fill
+
+    stale = SpareSchema.objects.first()
+    SpareSchema.objects.filter(pk=stale.pk).update(migration_state="an-older-migration-state")
+
+    made = spares_fill(target=settings.SCHEMA_POOL_SIZE)
+
+    assert made == 1 and not schema_exists(stale.name)
+    assert SpareSchema.objects.count() == settings.SCHEMA_POOL_SIZE
+    assert all(schema_exists(spare.name) for spare in SpareSchema.objects.all())

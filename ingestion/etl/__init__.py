@@ -1,0 +1,1 @@
+"""Django-free core of ingestion: read uploaded files, find the header, map columns and clean values."""

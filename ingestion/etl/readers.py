@@ -1,0 +1,689 @@
+"""Read an uploaded CSV or Excel file into tables of the text a user sees, deciding the real format from its bytes.
+
+Nothing here trusts the file name: exports get renamed, and a PDF or a zip saved as ``.xlsx`` must fail with a message
+the uploader can act on. Workbooks are checked for zip bombs from the central directory before anything is parsed.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import os
+import re
+import unicodedata
+import zipfile
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import charset_normalizer
+import fastexcel
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import python_calamine
+
+from ingestion.etl.errors import IngestError
+
+MB = 1024 * 1024
+MAX_BYTES = 50 * MB
+# A 50 MB xlsx of real data unzips to 300-700 MB of XML (Excel's XML compresses 5-15x); cells are capped separately.
+MAX_UNZIPPED_BYTES = 1024 * MB
+MAX_CELLS = 60_000_000
+MAX_COLUMNS = 16_384  # Excel's own limit; a wider "CSV" is not a table
+MAX_ZIP_MEMBERS = 10_000
+# Deflate tops out near 1030x; real worksheets stay well under 100x even when every row repeats.
+MAX_COMPRESSION_RATIO = 200
+_RATIO_CHECKED_FROM = 10 * MB
+
+CSV_DELIMITERS = (",", ";", "\t", "|")
+_HEAD_CHARS = 256 * 1024
+_HEAD_RECORDS = 200
+
+TEXT_FORMAT = "csv"
+WORKBOOK_FORMATS = ("xlsx", "xls", "xlsb", "ods")
+
+
+@dataclass(frozen=True)
+class RawSheet:
+    """One table as read: no header applied, every cell the text a user sees (NaN when empty).
+
+    ``rows`` has integer column labels from 0 and an index of 1-based row numbers: the Excel row number for
+    workbooks, the record number (blank lines not counted) for delimited text.
+    """
+
+    name: str
+    rows: pd.DataFrame
+    file_format: str
+    encoding: str | None = None
+    delimiter: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def read_table(
+    path: str | os.PathLike[str],
+    *,
+    filename: str,
+    max_bytes: int = MAX_BYTES,
+    max_cells: int = MAX_CELLS,
+    max_unzipped_bytes: int = MAX_UNZIPPED_BYTES,
+) -> list[RawSheet]:
+    """Every non-empty visible table in the file, or IngestError saying what is wrong with it."""
+    path = Path(path)
+    size = path.stat().st_size
+    if size == 0:
+        raise IngestError("The file is empty. Export the report again and upload the new file.", code="empty")
+    if size > max_bytes:
+        raise IngestError(
+            f"This file is {size / MB:.1f} MB; the largest file we accept is {max_bytes / MB:g} MB. "
+            "Export a shorter period (for example one quarter at a time) and upload each file.",
+            code="too_large",
+        )
+    file_format = detect_format(path, filename=filename, max_unzipped_bytes=max_unzipped_bytes, max_cells=max_cells)
+    if file_format == TEXT_FORMAT:
+        sheets = [_read_delimited(path.read_bytes(), name=Path(filename).name, max_cells=max_cells)]
+    else:
+        sheets = _read_workbook(path, file_format, max_cells=max_cells)
+    sheets = [sheet for sheet in sheets if not sheet.rows.empty]
+    if not sheets:
+        raise IngestError(
+            "We couldn't find any data in this file: it has no rows, or every sheet is empty or hidden.",
+            code="no_data",
+        )
+    return sheets
+
+
+# ---------------------------------------------------------------- what the file really is
+
+_CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_MAGIC_FORMATS = (
+    (b"%PDF", "a PDF"),
+    (b"\x89PNG\r\n\x1a\n", "an image (PNG)"),
+    (b"\xff\xd8\xff", "an image (JPEG)"),
+    (b"GIF87a", "an image (GIF)"),
+    (b"GIF89a", "an image (GIF)"),
+    (b"II*\x00", "an image (TIFF)"),
+    (b"MM\x00*", "an image (TIFF)"),
+    (b"\x1f\x8b", "a compressed (gzip) archive"),
+    (b"Rar!\x1a\x07", "a RAR archive"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"{\\rtf", "a Word (RTF) document"),
+)
+_NATURAL_EXTENSIONS = {
+    "a PDF": {".pdf"},
+    "a Word (RTF) document": {".rtf", ".doc"},
+    "a Word document": {".doc", ".docx"},
+    "a PowerPoint presentation": {".ppt", ".pptx"},
+}
+_EXPORT_ADVICE = "Export the report from Tally (or your accounting software) as Excel or CSV and upload that."
+
+
+def detect_format(
+    path: str | os.PathLike[str],
+    *,
+    filename: str,
+    max_unzipped_bytes: int = MAX_UNZIPPED_BYTES,
+    max_cells: int = MAX_CELLS,
+) -> str:
+    """``"csv"`` for delimited text, or one of WORKBOOK_FORMATS; IngestError for anything else."""
+    path = Path(path)
+    extension = Path(filename).suffix.lower()
+    with path.open("rb") as handle:
+        head = handle.read(8192)
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        return _zip_format(path, extension, max_unzipped_bytes=max_unzipped_bytes, max_cells=max_cells)
+    if head.startswith(_CFB_MAGIC):
+        return _ole_format(path, extension)
+    for magic, what in _MAGIC_FORMATS:
+        if head.startswith(magic):
+            raise _not_a_table(what, extension)
+    _reject_markup(head, extension)
+    return TEXT_FORMAT
+
+
+def _not_a_table(what: str, extension: str) -> IngestError:
+    if extension and extension not in _NATURAL_EXTENSIONS.get(what, set()):
+        opening = f"This file looks like {what} renamed to {extension}."
+    else:
+        opening = f"This file is {what}, not a spreadsheet."
+    return IngestError(f"{opening} {_EXPORT_ADVICE}", code="not_a_table")
+
+
+def _reject_markup(head: bytes, extension: str) -> None:
+    """Web pages and XML that many systems save with an .xls name: say how to turn them into a real workbook."""
+    text = head.lstrip(codecs.BOM_UTF8).lstrip().lower()
+    if text[:1] != b"<":
+        return
+    save_as = "Open it in Excel, choose File → Save As → Excel Workbook (.xlsx), and upload that."
+    if b"<html" in text or b"<!doctype html" in text or b"<table" in text:
+        raise IngestError(f"This file is a web page (HTML) saved with a spreadsheet name. {save_as}", code="html")
+    if b"urn:schemas-microsoft-com:office:spreadsheet" in text:
+        raise IngestError(f"This file is an old Excel 2003 XML spreadsheet. {save_as}", code="xml_spreadsheet")
+    if b"<envelope" in text:
+        raise IngestError(
+            "This file is a Tally XML export. In Tally, export the report as Excel (or CSV) instead and upload that.",
+            code="tally_xml",
+        )
+    raise IngestError(f"This file is XML data, not a table. {_EXPORT_ADVICE}", code="xml")
+
+
+def _zip_format(path: Path, extension: str, *, max_unzipped_bytes: int, max_cells: int) -> str:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            names = {member.filename for member in members}
+            if "xl/workbook.xml" in names:
+                file_format = "xlsx"
+            elif "xl/workbook.bin" in names:
+                file_format = "xlsb"
+            elif "mimetype" in names and archive.read("mimetype")[:80].startswith(
+                b"application/vnd.oasis.opendocument.spreadsheet"
+            ):
+                file_format = "ods"
+            elif any(name.startswith("word/") for name in names):
+                raise _not_a_table("a Word document", extension)
+            elif any(name.startswith("ppt/") for name in names):
+                raise _not_a_table("a PowerPoint presentation", extension)
+            else:
+                raise IngestError(
+                    "This file is a zip archive, not an Excel workbook. "
+                    "Unzip it and upload the Excel or CSV file inside.",
+                    code="zip",
+                )
+            check_zip_safety(archive, max_unzipped_bytes=max_unzipped_bytes, max_cells=max_cells)
+            return file_format
+    except zipfile.BadZipFile as exc:
+        raise _damaged() from exc
+
+
+def _ole_format(path: Path, extension: str) -> str:
+    """Legacy Office container: an .xls, or an encrypted .xlsx (Excel wraps those in OLE with an EncryptedPackage)."""
+    data = path.read_bytes()
+    if "EncryptedPackage".encode("utf-16-le") in data or "EncryptionInfo".encode("utf-16-le") in data:
+        raise _password_protected()
+    if "Workbook".encode("utf-16-le") in data or "Book".encode("utf-16-le") in data:
+        return "xls"
+    if "WordDocument".encode("utf-16-le") in data:
+        raise _not_a_table("a Word document", extension)
+    if "PowerPoint Document".encode("utf-16-le") in data:
+        raise _not_a_table("a PowerPoint presentation", extension)
+    raise IngestError(f"This file is an old Microsoft Office file but not a spreadsheet. {_EXPORT_ADVICE}", code="ole")
+
+
+def _password_protected() -> IngestError:
+    return IngestError(
+        "This workbook is password-protected, so we can't read it. Open it in Excel, remove the password "
+        "(File → Info → Protect Workbook → Encrypt with Password, and clear it), save, and upload it again.",
+        code="encrypted",
+    )
+
+
+def _damaged() -> IngestError:
+    return IngestError(
+        "This Excel file is damaged and can't be opened. If it opens in Excel, save it again as .xlsx and upload "
+        "that; otherwise export the report again.",
+        code="damaged",
+    )
+
+
+# ---------------------------------------------------------------- zip bombs, before any parsing
+
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?\"")
+_WORKSHEET_PART = re.compile(r"^xl/worksheets/[^/]+\.xml$")
+
+
+def check_zip_safety(archive: zipfile.ZipFile, *, max_unzipped_bytes: int, max_cells: int) -> None:
+    """Refuse archives that would expand absurdly, reading only the central directory and each sheet's first bytes."""
+    members = archive.infolist()
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise _unsafe_workbook(f"it holds {len(members):,} parts")
+    if any(member.flag_bits & 0x1 for member in members):
+        raise _password_protected()
+    unzipped = sum(member.file_size for member in members)
+    if unzipped > max_unzipped_bytes:
+        raise _unsafe_workbook(
+            f"it expands to {unzipped / MB:,.0f} MB when opened, more than the {max_unzipped_bytes / MB:,.0f} MB "
+            "we can read safely"
+        )
+    for member in members:
+        if member.file_size >= _RATIO_CHECKED_FROM:
+            ratio = member.file_size / max(member.compress_size, 1)
+            if ratio > MAX_COMPRESSION_RATIO:
+                raise _unsafe_workbook(f"one of its parts expands {ratio:,.0f} times when opened")
+    declared_cells = 0
+    for member in members:
+        if _WORKSHEET_PART.match(member.filename):
+            with archive.open(member) as part:
+                declared_cells += _declared_cells(part.read(64 * 1024))
+    if declared_cells > max_cells:
+        raise IngestError(
+            f"This workbook declares {declared_cells:,} cells; we can read at most {max_cells:,}. "
+            "Delete unused rows and columns, or split it into several files, and upload again.",
+            code="too_many_cells",
+        )
+
+
+def _declared_cells(sheet_head: bytes) -> int:
+    match = _DIMENSION.search(sheet_head)
+    if not match:
+        return 0
+    first_col, first_row, last_col, last_row = match.groups()
+    if last_col is None:
+        return 1
+    rows = int(last_row) - int(first_row) + 1
+    columns = _column_number(last_col.decode()) - _column_number(first_col.decode()) + 1
+    return max(rows, 0) * max(columns, 0)
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+def _unsafe_workbook(reason: str) -> IngestError:
+    return IngestError(
+        f"We can't safely open this workbook: {reason}. Open it in Excel, delete unused sheets, rows and columns, "
+        "save it as .xlsx and upload it again.",
+        code="unsafe_zip",
+    )
+
+
+# ---------------------------------------------------------------- workbooks
+
+
+def _read_workbook(path: Path, file_format: str, *, max_cells: int) -> list[RawSheet]:
+    try:
+        visible = _visible_worksheets(path)
+        reader = fastexcel.read_excel(str(path))
+    except Exception as exc:  # calamine raises a zoo of types for broken files
+        raise _workbook_error(exc) from exc
+    sheets: list[RawSheet] = []
+    cells = 0
+    for name in visible:
+        try:
+            sheet = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string")
+            cells += sheet.height * sheet.width
+            if cells > max_cells:
+                raise IngestError(
+                    f"This workbook has more than {max_cells:,} cells; split it into several files and upload each.",
+                    code="too_many_cells",
+                )
+            batch = sheet.to_arrow() if sheet.width else None
+        except IngestError:
+            raise
+        except Exception as exc:
+            raise _workbook_error(exc) from exc
+        if batch is None or batch.num_rows == 0:
+            continue
+        rows = _arrow_to_frame([_as_displayed(column) for column in batch.columns])
+        if rows.notna().to_numpy().any():
+            sheets.append(RawSheet(name=name, rows=rows, file_format=file_format))
+    return sheets
+
+
+def _visible_worksheets(path: Path) -> list[str]:
+    workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+    try:
+        return [
+            sheet.name
+            for sheet in workbook.sheets_metadata
+            if sheet.visible == python_calamine.SheetVisibleEnum.Visible
+            and sheet.typ in (python_calamine.SheetTypeEnum.WorkSheet, python_calamine.SheetTypeEnum.MacroSheet)
+        ]
+    finally:
+        workbook.close()
+
+
+def _workbook_error(exc: Exception) -> IngestError:
+    if isinstance(exc, python_calamine.PasswordError) or "password" in str(exc).lower():
+        return _password_protected()
+    return _damaged()
+
+
+_MIDNIGHT = r"^(\d{4}-\d{2}-\d{2}) 00:00:00$"
+_TIME_ONLY = r"^1899-12-3[01] (\d{2}:\d{2}:\d{2})$"  # how calamine dates a time-of-day cell
+_LONG_DECIMAL = r"^-?\d+\.\d{6,}$"
+
+
+def _as_displayed(column: pa.Array) -> pa.Array:
+    """fastexcel's text for a cell, moved closer to what Excel shows: no midnight on dates, TRUE/FALSE, 15 digits."""
+    column = column.cast(pa.string())
+    column = pc.replace_substring_regex(column, _MIDNIGHT, r"\1")
+    column = pc.replace_substring_regex(column, _TIME_ONLY, r"\1")
+    column = pc.if_else(pc.equal(column, "true"), "TRUE", column)
+    column = pc.if_else(pc.equal(column, "false"), "FALSE", column)
+    column = pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column)
+    long_decimal = pc.fill_null(pc.match_substring_regex(column, _LONG_DECIMAL), False)
+    if pc.any(long_decimal).as_py():
+        values = column.to_pylist()
+        for index in pc.indices_nonzero(long_decimal).to_pylist():
+            values[index] = _fifteen_digits(values[index])
+        column = pa.array(values, pa.string())
+    return column
+
+
+def _fifteen_digits(text: str) -> str:
+    """Excel shows and computes with 15 significant digits; beyond that a binary float's noise shows through."""
+    digits = len(text.lstrip("-").replace(".", "").lstrip("0"))
+    if digits <= 15:
+        return text
+    value = Decimal(format(float(text), ".15g"))
+    shown = format(value, "f")
+    return shown.rstrip("0").rstrip(".") if "." in shown else shown
+
+
+def _arrow_to_frame(columns: list[pa.Array], *, first_row: int = 1) -> pd.DataFrame:
+    table = pa.table(columns, names=[str(index) for index in range(len(columns))])
+    frame = table.to_pandas()
+    frame.columns = range(len(columns))
+    frame.index = pd.RangeIndex(first_row, first_row + len(frame))
+    return frame
+
+
+# ---------------------------------------------------------------- encodings
+
+# Tried in this order; on equal scores the earlier wins. Windows Excel saves "CSV" as cp1252, DOS-era and Tally
+# exports can be cp850/cp437, and iso-8859-15 differs from cp1252 in the euro sign. latin-1 decodes any byte
+# string, which is why it is last and never assumed. Mac Roman is left out: its lower-case accents sit where
+# cp850's do, so the two tie on most words and cp850 is by far the likelier.
+SINGLE_BYTE_CANDIDATES = ("cp1252", "cp850", "iso8859-15", "cp437", "latin-1")
+_SAMPLE_BYTES = 256 * 1024
+_COMMON_LETTERS = set("àáâãäåæçèéêëìíîïñòóôõöøùúûüýÿßœšžÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÑÒÓÔÕÖØÙÚÛÜÝŒŠŽŸ")
+# Symbols people really type in Indian and European business data; anything else non-ASCII is suspect.
+_PLAIN_SYMBOLS = set("₹€£°’‘“”–—•…×©®™\u00a0")
+_WORD_SYMBOLS = set("’'")  # allowed inside a word: O’Brien
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """Text of a delimited file and the encoding used: BOMs first, then strict UTF-8, then the best-scoring guess."""
+    for bom, encoding, label in (
+        (codecs.BOM_UTF32_LE, "utf-32-le", "utf-32"),  # before UTF-16: its BOM starts the same way
+        (codecs.BOM_UTF32_BE, "utf-32-be", "utf-32"),
+        (codecs.BOM_UTF8, "utf-8", "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16-le", "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16-be", "utf-16"),
+    ):
+        if data.startswith(bom):
+            return data[len(bom) :].decode(encoding, errors="replace"), label
+    utf16 = _bomless_utf16(data)
+    if utf16:
+        return data.decode(utf16, errors="replace"), utf16
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    sample = _non_ascii_lines(data)
+    ranked = sorted(
+        (decoding_penalty(decoded), order, encoding)
+        for order, encoding in enumerate(_candidates(sample))
+        if (decoded := _try_decode(sample, encoding)) is not None
+    )
+    for _, _, encoding in ranked:
+        text = _try_decode(data, encoding)
+        if text is not None:
+            return text, encoding
+    return data.decode("utf-8", errors="replace"), "utf-8"
+
+
+def _candidates(sample: bytes) -> list[str]:
+    candidates = [*SINGLE_BYTE_CANDIDATES, "utf-8-replace"]
+    guess = charset_normalizer.from_bytes(sample[:65536]).best()
+    if guess is not None:
+        name = codecs.lookup(guess.encoding).name
+        if name not in {codecs.lookup(c).name for c in SINGLE_BYTE_CANDIDATES} and name != "utf-8":
+            candidates.append(name)
+    return candidates
+
+
+def _try_decode(data: bytes, encoding: str) -> str | None:
+    try:
+        if encoding == "utf-8-replace":  # a UTF-8 file with a few stray bytes pasted in from elsewhere
+            return data.decode("utf-8", errors="replace")
+        return data.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def _bomless_utf16(data: bytes) -> str | None:
+    """Excel's "Unicode Text" without a BOM: every other byte of ASCII text is zero."""
+    head = data[:4096]
+    if len(head) < 4 or head.count(0) < len(head) // 4:
+        return None
+    even_zeros = head[0::2].count(0)
+    odd_zeros = head[1::2].count(0)
+    if odd_zeros > len(head) // 2 * 0.4 and even_zeros < odd_zeros // 4:
+        return "utf-16-le"
+    if even_zeros > len(head) // 2 * 0.4 and odd_zeros < even_zeros // 4:
+        return "utf-16-be"
+    return None
+
+
+def _non_ascii_lines(data: bytes) -> bytes:
+    """Only lines with non-ASCII bytes tell encodings apart; keep up to a bounded sample of them."""
+    lines = []
+    total = 0
+    for match in re.finditer(rb"[^\n]*[\x80-\xff][^\n]*", data):
+        lines.append(match.group())
+        total += len(lines[-1])
+        if total > _SAMPLE_BYTES:
+            break
+    return b"\n".join(lines)
+
+
+def decoding_penalty(text: str) -> float:
+    """How implausible a decoding looks: low for real accented words, high for mojibake.
+
+    Wrong single-byte decodings show as control characters, box-drawing, currency signs and symbols stuck
+    between letters (cp850 'Señor' read as cp1252 is 'Se¤or'), or capitals inside lower-case words ('cafÚ').
+    """
+    penalty = 0.0
+    for match in re.finditer(r"[^\x00-\x7f]", text):
+        index = match.start()
+        char = match.group()
+        before = text[index - 1] if index else " "
+        after = text[index + 1] if index + 1 < len(text) else " "
+        between_letters = before.isalpha() and after.isalpha()
+        category = unicodedata.category(char)
+        if char == "\ufffd":
+            penalty += 8
+        elif "\x80" <= char <= "\x9f" or category == "Cc":
+            penalty += 10
+        elif "\u2500" <= char <= "\u259f" or char == "¤":
+            penalty += 6
+        elif category.startswith("L"):
+            if char.isupper() and before.isalpha() and (before.islower() or after.islower()):
+                penalty += 3  # a capital inside a word: 'cafÚ', 'SÆo'
+            if before in "ÃÂ":
+                penalty += 4  # UTF-8 read as cp1252: 'Ã©'
+            if not before.isalpha() and not after.isalpha():
+                penalty += 1  # a letter standing alone: 'Ç' or 'ñ' where '€' belongs
+            if char in _COMMON_LETTERS:
+                pass
+            elif "\u00c0" <= char <= "\u024f":
+                penalty += 1.5  # Latin letters that Indian and Western business names rarely use: ð, þ, ı
+        elif char in _PLAIN_SYMBOLS:
+            if between_letters and char not in _WORD_SYMBOLS:
+                penalty += 4
+            if before in "ÃÂ":
+                penalty += 4
+        else:
+            penalty += 2 + (4 if between_letters else 0) + (4 if before in "ÃÂ" else 0)
+    return penalty
+
+
+# ---------------------------------------------------------------- delimited text
+
+
+def _read_delimited(data: bytes, *, name: str, max_cells: int) -> RawSheet:
+    text, encoding = decode_text(data)
+    if "\x00" in text[:65536]:
+        raise IngestError(f"This file is not a spreadsheet or a text table. {_EXPORT_ADVICE}", code="binary")
+    if "\n" not in text and "\r" in text:
+        text = text.replace("\r", "\n")  # classic Mac line ends
+    notes: list[str] = []
+    delimiter, skip = _declared_delimiter(text)
+    if skip:
+        text = text[skip:]
+        notes.append("The first line named the separator (sep=...): used it.")
+    if delimiter is None:
+        delimiter = sniff_delimiter(text[:65536])
+    if not text.strip():
+        raise IngestError("The file is empty. Export the report again and upload the new file.", code="empty")
+    head, body_start, width = _head_records(text, delimiter)
+    if width > MAX_COLUMNS:
+        raise IngestError(
+            f"This file has {width:,} columns; a table can have at most {MAX_COLUMNS:,}. {_EXPORT_ADVICE}",
+            code="too_many_columns",
+        )
+    estimated_cells = text.count("\n", body_start) * width
+    if estimated_cells > max_cells:
+        raise IngestError(
+            f"This file has about {estimated_cells:,} cells; we can read at most {max_cells:,}. "
+            "Split it into several files and upload each.",
+            code="too_many_cells",
+        )
+    body = _parse_body(text[body_start:], delimiter, width)
+    if body is None:
+        body = _parse_with_csv_module(text[body_start:], delimiter)
+        width = max(width, body.shape[1])
+    preamble = pd.DataFrame([row + [None] * (width - len(row)) for row in head], dtype="str")
+    preamble = preamble.replace("", None) if not preamble.empty else preamble
+    body = body.reindex(columns=range(width))
+    rows = pd.concat([preamble, body.astype("str")], ignore_index=True) if len(preamble) else body.astype("str")
+    rows.columns = range(width)
+    rows.index = pd.RangeIndex(1, len(rows) + 1)
+    return RawSheet(name=name, rows=rows, file_format=TEXT_FORMAT, encoding=encoding, delimiter=delimiter, notes=notes)
+
+
+def _declared_delimiter(text: str) -> tuple[str | None, int]:
+    """Excel writes ``sep=;`` as the first line when the list separator isn't a comma."""
+    match = re.match(r"\ufeff?sep=(.)\r?\n", text[:16])
+    return (match.group(1), match.end()) if match else (None, 0)
+
+
+def sniff_delimiter(sample: str) -> str | None:
+    """The separator that splits most records into the same number (>1) of fields; None for a one-column file."""
+    sample = sample[: sample.rfind("\n") + 1] or sample
+    best: tuple[int, int, int] | None = None
+    chosen = None
+    for order, delimiter in enumerate(CSV_DELIMITERS):
+        if delimiter not in sample:
+            continue
+        try:
+            widths = [len(row) for row in csv.reader(io.StringIO(sample), delimiter=delimiter) if any(row)]
+        except csv.Error:
+            continue
+        wide = [width for width in widths if width > 1]
+        if not wide:
+            continue
+        modal_width, agreeing = Counter(wide).most_common(1)[0]
+        score = (agreeing, modal_width, -order)
+        if best is None or score > best:
+            best, chosen = score, delimiter
+    return chosen
+
+
+class _LineFeeder:
+    """Lines for csv.reader that remember how far into the text they got, so the body can start at a record."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.position = 0
+
+    def __iter__(self) -> _LineFeeder:
+        return self
+
+    def __next__(self) -> str:
+        if self.position >= len(self.text):
+            raise StopIteration
+        end = self.text.find("\n", self.position)
+        end = len(self.text) if end < 0 else end + 1
+        line = self.text[self.position : end]
+        self.position = end
+        return line
+
+
+def _head_records(text: str, delimiter: str | None) -> tuple[list[list[str]], int, int]:
+    """Split off the title lines above the table (narrower than it) so the fast parser sees a rectangular body.
+
+    Returns the preamble records, the offset where the rectangular body starts, and the table's width.
+    """
+    feeder = _LineFeeder(text)
+    reader = csv.reader(feeder, delimiter=delimiter or "\x1f")
+    records: list[tuple[list[str], int, int]] = []  # fields, start offset, end offset
+    try:
+        while len(records) < _HEAD_RECORDS and feeder.position < _HEAD_CHARS:
+            start = feeder.position
+            try:
+                fields = next(reader)
+            except StopIteration:
+                break
+            records.append((fields, start, feeder.position))
+    except csv.Error as exc:
+        raise _malformed_text(exc) from exc
+    widths = [len(fields) for fields, _, _ in records if any(cell.strip() for cell in fields)]
+    width = max(widths, default=1)
+    for index, (fields, start, _) in enumerate(records):
+        if len(fields) == width:
+            return [fields for fields, _, _ in records[:index] if fields], start, width  # blank lines go, as below
+    return [], 0, width
+
+
+def _parse_body(body: str, delimiter: str | None, width: int) -> pd.DataFrame | None:
+    """pyarrow's multithreaded parser, every column as text; None when some record has a different width."""
+    names = [str(index) for index in range(width)]
+    ragged = []
+
+    def note_ragged(_row: object) -> str:
+        ragged.append(1)
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(body.encode("utf-8")),
+            read_options=pacsv.ReadOptions(column_names=names, block_size=16 * MB),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter or "\x1f",
+                quote_char='"',
+                double_quote=True,
+                newlines_in_values=True,
+                invalid_row_handler=note_ragged,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                null_values=[""],  # never pandas' list: "NA" is North America, "NULL" may be a product code
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+            ),
+        )
+    except pa.ArrowInvalid:
+        return None
+    if ragged:
+        return None
+    frame = table.to_pandas()
+    frame.columns = range(width)
+    return frame
+
+
+def _parse_with_csv_module(body: str, delimiter: str | None) -> pd.DataFrame:
+    """Slow but exact for records of varying width (title and total lines in the middle of the table)."""
+    try:
+        records = [row for row in csv.reader(io.StringIO(body), delimiter=delimiter or "\x1f") if row]
+    except csv.Error as exc:
+        raise _malformed_text(exc) from exc
+    width = max((len(row) for row in records), default=1)
+    padded = [row + [""] * (width - len(row)) for row in records]
+    return pd.DataFrame(padded, columns=range(width), dtype="str").replace("", None)
+
+
+def _malformed_text(exc: csv.Error) -> IngestError:
+    return IngestError(
+        "We couldn't split this file into rows and columns: a quote mark (\") is probably left open, or a cell is "
+        f"extremely long ({exc}). Export the report again as CSV or Excel and upload that.",
+        code="malformed_csv",
+    )

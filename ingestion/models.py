@@ -1,0 +1,298 @@
+"""What each company uploads and what we load from it. These tables live in every company's own schema."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Kind(models.TextChoices):
+    SALES = "sales", "Sales lines (invoices, sales register)"
+    CUSTOMERS = "customers", "Customer master"
+    PURCHASE = "purchase", "Purchase orders"
+    PRODUCTION = "production", "Production batches"
+    PACKING = "packing", "Packing records"
+    SHIPMENT = "shipment", "Shipments"
+
+
+class ImportJob(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    class Mode(models.TextChoices):
+        APPEND = "append", "Add new lines (skip duplicates)"
+        REPLACE_PERIOD = "replace-period", "Replace every line in the file's date range"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.SALES)
+    mode = models.CharField(max_length=16, choices=Mode.choices, default=Mode.APPEND)
+    file = models.FileField(upload_to="uploads/%Y/%m/", max_length=300)
+    original_name = models.CharField(max_length=255)
+    checksum = models.CharField(max_length=64, db_index=True, help_text="SHA-256 of the uploaded bytes")
+    size_bytes = models.BigIntegerField(default=0)
+    # Users live in the public schema; a plain id keeps deleting a user from reaching into every company's tables.
+    uploaded_by_id = models.BigIntegerField(null=True, blank=True)
+    uploaded_by_email = models.EmailField(blank=True)
+
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    progress = models.PositiveSmallIntegerField(default=0)
+    stage = models.CharField(max_length=80, blank=True)
+    rows_read = models.PositiveIntegerField(default=0)
+    rows_loaded = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+    rows_rejected = models.PositiveIntegerField(default=0)
+    rows_replaced = models.PositiveIntegerField(default=0)
+    column_mapping = models.JSONField(default=dict, blank=True)
+    unmapped_columns = models.JSONField(default=list, blank=True)
+    messages = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+    rejects_file = models.FileField(upload_to="rejects/%Y/%m/", blank=True, max_length=300)
+    date_from = models.DateField(null=True, blank=True)
+    date_to = models.DateField(null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+
+
+class ColumnMapping(models.Model):
+    """A mapping a person confirmed, reused for the next file with the same columns."""
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    signature = models.CharField(max_length=64)
+    columns = models.JSONField(default=list)
+    mapping = models.JSONField(default=dict, help_text="canonical field -> column name in the file")
+    confirmed_by_email = models.EmailField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "signature"], name="one_mapping_per_column_set")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {', '.join(self.columns[:4])}…"
+
+
+class ExclusionRule(models.Model):
+    """Lines whose product or product line matches stay stored but count in no sales figure."""
+
+    class Field(models.TextChoices):
+        PRODUCT = "product", "Product name or code"
+        PRODUCT_LINE = "product_line", "Product line / stock group"
+
+    field = models.CharField(max_length=16, choices=Field.choices, default=Field.PRODUCT)
+    pattern = models.CharField(max_length=120, help_text="Words to match, case-insensitive, e.g. 'freight'")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["field", "pattern"]
+
+    def __str__(self) -> str:
+        return f"{self.get_field_display()} contains “{self.pattern}”"
+
+
+class Customer(models.Model):
+    """One row per customer seen in sales or given by a customer master upload (which wins)."""
+
+    name = models.CharField(max_length=255)
+    key = models.CharField(max_length=255, unique=True, help_text="name folded for matching")
+    code = models.CharField(max_length=64, blank=True)
+    gstin = models.CharField(max_length=15, blank=True)
+    state = models.CharField(max_length=100, blank=True)
+    state_code = models.CharField(max_length=2, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    country = models.CharField(max_length=100, blank=True)
+    segment = models.CharField(max_length=100, blank=True)
+    region = models.CharField(max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    from_master = models.BooleanField(default=False, help_text="came from a customer master upload")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Product(models.Model):
+    key = models.CharField(max_length=255, unique=True)
+    code = models.CharField(max_length=128, blank=True)
+    name = models.CharField(max_length=255, blank=True)
+    product_line = models.CharField(max_length=128, blank=True)
+    sub_category = models.CharField(max_length=128, blank=True)
+
+    class Meta:
+        ordering = ["product_line", "name"]
+
+    def __str__(self) -> str:
+        return self.name or self.code
+
+
+class SalesLine(models.Model):
+    """One invoice line as the company's books have it.
+
+    Money is NUMERIC with four decimal places, as exact as the file: exports carry amounts like 957.5775, and
+    rounding each line to paise before adding would make totals drift from the books (figures round at the end).
+    """
+
+    invoice_number = models.CharField(max_length=64)
+    invoice_date = models.DateField()
+    customer_name = models.CharField(max_length=255)
+    customer_key = models.CharField(max_length=255)
+    customer_code = models.CharField(max_length=64, blank=True)
+    customer_gstin = models.CharField(max_length=15, blank=True)
+    product_code = models.CharField(max_length=128, blank=True)
+    product_name = models.CharField(max_length=255, blank=True)
+    product_line = models.CharField(max_length=128, blank=True)
+    sub_category = models.CharField(max_length=128, blank=True)
+    quantity = models.DecimalField(max_digits=18, decimal_places=3, null=True)
+    unit = models.CharField(max_length=24, blank=True)
+    unit_price = models.DecimalField(max_digits=18, decimal_places=4, null=True)
+    net_amount = models.DecimalField(max_digits=20, decimal_places=4)
+    gst_rate = models.DecimalField(max_digits=5, decimal_places=2, null=True)
+    cgst = models.DecimalField(max_digits=20, decimal_places=4, default=0)
+    sgst = models.DecimalField(max_digits=20, decimal_places=4, default=0)
+    igst = models.DecimalField(max_digits=20, decimal_places=4, default=0)
+    gross_amount = models.DecimalField(max_digits=20, decimal_places=4, null=True)
+    cost = models.DecimalField(max_digits=20, decimal_places=4, null=True)
+    profit = models.DecimalField(max_digits=20, decimal_places=4, null=True)
+    discount = models.DecimalField(max_digits=18, decimal_places=4, null=True)
+    salesperson = models.CharField(max_length=128, blank=True)
+    manager = models.CharField(max_length=128, blank=True)
+    branch = models.CharField(max_length=128, blank=True, help_text="branch, or the region when no branch is given")
+    region = models.CharField(max_length=128, blank=True)
+    state = models.CharField(max_length=100, blank=True)
+    state_code = models.CharField(max_length=2, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    country = models.CharField(max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    segment = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=64, blank=True)
+    deal_size = models.CharField(max_length=32, blank=True)
+    voucher_type = models.CharField(max_length=64, blank=True)
+    hsn = models.CharField(max_length=16, blank=True)
+    line_number = models.CharField(max_length=32, blank=True)
+    ship_date = models.DateField(null=True)
+    is_cancelled = models.BooleanField(default=False)
+    is_returned = models.BooleanField(default=False)
+    is_excluded = models.BooleanField(default=False, help_text="matched an exclusion rule")
+    counts = models.BooleanField(default=True, help_text="counts in revenue: not cancelled, returned or excluded")
+    line_hash = models.BigIntegerField(help_text="hash of the line's content, for duplicates")
+    occurrence = models.PositiveSmallIntegerField(default=1, help_text="nth identical line in the same invoice")
+    source_job = models.ForeignKey(ImportJob, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["line_hash", "occurrence"], name="sales_line_once")]
+        indexes = [
+            models.Index(fields=["invoice_date"], name="sales_date"),
+            models.Index(fields=["invoice_number"], name="sales_invoice"),
+            models.Index(fields=["customer_key", "invoice_date"], name="sales_customer_date"),
+            models.Index(fields=["counts", "invoice_date"], name="sales_counts_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_number} {self.invoice_date} {self.product_name or self.product_code}"
+
+
+class _ErpRecord(models.Model):
+    """Rows of an ERP department sheet; columns are named as ingestion.etl.mapping names the fields."""
+
+    record_hash = models.BigIntegerField(unique=True, help_text="hash of the row's content, for duplicates")
+    source_job = models.ForeignKey(ImportJob, null=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(max_length=64, blank=True)
+    branch = models.CharField(max_length=128, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+def _text(length: int = 255):
+    return models.CharField(max_length=length, blank=True)
+
+
+def _qty():
+    return models.DecimalField(max_digits=18, decimal_places=3, null=True)
+
+
+def _money(places: int = 4):
+    return models.DecimalField(max_digits=20, decimal_places=places, null=True)
+
+
+class PurchaseOrder(_ErpRecord):
+    po_number = _text(64)
+    vendor = _text()
+    vendor_gstin = _text(15)
+    item = _text()
+    item_code = _text(128)
+    quantity = _qty()
+    received_quantity = _qty()
+    unit = _text(24)
+    unit_price = _money(4)
+    amount = _money()
+    order_date = models.DateField(null=True, db_index=True)
+    delivery_date = models.DateField(null=True, help_text="expected")
+    received_date = models.DateField(null=True)
+
+    def __str__(self) -> str:
+        return self.po_number
+
+
+class ProductionBatch(_ErpRecord):
+    production_id = _text(64)
+    product = _text()
+    batch = _text(64)
+    quantity = _qty()
+    rejected_quantity = _qty()
+    unit = _text(24)
+    start_date = models.DateField(null=True, db_index=True)
+    end_date = models.DateField(null=True)
+    department = _text(128)
+    machine = _text(128)
+    shift = _text(32)
+
+    def __str__(self) -> str:
+        return self.production_id or self.batch
+
+
+class PackingRecord(_ErpRecord):
+    packing_id = _text(64)
+    product = _text()
+    quantity = _qty()
+    unit = _text(24)
+    package_type = _text(64)
+    packages = _qty()
+    date = models.DateField(null=True, db_index=True)
+    batch = _text(64)
+    operator = _text(128)
+
+    def __str__(self) -> str:
+        return self.packing_id
+
+
+class Shipment(_ErpRecord):
+    shipment_id = _text(64)
+    invoice = _text(64)
+    customer = _text()
+    destination = _text()
+    quantity = _qty()
+    unit = _text(24)
+    shipment_date = models.DateField(null=True, db_index=True)
+    expected_delivery = models.DateField(null=True)
+    delivered_date = models.DateField(null=True)
+    transporter = _text(128)
+    vehicle_number = _text(32)
+    eway_bill = _text(32)
+
+    def __str__(self) -> str:
+        return self.shipment_id

@@ -1,0 +1,129 @@
+"""Writes of the ingestion app: taking an upload in, running its job, remembering mappings, exclusions."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from elettro.errors import ApplicationError
+
+from .etl import mapping as fields
+from .etl.errors import IngestError
+from .models import ColumnMapping, ExclusionRule, ImportJob, Kind
+from .pipeline import run_job
+from .signals import import_finished
+
+logger = logging.getLogger(__name__)
+
+ACCEPTED_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".csv", ".tsv", ".txt")
+DEFAULT_EXCLUSIONS = (
+    ("product_line", "packing material"),
+    ("product_line", "packaging"),
+    ("product", "packing material"),
+    ("product", "raw material"),
+    ("product", "freight"),
+    ("product", "round off"),
+    ("product", "rounding off"),
+)
+
+
+def upload_create(*, file: UploadedFile, kind: str = Kind.SALES, mode: str = ImportJob.Mode.APPEND,
+                  user=None, run: str = "worker") -> ImportJob:  # fmt: skip
+    """Store an uploaded file in the company's storage and make its import job; the worker runs it."""
+    name = Path(file.name or "upload").name
+    if kind not in Kind.values:
+        raise ApplicationError(f"Unknown kind of data: {kind}.", field_errors={"kind": ["Choose what the file holds."]})
+    if mode not in ImportJob.Mode.values:
+        raise ApplicationError(f"Unknown mode: {mode}.")
+    if not name.lower().endswith(ACCEPTED_EXTENSIONS):
+        raise ApplicationError(
+            f"“{name}” is not a spreadsheet or CSV file. Upload .xlsx, .xls, .csv or .tsv.",
+            field_errors={"file": ["Upload .xlsx, .xls, .csv or .tsv."]},
+        )
+    if file.size > settings.UPLOAD_MAX_BYTES:
+        limit = settings.UPLOAD_MAX_BYTES / 1024 / 1024
+        raise ApplicationError(
+            f"“{name}” is {file.size / 1024 / 1024:.1f} MB; the limit is {limit:g} MB. Export a shorter period.",
+            field_errors={"file": [f"The limit is {limit:g} MB."]},
+        )
+    digest = hashlib.sha256()
+    for chunk in file.chunks():
+        digest.update(chunk)
+    file.seek(0)
+    with transaction.atomic():
+        job = ImportJob(
+            kind=kind, mode=mode, original_name=name, checksum=digest.hexdigest(), size_bytes=file.size,
+            uploaded_by_id=getattr(user, "pk", None), uploaded_by_email=getattr(user, "email", "") or "",
+        )  # fmt: skip
+        job.file.save(name, file, save=False)
+        job.save()
+        if run == "worker":
+            transaction.on_commit(lambda: _enqueue(job.pk))
+    return job
+
+
+def _enqueue(job_id: int) -> None:
+    from .tasks import run_import
+
+    run_import.delay(job_id)
+
+
+def import_run(*, job_id: int) -> ImportJob:
+    """Run one import job to the end: succeeded with its counts, or failed with a message and no row loaded."""
+    job = ImportJob.objects.get(pk=job_id)
+    if job.status == ImportJob.Status.SUCCEEDED:
+        return job  # a redelivered task after a crash: the load is already committed
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.RUNNING, started_at=timezone.now(), progress=1, stage="Starting", error=""
+    )
+
+    def progress(percent: int, stage: str) -> None:
+        ImportJob.objects.filter(pk=job.pk).update(progress=percent, stage=stage[:80])
+
+    try:
+        outcome = run_job(job, progress=progress)
+    except IngestError as error:
+        _fail(job, error.message if hasattr(error, "message") else str(error))
+    except Exception:
+        logger.exception("import job %s crashed", job.pk)
+        _fail(job, "Something went wrong while reading this file. We have been told; please try again later.")
+        raise
+    else:
+        import_finished.send(sender=ImportJob, job=job, kind=job.kind, date_from=outcome.date_from,
+                             date_to=outcome.date_to)  # fmt: skip
+    job.refresh_from_db()
+    return job
+
+
+def _fail(job: ImportJob, message: str) -> None:
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.FAILED, error=message, finished_at=timezone.now(), stage="Failed",
+        rows_loaded=0, duplicates=0,
+    )  # fmt: skip
+
+
+def mapping_confirm(*, kind: str, columns: list[str], mapping: dict[str, str], user=None) -> ColumnMapping:
+    """Remember a person's mapping for the next file with the same columns."""
+    mapping = {name: column for name, column in mapping.items() if column}
+    try:
+        fields.check_mapping(mapping, columns, kind)
+    except IngestError as error:
+        raise ApplicationError(
+            str(error), field_errors={getattr(error, "field", None) or "mapping": [str(error)]}
+        ) from error
+    saved, _ = ColumnMapping.objects.update_or_create(
+        kind=kind, signature=fields.columns_signature(columns),
+        defaults={"columns": list(columns), "mapping": mapping, "confirmed_by_email": getattr(user, "email", "")},
+    )  # fmt: skip
+    return saved
+
+
+def exclusions_ensure_defaults() -> None:
+    if not ExclusionRule.objects.exists():
+        ExclusionRule.objects.bulk_create(ExclusionRule(field=f, pattern=p) for f, p in DEFAULT_EXCLUSIONS)

@@ -1,0 +1,6 @@
+"""What ingestion announces. Analytics and reports listen; ingestion imports neither."""
+
+from django.dispatch import Signal
+
+# sent with job, kind, date_from, date_to after an import's rows are committed
+import_finished = Signal()

@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import pandas as pd
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.utils import timezone
@@ -117,7 +118,7 @@ def plan_sheets(sheets, kind: str, *, confirmed: dict[str, dict[str, str]] | Non
 
 def run_job(job: ImportJob, *, progress: Progress) -> Outcome:
     progress(5, "Reading the file")
-    sheets = read_table(job.file.path, filename=job.original_name)
+    sheets = read_table(job.file.path, filename=job.original_name, max_bytes=settings.UPLOAD_MAX_BYTES)
     progress(15, "Finding the columns")
     plans = plan_sheets(sheets, job.kind, confirmed=job.column_mapping or None)
     outcome = Outcome()
@@ -128,6 +129,8 @@ def run_job(job: ImportJob, *, progress: Progress) -> Outcome:
         keys, items = tidy_columns(plan.mapping, job.kind)
         tidy = tidy_rows(plan.header.data, keys, item_columns=items)
         progress(25, f"Cleaning {plan.name}")
+        if job.kind == Kind.SALES:
+            _keep_cancelled_vouchers(tidy.rows, plan.mapping)
         cleaned = clean_table(tidy.rows, plan.mapping, job.kind)
         outcome.rows_read += len(tidy.rows)
         outcome.mapping[plan.name] = plan.mapping
@@ -160,6 +163,21 @@ def run_job(job: ImportJob, *, progress: Progress) -> Outcome:
         outcome.date_from, outcome.date_to = date_from, date_to
         _finish(job, outcome)
     return outcome
+
+
+def _keep_cancelled_vouchers(rows: pd.DataFrame, mapping: dict[str, str]) -> None:
+    """Tally shows a cancelled voucher as one line with no item or amount: keep it, at zero, flagged cancelled."""
+    marked = pd.Series(False, index=rows.index)
+    for name in ("customer", "status", "voucher_type"):
+        if name in mapping:
+            marked |= rows[mapping[name]].astype("str").str.contains(_CANCELLED, na=False)
+    if not marked.any():
+        return
+    for name, placeholder in (("net_amount", "0"), ("product_name", "(cancelled voucher)")):
+        column = mapping.get(name)
+        if column is not None:
+            empty = marked & rows[column].isna()
+            rows.loc[empty, column] = placeholder
 
 
 def _finish(job: ImportJob, outcome: Outcome) -> None:
@@ -345,7 +363,7 @@ def _load_sales(rows, *, job, lookups, outcome) -> tuple[LoadResult, tuple]:
                        replace_where=replace)  # fmt: skip
     renamed = {"customer_name": "name", "customer_key": "key", "customer_code": "code", "customer_gstin": "gstin"}
     kept = [*renamed, "state", "state_code", "city", "country", "segment"]
-    customers = frame.drop_duplicates("customer_key")[kept].rename(columns=renamed)
+    customers = frame[~frame["is_cancelled"]].drop_duplicates("customer_key")[kept].rename(columns=renamed)
     customers["from_master"] = False
     customers["region"] = customers["postal_code"] = ""
     load_rows(table="ingestion_customer", frame=customers, conflict_columns=("key",))

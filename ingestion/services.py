@@ -15,22 +15,13 @@ from elettro.errors import ApplicationError
 
 from .etl import mapping as fields
 from .etl.errors import IngestError
-from .models import ColumnMapping, ExclusionRule, ImportJob, Kind
+from .models import ColumnMapping, ImportJob, Kind
 from .pipeline import run_job
 from .signals import import_finished
 
 logger = logging.getLogger(__name__)
 
 ACCEPTED_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".csv", ".tsv", ".txt")
-DEFAULT_EXCLUSIONS = (
-    ("product_line", "packing material"),
-    ("product_line", "packaging"),
-    ("product", "packing material"),
-    ("product", "raw material"),
-    ("product", "freight"),
-    ("product", "round off"),
-    ("product", "rounding off"),
-)
 
 
 def upload_create(*, file: UploadedFile, kind: str = Kind.SALES, mode: str = ImportJob.Mode.APPEND,
@@ -122,8 +113,3 @@ def mapping_confirm(*, kind: str, columns: list[str], mapping: dict[str, str], u
         defaults={"columns": list(columns), "mapping": mapping, "confirmed_by_email": getattr(user, "email", "")},
     )  # fmt: skip
     return saved
-
-
-def exclusions_ensure_defaults() -> None:
-    if not ExclusionRule.objects.exists():
-        ExclusionRule.objects.bulk_create(ExclusionRule(field=f, pattern=p) for f, p in DEFAULT_EXCLUSIONS)

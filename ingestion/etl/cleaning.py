@@ -113,6 +113,9 @@ _LEGAL_FORMS = (
 )
 
 
+_TRAILING_LEGAL_FORM = re.compile(r"(?:[\s.,]+(?:pvt|ltd|llp))+[\s.,]*$")
+
+
 def customer_key(text: object) -> str | None:
     """A matching key for customer names: case, spacing, punctuation, 'M/s.' and legal-form spellings ignored."""
     name = normalize_name(text)
@@ -124,6 +127,8 @@ def customer_key(text: object) -> str | None:
     for pattern, replacement in _LEGAL_FORMS:
         key = pattern.sub(replacement, key)
     key = re.sub(r"^the\s+", "", key.strip())
+    # A register says "Sharma Electricals", the master "Sharma Electricals Pvt Ltd": the same party.
+    key = _TRAILING_LEGAL_FORM.sub("", key) or key
     key = "".join(char for char in key if char.isalnum())
     return key or None
 
@@ -168,6 +173,7 @@ _WESTERN_GROUPS = re.compile(r"^\d{1,3}(?:,\d{3})+$")
 _INDIAN_GROUPS = re.compile(r"^\d{1,2}(?:,\d{2})*,\d{3}$")
 _NUMBER = re.compile(r"^(\d[\d,]*)?(\.\d*)?(?:e[+-]?\d+)?$", re.IGNORECASE)
 _DASHES = {"-", "–", "—", "--"}
+_PER_UNIT = re.compile(r"(?<=\d)/[^\W\d_][\w.]{0,11}$")
 
 
 def _amount(text: str, dr_cr: DrCr = "absolute") -> tuple[Decimal | None, str | None]:
@@ -177,7 +183,7 @@ def _amount(text: str, dr_cr: DrCr = "absolute") -> tuple[Decimal | None, str | 
         return None, None
     if compact in _DASHES:
         return Decimal(0), None  # Excel's accounting format shows zero as a dash
-    body = compact
+    body = _PER_UNIT.sub("", compact.replace("(-)", "-", 1))  # Tally: '(-)1,200.00', '4,860.00/Nos'
     side_match = _DR_CR.search(body)
     side = side_match.group(1).lower() if side_match else None
     if side_match:
@@ -280,6 +286,8 @@ def _quantity(text: str) -> tuple[Decimal | None, str | None, str | None]:
         return None, None, None
     if stripped in _DASHES:
         return Decimal(0), None, None
+    if stripped.startswith("(-)"):  # Tally writes returned quantities as '(-)3 Nos'
+        stripped = "-" + stripped[3:].lstrip()
     match = _QUANTITY.match(stripped)
     if not match:
         return None, None, "is not a quantity"

@@ -36,7 +36,7 @@ class HeaderResult:
 
 
 def _cell(value: object) -> str | None:
-    return normalize_name(value) if isinstance(value, str) else None
+    return normalize_name(value)
 
 
 def _row_cells(raw: pd.DataFrame, position: int) -> list[str | None]:

@@ -651,7 +651,7 @@ def _contains(tokens: tuple[str, ...], part: tuple[str, ...]) -> bool:
     return any(tokens[start : start + size] == part for start in range(len(tokens) - size + 1))
 
 
-def match_score(column: object, spec: Field, pattern: _Pattern) -> float:
+def _match_score(column: object, spec: Field, pattern: _Pattern) -> float:
     """100-ish for an exact synonym, at most ~60 for a synonym found among the column's words, else 0."""
     tokens = header_tokens(column)
     if not tokens:
@@ -669,7 +669,7 @@ def candidate_fields(column: object, kind: str) -> list[tuple[str, float]]:
     specs = {spec.name: spec for spec in _fields(kind)}
     best: dict[str, float] = {}
     for pattern in _patterns(kind):
-        score = match_score(column, specs[pattern.field], pattern)
+        score = _match_score(column, specs[pattern.field], pattern)
         if score > best.get(pattern.field, 0):
             best[pattern.field] = score
     return sorted(best.items(), key=lambda item: -item[1])
@@ -686,7 +686,7 @@ def auto_map(columns: Sequence[str], kind: str) -> dict[str, str]:
     for position, column in enumerate(columns):
         best_per_field: dict[str, tuple[float, int]] = {}
         for pattern in patterns:
-            score = match_score(column, specs[pattern.field], pattern)
+            score = _match_score(column, specs[pattern.field], pattern)
             if score and score > best_per_field.get(pattern.field, (0, 0))[0]:
                 best_per_field[pattern.field] = (score, pattern.order)
         for field_name, (score, order) in best_per_field.items():

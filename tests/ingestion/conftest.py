@@ -127,10 +127,3 @@ def build_raw_xlsx(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return build
-
-
-@pytest.fixture(autouse=True)
-def _back_to_public():
-    """The project-wide fixture resets the database schema after each test; these tests never touch Django or a
-    database, and must run with ``-p no:django`` where no settings are configured."""
-    yield

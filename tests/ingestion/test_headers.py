@@ -14,6 +14,14 @@ from ingestion.etl.headers import find_period, locate_header, tidy_columns, tidy
 from ingestion.etl.mapping import auto_map
 from ingestion.etl.readers import read_table
 
+
+@pytest.fixture(autouse=True)
+def _back_to_public():
+    """Overrides the project-wide schema reset for this module only: these tests never touch Django or a database
+    and run under ``-p no:django``, where no settings exist."""
+    yield
+
+
 TALLY_COLUMNS = ["Date", "Particulars", "Voucher Type", "Voucher No.", "GSTIN/UIN", "Stock Item", "Quantity", "Rate",
                  "Value", "CGST", "SGST", "IGST", "Gross Total"]  # fmt: skip
 TITLE_ROWS = [

@@ -12,6 +12,13 @@ from ingestion.etl.errors import IngestError
 from ingestion.etl.readers import decode_text, decoding_penalty, read_table, sniff_delimiter
 
 
+@pytest.fixture(autouse=True)
+def _back_to_public():
+    """Overrides the project-wide schema reset for this module only: these tests never touch Django or a database
+    and run under ``-p no:django``, where no settings exist."""
+    yield
+
+
 def cells(sheet) -> list[list[object]]:
     """Rows as lists with None for empty cells, for exact comparisons."""
     return [[None if value != value else value for value in row] for row in sheet.rows.to_numpy().tolist()]

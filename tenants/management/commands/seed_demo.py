@@ -37,6 +37,7 @@ class Command(BaseCommand):
                 credentials_file.parent.mkdir(parents=True, exist_ok=True)
                 credentials_file.write_text(json.dumps({"email": DEMO_EMAIL, "password": password}))
                 self.stdout.write(f"created the demo company at {company.url}")
+            self._load_data(company)
         if not credentials_file.exists():
             self.stdout.write("No demo login recorded: run `make setup`.")
             return
@@ -57,3 +58,17 @@ class Command(BaseCommand):
                 ]
             )
         )
+
+    def _load_data(self, company) -> None:
+        """The demo's sales and ERP data, loaded once through the real upload pipeline."""
+        from django.conf import settings
+        from django_tenants.utils import tenant_context
+
+        from ingestion.demo import demo_data_load
+
+        with tenant_context(company):
+            for result in demo_data_load(out_dir=settings.BASE_DIR / ".data" / "demo-exports"):
+                self.stdout.write(
+                    f"  loaded {result['file']}: {result['rows_loaded']} rows"
+                    f" ({result['duplicates']} duplicates, {result['rows_rejected']} rejected) {result['status']}"
+                )

@@ -219,8 +219,11 @@ def test_exclusion_rules_keep_lines_visible_but_out_of_sales(company):
 
 
 def test_erp_purchase_orders_load_and_deduplicate(company):
-    rows = [["PO No", "Vendor", "Item", "Qty", "Unit Price", "Amount", "Order Date", "Expected Delivery", "Status"],
-            ["PO-1", "Tata Copper", "Copper rod", "100", "500", "50,000", "01-04-2024", "15-04-2024", "Pending"]]  # fmt: skip
+    header = ["PO No", "Vendor", "Item", "Qty", "Unit Price", "Amount", "Order Date", "Expected Delivery", "Status"]
+    rows = [
+        header,
+        ["PO-1", "Tata Copper", "Copper rod", "100", "500", "50,000", "01-04-2024", "15-04-2024", "Pending"],
+    ]
 
     first = load(csv_bytes(rows), "po.csv", kind="purchase")
     again = load(csv_bytes(rows), "po.csv", kind="purchase")
@@ -273,16 +276,16 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_stored(company, sett
     from elettro.errors import ApplicationError
 
     settings.UPLOAD_MAX_BYTES = 1024
-    with pytest.raises(ApplicationError, match="the limit is 0.0009765625 MB|limit"):
+    with pytest.raises(ApplicationError, match=r"the limit is"):
         services.upload_create(file=ContentFile(b"x" * 2048, name="big.csv"), run="inline")
     assert ImportJob.objects.count() == 0
 
 
 def test_rows_with_impossible_values_are_rejected_with_reasons_and_formulas_stay_text(company):
     rows = [HEADER,
-            ["OK-1", "01/04/2024", "=HYPERLINK(\"http://evil\",\"x\")", "Maharashtra", "Fan", "1", "100", "100", "18"],
+            ["OK-1", "01/04/2024", '=HYPERLINK("http://evil","x")', "Maharashtra", "Fan", "1", "100", "100", "18"],
             ["BAD-1", "01/04/1800", "Ravi", "Maharashtra", "Fan", "1", "100", "100", "18"],
-            ["BAD-2", "02/04/2024", "=cmd|' /C calc'!A0", "Maharashtra", "Fan", "many", "100", "100", "18"]]  # fmt: skip
+            ["BAD-2", "02/04/2024", "=cmd|' /C calc'!A0", "MH", "Fan", "many", "100", "100", "18"]]  # fmt: skip
 
     job = load(csv_bytes(rows), "mixed.csv")
 
@@ -317,7 +320,7 @@ def test_pandas_agrees_with_the_loaded_lines(company):
             "Rate": [f"{i}.25" for i in range(50)],
             "Taxable Value": [f"{i}.25" for i in range(50)],
             "GST %": ["18"] * 50,
-        }  # fmt: skip
+        }
     )
     load(frame.to_csv(index=False).encode(), "p.csv")
 

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from ingestion import views as ingestion_views
 from tenants import company_views
 
 urlpatterns = [
@@ -13,4 +14,10 @@ urlpatterns = [
     path("members/<int:membership_id>/role/", company_views.change_role, name="change_role"),
     path("members/<int:membership_id>/remove/", company_views.remove_member, name="remove_member"),
     path("settings/", company_views.company_settings, name="company_settings"),
+    path("uploads/", ingestion_views.uploads, name="uploads"),
+    path("uploads/new/", ingestion_views.upload, name="upload"),
+    path("uploads/progress/", ingestion_views.progress, name="upload_progress"),
+    path("uploads/status/", ingestion_views.status, name="upload_status"),
+    path("uploads/<int:job_id>/columns/", ingestion_views.mapping, name="upload_mapping"),
+    path("uploads/<int:job_id>/rejected-rows.csv", ingestion_views.rejects, name="upload_rejects"),
 ]

@@ -17,6 +17,7 @@ class Kind(models.TextChoices):
 class ImportJob(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
+        MAPPING = "mapping", "Waiting for you to check the columns"
         RUNNING = "running", "Running"
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"
@@ -43,6 +44,10 @@ class ImportJob(models.Model):
     duplicates = models.PositiveIntegerField(default=0)
     rows_rejected = models.PositiveIntegerField(default=0)
     rows_replaced = models.PositiveIntegerField(default=0)
+    needs_review = models.BooleanField(
+        default=False, help_text="ask a person to confirm the columns unless they were confirmed before"
+    )
+    proposal = models.JSONField(default=dict, blank=True, help_text="per sheet: columns, suggested mapping, preview")
     column_mapping = models.JSONField(default=dict, blank=True)
     unmapped_columns = models.JSONField(default=list, blank=True)
     messages = models.JSONField(default=list, blank=True)

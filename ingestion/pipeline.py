@@ -60,6 +60,7 @@ class SheetPlan:
     mapping: dict[str, str]
     role: str  # data, returns, people, ignored
     missing: list[str] = field(default_factory=list)
+    remembered: bool = False  # the mapping was confirmed by a person before
 
 
 @dataclass
@@ -87,7 +88,9 @@ def remembered_mapping(kind: str, columns: list[str]) -> dict[str, str] | None:
     return saved.mapping
 
 
-def plan_sheets(sheets, kind: str, *, confirmed: dict[str, dict[str, str]] | None = None) -> list[SheetPlan]:
+def plan_sheets(
+    sheets, kind: str, *, confirmed: dict[str, dict[str, str]] | None = None, require_data: bool = True
+) -> list[SheetPlan]:
     """Find each sheet's header and mapping, and say which sheets hold data and which are lookups."""
     plans = []
     for sheet in sheets:
@@ -101,8 +104,12 @@ def plan_sheets(sheets, kind: str, *, confirmed: dict[str, dict[str, str]] | Non
                 role = "returns"
             elif "region" in mapping and ({"salesperson", "manager"} & mapping.keys()):
                 role = "people"
-        plans.append(SheetPlan(name=sheet.name, header=header, mapping=mapping, role=role, missing=missing))
-    if not any(plan.role == "data" for plan in plans):
+        plan = SheetPlan(name=sheet.name, header=header, mapping=mapping, role=role, missing=missing)
+        plan.remembered = (
+            bool((confirmed or {}).get(sheet.name)) or remembered_mapping(kind, header.columns) is not None
+        )
+        plans.append(plan)
+    if require_data and not any(plan.role == "data" for plan in plans):
         best = min(plans, key=lambda plan: len(plan.missing))
         where = f" (best match: sheet '{best.name}')" if len(plans) > 1 else ""
         raise IngestError(
@@ -114,6 +121,31 @@ def plan_sheets(sheets, kind: str, *, confirmed: dict[str, dict[str, str]] | Non
 
 
 # ---------------------------------------------------------------- the job
+
+PREVIEW_ROWS = 8
+
+
+def propose(job: ImportJob) -> dict | None:
+    """What a person should check before loading: None when every data sheet's columns were confirmed before."""
+    sheets = read_table(job.file.path, filename=job.original_name, max_bytes=settings.UPLOAD_MAX_BYTES)
+    plans = plan_sheets(sheets, job.kind, confirmed=job.column_mapping or None, require_data=False)
+    relevant = [plan for plan in plans if plan.role != "ignored" or len(plans) == 1]
+    if relevant and all(plan.remembered and plan.role != "ignored" for plan in relevant):
+        return None
+    proposal = {}
+    for plan in plans:
+        preview = (
+            plan.header.data.head(PREVIEW_ROWS).astype(object).where(plan.header.data.head(PREVIEW_ROWS).notna(), "")
+        )
+        proposal[plan.name] = {
+            "columns": plan.header.columns,
+            "mapping": plan.mapping,
+            "missing": plan.missing,
+            "role": plan.role,
+            "title_lines": plan.header.title_lines[:5],
+            "preview": [[str(value) for value in row] for row in preview.itertuples(index=False)],
+        }
+    return proposal
 
 
 def run_job(job: ImportJob, *, progress: Progress) -> Outcome:

@@ -16,7 +16,7 @@ from elettro.errors import ApplicationError
 from .etl import mapping as fields
 from .etl.errors import IngestError
 from .models import ColumnMapping, ImportJob, Kind
-from .pipeline import run_job
+from .pipeline import propose, run_job
 from .signals import import_finished
 
 logger = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ ACCEPTED_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".csv", ".tsv", ".txt")
 
 
 def upload_create(*, file: UploadedFile, kind: str = Kind.SALES, mode: str = ImportJob.Mode.APPEND,
-                  user=None, run: str = "worker") -> ImportJob:  # fmt: skip
+                  user=None, run: str = "worker", review: bool = False) -> ImportJob:  # fmt: skip
     """Store an uploaded file in the company's storage and make its import job; the worker runs it."""
     name = Path(file.name or "upload").name
     if kind not in Kind.values:
@@ -51,6 +51,7 @@ def upload_create(*, file: UploadedFile, kind: str = Kind.SALES, mode: str = Imp
         job = ImportJob(
             kind=kind, mode=mode, original_name=name, checksum=digest.hexdigest(), size_bytes=file.size,
             uploaded_by_id=getattr(user, "pk", None), uploaded_by_email=getattr(user, "email", "") or "",
+            needs_review=review,
         )  # fmt: skip
         job.file.save(name, file, save=False)
         job.save()
@@ -78,6 +79,12 @@ def import_run(*, job_id: int) -> ImportJob:
         ImportJob.objects.filter(pk=job.pk).update(progress=percent, stage=stage[:80])
 
     try:
+        if job.needs_review and (proposal := propose(job)) is not None:
+            ImportJob.objects.filter(pk=job.pk).update(
+                status=ImportJob.Status.MAPPING, proposal=proposal, progress=10, stage="Check the columns"
+            )
+            job.refresh_from_db()
+            return job
         outcome = run_job(job, progress=progress)
     except IngestError as error:
         _fail(job, error.message if hasattr(error, "message") else str(error))
@@ -97,6 +104,30 @@ def _fail(job: ImportJob, message: str) -> None:
         status=ImportJob.Status.FAILED, error=message, finished_at=timezone.now(), stage="Failed",
         rows_loaded=0, duplicates=0,
     )  # fmt: skip
+
+
+@transaction.atomic
+def job_mapping_confirm(*, job: ImportJob, mappings: dict[str, dict[str, str]], user=None) -> ImportJob:
+    """A person's columns for each sheet of a waiting job: remembered, then the job runs with them."""
+    if job.status != ImportJob.Status.MAPPING:
+        raise ApplicationError("This upload is not waiting for its columns.")
+    confirmed = {}
+    for sheet, mapping in mappings.items():
+        columns = job.proposal.get(sheet, {}).get("columns")
+        if columns is None:
+            raise ApplicationError(f"This file has no sheet called {sheet!r}.")
+        if not any(mapping.values()):
+            continue  # a sheet the person left out
+        confirmed[sheet] = mapping_confirm(kind=job.kind, columns=columns, mapping=mapping, user=user).mapping
+    if not confirmed:
+        raise ApplicationError("Choose the columns of at least one sheet.")
+    job.column_mapping = confirmed
+    job.status = ImportJob.Status.QUEUED
+    job.needs_review = False
+    job.stage = "Queued"
+    job.save(update_fields=["column_mapping", "status", "needs_review", "stage"])
+    transaction.on_commit(lambda: _enqueue(job.pk))
+    return job
 
 
 def mapping_confirm(*, kind: str, columns: list[str], mapping: dict[str, str], user=None) -> ColumnMapping:

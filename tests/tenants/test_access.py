@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import URLPattern, get_resolver
 
@@ -21,7 +23,7 @@ def _company_paths() -> list[str]:
         route = str(pattern.pattern)
         if route in OPEN_PATHS:
             continue
-        paths.append("/" + route.replace("<int:membership_id>", "1"))
+        paths.append("/" + re.sub(r"<int:\w+>", "1", route))
     return paths
 
 

@@ -1,0 +1,123 @@
+"""Upload pages: upload, check the columns, watch progress, see every upload and its rejected rows."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from elettro.errors import ApplicationError
+from tenants.permissions import require_permission
+
+from . import services
+from .etl import mapping as fields
+from .forms import UploadForm
+from .models import ImportJob
+from .selectors import import_jobs
+
+
+@require_http_methods(["GET", "POST"])
+@require_permission("uploads.create")
+def upload(request: HttpRequest) -> HttpResponse:
+    form = UploadForm(request.POST or None, request.FILES or None)
+    errors = []
+    if request.method == "POST" and form.is_valid():
+        jobs = []
+        options = {"kind": form.cleaned_data["kind"], "mode": form.cleaned_data["mode"], "user": request.user}
+        for file in form.cleaned_data["files"]:
+            try:
+                jobs.append(services.upload_create(file=file, review=True, **options))
+            except ApplicationError as error:
+                errors.append(error.message)
+        if jobs:  # the good files go ahead; the refused ones are named on the next page
+            for error in errors:
+                messages.error(request, error)
+            return redirect(reverse("upload_progress") + "?jobs=" + ",".join(str(job.pk) for job in jobs))
+    context = {"form": form, "errors": errors, "max_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024)}
+    return render(request, "ingestion/upload.html", context, status=400 if errors or form.errors else 200)
+
+
+def _job_ids(request) -> list[int]:
+    try:
+        return [int(part) for part in request.GET.get("jobs", "").split(",") if part][:50]
+    except ValueError as error:
+        raise Http404("No such upload") from error
+
+
+@require_GET
+@require_permission("uploads.view")
+def progress(request: HttpRequest) -> HttpResponse:
+    jobs = list(import_jobs().filter(pk__in=_job_ids(request)))
+    return render(request, "ingestion/progress.html", {"jobs": jobs, "ids": ",".join(str(j.pk) for j in jobs)})
+
+
+def job_state(job: ImportJob) -> dict:
+    return {
+        "id": job.pk, "file": job.original_name, "status": job.status, "status_label": job.get_status_display(),
+        "progress": job.progress, "stage": job.stage, "rows_read": job.rows_read, "rows_loaded": job.rows_loaded,
+        "duplicates": job.duplicates, "rows_rejected": job.rows_rejected, "error": job.error,
+        "messages": job.messages,
+        "mapping_url": reverse("upload_mapping", args=[job.pk]) if job.status == ImportJob.Status.MAPPING else None,
+        "rejects_url": reverse("upload_rejects", args=[job.pk]) if job.rejects_file else None,
+    }  # fmt: skip
+
+
+@require_GET
+@require_permission("uploads.view")
+def status(request: HttpRequest) -> JsonResponse:
+    jobs = import_jobs().filter(pk__in=_job_ids(request))
+    return JsonResponse({"jobs": [job_state(job) for job in jobs]})
+
+
+@require_GET
+@require_permission("uploads.view")
+def uploads(request: HttpRequest) -> HttpResponse:
+    return render(request, "ingestion/uploads.html", {"jobs": import_jobs()[:200]})
+
+
+@require_http_methods(["GET", "POST"])
+@require_permission("uploads.create")
+def mapping(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = get_object_or_404(ImportJob, pk=job_id)
+    if job.status != ImportJob.Status.MAPPING:
+        return redirect(reverse("upload_progress") + f"?jobs={job.pk}")
+    labels = fields.FIELD_LABELS[job.kind]
+    error = None
+    if request.method == "POST":
+        chosen = {}
+        for index, sheet in enumerate(job.proposal):
+            chosen[sheet] = {name: request.POST.get(f"s{index}-{name}", "") for name in labels}
+        try:
+            services.job_mapping_confirm(job=job, mappings=chosen, user=request.user)
+        except ApplicationError as problem:
+            error = problem.message
+        else:
+            return redirect(reverse("upload_progress") + f"?jobs={job.pk}")
+    required = {name for group in fields.REQUIRED[job.kind] for name in group}
+    sheets = [
+        {
+            "index": index,
+            "name": name,
+            **plan,
+            "fields": [
+                {"name": field, "label": label, "required": field in required, "chosen": plan["mapping"].get(field, "")}
+                for field, label in labels.items()
+            ],
+        }
+        for index, (name, plan) in enumerate(job.proposal.items())
+    ]
+    return render(request, "ingestion/mapping.html", {"job": job, "sheets": sheets, "error": error},
+                  status=400 if error else 200)  # fmt: skip
+
+
+@require_GET
+@require_permission("uploads.view")
+def rejects(request: HttpRequest, job_id: int) -> FileResponse:
+    job = get_object_or_404(ImportJob, pk=job_id)
+    if not job.rejects_file:
+        raise Http404("This upload has no rejected rows")
+    name = job.original_name.rsplit(".", 1)[0] + "-rejected-rows.csv"
+    return FileResponse(job.rejects_file.open("rb"), as_attachment=True, filename=name, content_type="text/csv")

@@ -1,0 +1,124 @@
+"""The upload pages as a company's people use them: upload, check the columns, see results and rejected rows."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django_tenants.utils import tenant_context
+
+from ingestion import services
+from ingestion.models import ColumnMapping, ImportJob, SalesLine
+from tests.ingestion.test_pipeline import HEADER, csv_bytes
+
+pytestmark = pytest.mark.django_db
+
+ROWS = [HEADER, ["V-1", "01/04/2024", "Ravi Traders", "Maharashtra", "Wire", "1", "100", "100", "18"],
+        ["V-2", "02/04/2024", "Ravi Traders", "Maharashtra", "Fan", "x", "100", "100", "18"]]  # fmt: skip
+
+
+def _upload(client, name="sales.csv", content=None, **extra):
+    file = SimpleUploadedFile(name, content if content is not None else csv_bytes(ROWS), content_type="text/csv")
+    return client.post("/uploads/new/", {"kind": "sales", "mode": "append", "files": [file], **extra})
+
+
+def _run_queued(company):
+    """What the worker does with each queued job (a real worker runs in the browser and worker tests)."""
+    with tenant_context(company):
+        for job in ImportJob.objects.filter(status="queued"):
+            services.import_run(job_id=job.pk)
+
+
+def test_upload_then_check_columns_then_load_and_the_mapping_is_remembered(make_company, company_client):
+    company, owner = make_company("views")
+    client = company_client(company, owner)
+
+    response = _upload(client)
+    assert response.status_code == 302 and "/uploads/progress/?jobs=" in response["Location"]
+    _run_queued(company)
+    with tenant_context(company):
+        job = ImportJob.objects.get()
+    assert job.status == "mapping" and job.uploaded_by_email == owner.email
+
+    page = client.get(f"/uploads/{job.pk}/columns/").content.decode()
+    assert "Check the columns of sales.csv" in page and "Ravi Traders" in page  # the preview rows
+    assert '<option value="Invoice No" selected>' in page
+
+    chosen = {f"s0-{name}": column for name, column in
+              {"invoice": "Invoice No", "date": "Invoice Date", "customer": "Customer", "state": "State",
+               "product_name": "Product", "quantity": "Qty", "unit_price": "Rate", "net_amount": "Taxable Value",
+               "gst_rate": "GST %"}.items()}  # fmt: skip
+    assert client.post(f"/uploads/{job.pk}/columns/", chosen).status_code == 302
+    _run_queued(company)
+
+    state = client.get(f"/uploads/status/?jobs={job.pk}").json()["jobs"][0]
+    assert state["status"] == "succeeded" and state["progress"] == 100
+    assert state["rows_loaded"] == 1 and state["rows_rejected"] == 1 and state["rejects_url"]
+    rejected = client.get(state["rejects_url"])
+    assert rejected.status_code == 200 and b"V-2" in b"".join(rejected.streaming_content)
+    with tenant_context(company):
+        assert ColumnMapping.objects.count() == 1 and SalesLine.objects.count() == 1
+
+    # The same columns again: no question asked.
+    _upload(
+        client,
+        "sales-may.csv",
+        csv_bytes([HEADER, ["V-3", "01/05/2024", "Ravi", "Kerala", "Fan", "1", "5", "5", "18"]]),
+    )
+    _run_queued(company)
+    with tenant_context(company):
+        assert ImportJob.objects.get(original_name="sales-may.csv").status == "succeeded"
+    listing = client.get("/uploads/").content.decode()
+    assert "sales-may.csv" in listing and "rows and reasons (CSV)" in listing
+
+
+def test_a_required_column_left_out_is_named_and_nothing_loads(make_company, company_client):
+    company, owner = make_company("views")
+    client = company_client(company, owner)
+    _upload(client)
+    _run_queued(company)
+    with tenant_context(company):
+        job = ImportJob.objects.get()
+
+    response = client.post(f"/uploads/{job.pk}/columns/", {"s0-invoice": "Invoice No", "s0-date": "Invoice Date"})
+
+    assert response.status_code == 400 and "Choose a column for: Customer" in response.content.decode()
+    with tenant_context(company):
+        assert SalesLine.objects.count() == 0 and ImportJob.objects.get().status == "mapping"
+
+
+def test_wrong_files_are_refused_on_the_page_with_the_limit_shown(make_company, company_client, settings):
+    company, owner = make_company("views")
+    client = company_client(company, owner)
+    assert "up to <strong>50 MB</strong>" in client.get("/uploads/new/").content.decode()
+
+    not_a_sheet = _upload(client, "photo.png", b"\x89PNG....")
+    settings.UPLOAD_MAX_BYTES = 10
+    too_big = _upload(client, "big.csv")
+
+    assert not_a_sheet.status_code == 400 and "is not a spreadsheet or CSV file" in not_a_sheet.content.decode()
+    assert too_big.status_code == 400 and "the limit is" in too_big.content.decode()
+    with tenant_context(company):
+        assert ImportJob.objects.count() == 0
+
+
+@pytest.mark.parametrize(("role", "can_upload", "can_see"), [("viewer", False, False), ("analyst", True, True)])
+def test_who_may_upload(make_company, add_member, company_client, role, can_upload, can_see):
+    company, _ = make_company("views")
+    client = company_client(company, add_member(company, role))
+
+    assert (client.get("/uploads/new/").status_code == 200) == can_upload
+    assert (_upload(client).status_code == 302) == can_upload
+    assert (client.get("/uploads/").status_code == 200) == can_see
+
+
+def test_rejected_rows_of_one_company_are_not_served_to_another(make_company, company_client):
+    a, owner_a = make_company("alpha")
+    b, owner_b = make_company("bravo")
+    with tenant_context(a):
+        job = services.upload_create(file=SimpleUploadedFile("s.csv", csv_bytes(ROWS)), run="inline")
+        job = services.import_run(job_id=job.pk)
+        assert job.rejects_file
+
+    assert company_client(b, owner_b).get(f"/uploads/{job.pk}/rejected-rows.csv").status_code == 404
+    assert company_client(b, owner_a).get(f"/uploads/{job.pk}/rejected-rows.csv").status_code == 403
+    assert company_client(a, owner_a).get(f"/uploads/{job.pk}/rejected-rows.csv").status_code == 200

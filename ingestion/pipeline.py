@@ -27,7 +27,7 @@ from .etl.cleaning import clean_table, customer_keys, neutralize_formula
 from .etl.errors import IngestError
 from .etl.headers import HeaderResult, locate_header, tidy_columns, tidy_rows
 from .etl.readers import read_table
-from .loading import LoadResult, load_rows
+from .loading import LoadResult, load_new_rows, load_rows
 from .models import ColumnMapping, Customer, ExclusionRule, ImportJob, Kind
 
 logger = logging.getLogger(__name__)
@@ -41,7 +41,6 @@ SALES_IDENTITY = (
     "quantity", "unit_price", "net_amount", "line_number",
 )  # fmt: skip
 _CANCELLED = re.compile(r"cancel|void|reversed", re.IGNORECASE)
-_RETURNED = re.compile(r"return|credit\s*note|sales\s*return", re.IGNORECASE)
 
 # canonical field -> SalesLine column, where the names differ
 _SALES_COLUMNS = {"invoice": "invoice_number", "date": "invoice_date", "customer": "customer_name"}
@@ -173,11 +172,16 @@ def run_job(job: ImportJob, *, progress: Progress) -> Outcome:
         for label, row in rejected.iterrows():
             original = tidy.rows.loc[label]
             outcome.rejects.append({"sheet": plan.name, "row": label, "reason": row["reason"], **original.to_dict()})
-        accepted = cleaned.accepted.copy()
-        accepted["_sheet"] = plan.name
-        frames.append(accepted)
+        frames.append(cleaned.accepted if len(rejected) else cleaned.rows)
+        plan.header.data = None  # a million raw rows we no longer need
+        del tidy, cleaned
+    del sheets
     outcome.rows_rejected = len(outcome.rejects)
-    rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if len(frames) == 1:
+        rows = frames[0]
+    else:
+        rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    frames.clear()
     if rows.empty:
         reasons = "; ".join(sorted({r["reason"] for r in outcome.rejects})[:3])
         raise IngestError(f"No row of this file could be used. {reasons}".strip(), code="no_rows")
@@ -245,8 +249,8 @@ def _rejects_csv(rejects: list[dict]) -> bytes:
 
 def _text(rows: pd.DataFrame, name: str) -> pd.Series:
     if name not in rows:
-        return pd.Series("", index=rows.index, dtype=object)
-    return rows[name].astype(object).where(rows[name].notna(), "").astype(str)
+        return pd.Series("", index=rows.index, dtype="str")
+    return rows[name].astype("str").fillna("")
 
 
 def _maybe(rows: pd.DataFrame, name: str) -> pd.Series:
@@ -257,8 +261,8 @@ def _maybe(rows: pd.DataFrame, name: str) -> pd.Series:
 
 
 def content_hash(frame: pd.DataFrame, columns) -> np.ndarray:
-    text = frame[list(columns)].astype(str)
-    return pd.util.hash_pandas_object(text, index=False).to_numpy().view(np.int64)
+    """A 64-bit hash of each row's values in `columns` (dates hash as dates, text as text)."""
+    return pd.util.hash_pandas_object(frame[list(columns)], index=False).to_numpy().view(np.int64)
 
 
 def _paise(value: str | None) -> Decimal | None:
@@ -283,16 +287,25 @@ def _split_gst(net: pd.Series, rate: pd.Series, intra: pd.Series) -> tuple[list,
     return cgst, sgst, igst
 
 
+def _matches_any(values: pd.Series, patterns: list[str]) -> pd.Series:
+    """Case-insensitive match of any pattern, tested once per distinct value (a million lines hold few products)."""
+    if not patterns:
+        return pd.Series(False, index=values.index)
+    regex = re.compile("|".join(re.escape(p) for p in patterns), re.IGNORECASE)
+    codes, uniques = pd.factorize(values)
+    hits = np.array([bool(regex.search(value)) for value in uniques.tolist()] + [False])
+    return pd.Series(hits[codes], index=values.index)
+
+
 def _exclusion_mask(frame: pd.DataFrame) -> pd.Series:
-    mask = pd.Series(False, index=frame.index)
-    for rule in ExclusionRule.objects.filter(is_active=True):
-        pattern = re.escape(rule.pattern.strip())
-        if rule.field == ExclusionRule.Field.PRODUCT_LINE:
-            mask |= frame["product_line"].str.contains(pattern, case=False, regex=True)
-        else:
-            mask |= frame["product_name"].str.contains(pattern, case=False, regex=True)
-            mask |= frame["product_code"].str.contains(pattern, case=False, regex=True)
-    return mask
+    rules = list(ExclusionRule.objects.filter(is_active=True).values_list("field", "pattern"))
+    lines = [pattern.strip() for field_name, pattern in rules if field_name == ExclusionRule.Field.PRODUCT_LINE]
+    products = [pattern.strip() for field_name, pattern in rules if field_name == ExclusionRule.Field.PRODUCT]
+    return (
+        _matches_any(frame["product_line"], lines)
+        | _matches_any(frame["product_name"], products)
+        | _matches_any(frame["product_code"], products)
+    )
 
 
 def _people(plan: SheetPlan | None) -> dict[str, str]:
@@ -321,10 +334,10 @@ def build_sales_frame(rows: pd.DataFrame, *, home_state: str, lookups: dict[str,
                       "state_code", "city", "country", "postal_code", "segment", "status", "deal_size",
                       "voucher_type", "hsn", "line_number"):  # fmt: skip
         out[_SALES_COLUMNS.get(canonical, canonical)] = _text(rows, canonical)
-    out["invoice_date"] = rows["date"].dt.date
+    out["invoice_date"] = rows["date"].astype("datetime64[s]")
     out["ship_date"] = _maybe(rows, "ship_date")
     if "ship_date" in rows:
-        out["ship_date"] = rows["ship_date"].dt.date.where(rows["ship_date"].notna(), None)
+        out["ship_date"] = rows["ship_date"].astype("datetime64[s]")
     for name in ("quantity", "unit_price", "net_amount", "gst_rate", "gross_amount", "cost", "profit", "discount"):
         out[name] = _maybe(rows, name)
     out["customer_key"] = customer_keys(out["customer_name"]).fillna("").astype(str)
@@ -349,9 +362,11 @@ def build_sales_frame(rows: pd.DataFrame, *, home_state: str, lookups: dict[str,
 
     returned_invoices = _returned_invoices(lookups.get("returns"))
     status_text = out["status"] + " " + out["voucher_type"]
-    out["is_cancelled"] = status_text.str.contains(_CANCELLED) | out["customer_name"].str.contains(_CANCELLED)
+    out["is_cancelled"] = _matches_any(status_text, ["cancel", "void", "reversed"])
+    out["is_cancelled"] |= _matches_any(out["customer_name"], ["(cancelled)"])
     returned_flag = rows["returned"].fillna(False).astype(bool) if "returned" in rows else False
-    out["is_returned"] = status_text.str.contains(_RETURNED) | out["invoice_number"].isin(returned_invoices)
+    out["is_returned"] = _matches_any(status_text, ["return", "credit note", "creditnote"])
+    out["is_returned"] |= out["invoice_number"].isin(returned_invoices)
     out["is_returned"] |= returned_flag
     out["is_excluded"] = _exclusion_mask(out)
     out["counts"] = ~(out["is_cancelled"] | out["is_returned"] | out["is_excluded"])
@@ -389,10 +404,14 @@ def _load_sales(rows, *, job, lookups, outcome) -> tuple[LoadResult, tuple]:
     excluded = int(frame["is_excluded"].sum())
     if excluded:
         outcome.messages.append(f"{excluded} line(s) matched an exclusion rule: kept, but not counted in sales.")
-    span = (frame["invoice_date"].min(), frame["invoice_date"].max())
-    replace = ("invoice_date BETWEEN %s AND %s", list(span)) if job.mode == ImportJob.Mode.REPLACE_PERIOD else None
-    result = load_rows(table="ingestion_salesline", frame=frame, conflict_columns=("line_hash", "occurrence"),
-                       replace_where=replace)  # fmt: skip
+    span = (frame["invoice_date"].min().date(), frame["invoice_date"].max().date())
+    result = load_new_rows(
+        table="ingestion_salesline",
+        frame=frame,
+        key_columns=("line_hash", "occurrence"),
+        window=("invoice_date BETWEEN %s AND %s", list(span)),  # a line's date is part of its hash
+        replace=job.mode == ImportJob.Mode.REPLACE_PERIOD,
+    )
     renamed = {"customer_name": "name", "customer_key": "key", "customer_code": "code", "customer_gstin": "gstin"}
     kept = [*renamed, "state", "state_code", "city", "country", "segment"]
     customers = frame[~frame["is_cancelled"]].drop_duplicates("customer_key")[kept].rename(columns=renamed)

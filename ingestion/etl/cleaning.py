@@ -661,7 +661,7 @@ def clean_table(
         rows["state_code"] = _state_codes(rows)
     if "state" in rows:
         # '27-Maharashtra', 'MAHARASHTRA', 'Orissa' -> the official name; foreign states stay as written
-        official = rows["state"].map(_state_code_of_text, na_action="ignore").map(GST_STATES, na_action="ignore")
+        official = _map_distinct(rows["state"], _state_code_of_text).map(GST_STATES, na_action="ignore")
         rows["state"] = official.where(official.notna(), rows["state"]).astype("str")
     return CleanTable(rows=rows, errors=errors, warnings=warnings, date_orders=date_orders)
 

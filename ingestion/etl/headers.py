@@ -255,13 +255,12 @@ def tidy_rows(
     """
     blank = _blank(frame)
     empty_rows = blank.all(axis=1)
-    rows = frame[~empty_rows]
-    blank = blank[~empty_rows]
+    rows, blank = _drop(frame, blank, empty_rows)
     repeats = _repeated_headers(rows)
-    rows, blank = rows[~repeats], blank[~repeats]
+    rows, blank = _drop(rows, blank, repeats)
     totals = _total_rows(rows, blank, key_columns, item_columns)
     total_labels = [_plain_label(label) for label in rows.index[totals]]
-    rows, blank = rows[~totals], blank[~totals]
+    rows, blank = _drop(rows, blank, totals)
     rows, filled = _fill_voucher_columns(rows, blank, key_columns, item_columns)
     return TidyResult(
         rows=rows,
@@ -270,6 +269,13 @@ def tidy_rows(
         repeated_headers=int(repeats.sum()),
         filled_rows=filled,
     )
+
+
+def _drop(rows: pd.DataFrame, blank: pd.DataFrame, mask: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rows and their blank-map without the masked rows; no copy of a million rows when nothing is dropped."""
+    if not mask.any():
+        return rows, blank
+    return rows[~mask], blank[~mask]
 
 
 def _repeated_headers(rows: pd.DataFrame) -> pd.Series:

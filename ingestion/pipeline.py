@@ -177,10 +177,7 @@ def run_job(job: ImportJob, *, progress: Progress) -> Outcome:
         del tidy, cleaned
     del sheets
     outcome.rows_rejected = len(outcome.rejects)
-    if len(frames) == 1:
-        rows = frames[0]
-    else:
-        rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    rows = _combine(frames)
     frames.clear()
     if rows.empty:
         reasons = "; ".join(sorted({r["reason"] for r in outcome.rejects})[:3])
@@ -199,6 +196,13 @@ def run_job(job: ImportJob, *, progress: Progress) -> Outcome:
         outcome.date_from, outcome.date_to = date_from, date_to
         _finish(job, outcome)
     return outcome
+
+
+def _combine(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The accepted rows of every data sheet; a single sheet is used as it is, not copied."""
+    if len(frames) == 1:
+        return frames[0]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 def _keep_cancelled_vouchers(rows: pd.DataFrame, mapping: dict[str, str]) -> None:

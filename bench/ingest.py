@@ -128,8 +128,10 @@ def main() -> None:
 
     mb = csv_path.stat().st_size / 1024 / 1024
     print(f"ingestion, upload to queryable ({os.cpu_count()} cores)")
-    print(f"  {args.lines:,} CSV lines ({mb:.0f} MB): {first['seconds']:6.1f} s   loaded {first['loaded']:,}, "
-          f"rejected {first['rejected']:,}   peak RSS {first['peak_mb_at_least']} MB   target 30 s, 1.5 GB")  # fmt: skip
+    print(
+        f"  {args.lines:,} CSV lines ({mb:.0f} MB): {first['seconds']:6.1f} s   loaded {first['loaded']:,}, "
+        f"rejected {first['rejected']:,}   peak RSS {first['peak_mb_at_least']} MB   (target 30 s, 1.5 GB)"
+    )
     print(f"  same file again (all duplicates): {again['seconds']:6.1f} s   duplicates {again['duplicates']:,}"
           f"   target 30 s")  # fmt: skip
     print(

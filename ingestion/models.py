@@ -195,7 +195,10 @@ class SalesLine(models.Model):
     counts = models.BooleanField(default=True, help_text="counts in revenue: not cancelled, returned or excluded")
     line_hash = models.BigIntegerField(help_text="hash of the line's content, for duplicates")
     occurrence = models.PositiveSmallIntegerField(default=1, help_text="nth identical line in the same invoice")
-    source_job = models.ForeignKey(ImportJob, null=True, on_delete=models.SET_NULL, related_name="+")
+    # No database constraint: checking it would fire a trigger per line, seconds per million lines loaded.
+    source_job = models.ForeignKey(
+        ImportJob, null=True, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["line_hash", "occurrence"], name="sales_line_once")]

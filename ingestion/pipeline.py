@@ -11,6 +11,7 @@ import csv
 import io
 import logging
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -75,6 +76,7 @@ class Outcome:
     date_from: object = None
     date_to: object = None
     rejects: list[dict] = field(default_factory=list)
+    progress: Progress = field(default=lambda percent, stage: None, repr=False)
 
 
 # ---------------------------------------------------------------- planning: which sheet is what
@@ -148,11 +150,26 @@ def propose(job: ImportJob) -> dict | None:
 
 
 def run_job(job: ImportJob, *, progress: Progress) -> Outcome:
+    outer, started, marks = progress, time.perf_counter(), []
+
+    def progress(percent: int, stage: str) -> None:  # also keeps how long each stage took, for the log
+        marks.append((stage, time.perf_counter()))
+        outer(percent, stage)
+
+    try:
+        return _run(job, progress)
+    finally:
+        marks.append(("end", time.perf_counter()))
+        spans = ", ".join(f"{a}: {t2 - t1:.1f}s" for (a, t1), (_, t2) in zip(marks, marks[1:], strict=False))
+        logger.info("import job %s took %.1fs (%s)", job.pk, time.perf_counter() - started, spans)
+
+
+def _run(job: ImportJob, progress: Progress) -> Outcome:
     progress(5, "Reading the file")
     sheets = read_table(job.file.path, filename=job.original_name, max_bytes=settings.UPLOAD_MAX_BYTES)
     progress(15, "Finding the columns")
     plans = plan_sheets(sheets, job.kind, confirmed=job.column_mapping or None)
-    outcome = Outcome()
+    outcome = Outcome(progress=progress)
     frames = []
     for plan in plans:
         if plan.role != "data":
@@ -182,10 +199,9 @@ def run_job(job: ImportJob, *, progress: Progress) -> Outcome:
     if rows.empty:
         reasons = "; ".join(sorted({r["reason"] for r in outcome.rejects})[:3])
         raise IngestError(f"No row of this file could be used. {reasons}".strip(), code="no_rows")
-    progress(55, "Checking for duplicates")
+    progress(55, "Preparing the lines")
     lookups = {plan.role: plan for plan in plans if plan.role in ("returns", "people")}
     loader = _LOADERS[job.kind]
-    progress(70, "Loading")
     with transaction.atomic():
         result, (date_from, date_to) = loader(rows, job=job, lookups=lookups, outcome=outcome)
         outcome.rows_loaded, outcome.duplicates, outcome.rows_replaced = (
@@ -405,6 +421,8 @@ def _enrich_from_customer_master(out: pd.DataFrame) -> None:
 
 def _load_sales(rows, *, job, lookups, outcome) -> tuple[LoadResult, tuple]:
     frame = build_sales_frame(rows, home_state=connection.tenant.home_state, lookups=lookups, job_id=job.pk)
+    del rows
+    outcome.progress(70, "Loading new lines")
     excluded = int(frame["is_excluded"].sum())
     if excluded:
         outcome.messages.append(f"{excluded} line(s) matched an exclusion rule: kept, but not counted in sales.")

@@ -197,16 +197,13 @@ class SalesLine(models.Model):
     occurrence = models.PositiveSmallIntegerField(default=1, help_text="nth identical line in the same invoice")
     # No database constraint: checking it would fire a trigger per line, seconds per million lines loaded.
     source_job = models.ForeignKey(
-        ImportJob, null=True, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+        ImportJob, null=True, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
     )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["line_hash", "occurrence"], name="sales_line_once")]
-        # Few indexes on purpose: each one costs seconds per million lines loaded. Dashboards read rollups.
-        indexes = [
-            models.Index(fields=["customer_key", "invoice_date"], name="sales_customer_date"),
-            models.Index(fields=["counts", "invoice_date"], name="sales_counts_date"),
-        ]
+        # Few indexes on purpose: each one costs seconds per million lines loaded, and dashboards read rollups.
+        indexes = [models.Index(fields=["counts", "invoice_date"], name="sales_counts_date")]
 
     def __str__(self) -> str:
         return f"{self.invoice_number} {self.invoice_date} {self.product_name or self.product_code}"

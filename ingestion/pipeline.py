@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -160,7 +161,7 @@ def run_job(job: ImportJob, *, progress: Progress) -> Outcome:
         return _run(job, progress)
     finally:
         marks.append(("end", time.perf_counter()))
-        spans = ", ".join(f"{a}: {t2 - t1:.1f}s" for (a, t1), (_, t2) in zip(marks, marks[1:], strict=False))
+        spans = ", ".join(f"{a}: {t2 - t1:.1f}s" for (a, t1), (_, t2) in pairwise(marks))
         logger.info("import job %s took %.1fs (%s)", job.pk, time.perf_counter() - started, spans)
 
 

@@ -179,7 +179,7 @@ def test_a_tally_register_with_title_rows_and_continuation_lines(company, tmp_pa
     job = load(path)
 
     assert job.status == "succeeded" and job.rows_loaded == 3 and job.rows_rejected == 0
-    lines = list(SalesLine.objects.order_by("id"))
+    lines = list(SalesLine.objects.order_by("invoice_number", "-net_amount"))
     assert [line.customer_name for line in lines[:2]] == ["Kaveri Cables", "Kaveri Cables"]
     assert lines[1].invoice_number == "S/001" and lines[1].quantity == Decimal("5") and lines[1].unit == "Pcs"
     assert lines[0].state_code == "29" and lines[0].igst == Decimal("2160")

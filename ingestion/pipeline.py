@@ -268,17 +268,19 @@ def _rejects_csv(rejects: list[dict]) -> bytes:
 # ---------------------------------------------------------------- sales
 
 
-def _text(rows: pd.DataFrame, name: str) -> pd.Series:
+def _text(rows: pd.DataFrame, name: str, *, take: bool = False) -> pd.Series:
+    """A text column with '' for missing values; `take` moves it out of `rows` to keep one copy in memory."""
     if name not in rows:
         return pd.Series("", index=rows.index, dtype="str")
-    return rows[name].astype("str").fillna("")
+    column = rows.pop(name) if take else rows[name]
+    return column.astype("str").fillna("")
 
 
 def _maybe(rows: pd.DataFrame, name: str) -> pd.Series:
-    """An optional numeric or date column: missing values stay missing (NULL)."""
+    """An optional numeric column, moved out of `rows`: missing values stay missing (NULL)."""
     if name not in rows:
         return pd.Series(None, index=rows.index, dtype=object)
-    return rows[name]
+    return rows.pop(name)
 
 
 def content_hash(frame: pd.DataFrame, columns) -> np.ndarray:
@@ -348,17 +350,21 @@ def _returned_invoices(plan: SheetPlan | None) -> set[str]:
 
 
 def build_sales_frame(rows: pd.DataFrame, *, home_state: str, lookups: dict[str, SheetPlan], job_id) -> pd.DataFrame:
-    """Canonical cleaned rows -> SalesLine columns, with every Indian business rule applied."""
+    """Canonical cleaned rows -> SalesLine columns, with every Indian business rule applied.
+
+    Columns are moved out of `rows` as they are used, so a million lines are not held twice.
+    """
+    present = set(rows.columns)
     out = pd.DataFrame(index=rows.index)
     for canonical in ("invoice", "customer", "customer_gstin", "customer_code", "product_code", "product_name",
                       "product_line", "sub_category", "unit", "salesperson", "manager", "branch", "region", "state",
                       "state_code", "city", "country", "postal_code", "segment", "status", "deal_size",
                       "voucher_type", "hsn", "line_number"):  # fmt: skip
-        out[_SALES_COLUMNS.get(canonical, canonical)] = _text(rows, canonical)
-    out["invoice_date"] = rows["date"].astype("datetime64[s]")
+        out[_SALES_COLUMNS.get(canonical, canonical)] = _text(rows, canonical, take=True)
+    out["invoice_date"] = rows.pop("date").astype("datetime64[s]")
     out["ship_date"] = _maybe(rows, "ship_date")
-    if "ship_date" in rows:
-        out["ship_date"] = rows["ship_date"].astype("datetime64[s]")
+    if "ship_date" in present:
+        out["ship_date"] = out["ship_date"].astype("datetime64[s]")
     for name in ("quantity", "unit_price", "net_amount", "gst_rate", "gross_amount", "cost", "profit", "discount"):
         out[name] = _maybe(rows, name)
     out["customer_key"] = customer_keys(out["customer_name"]).fillna("").astype(str)
@@ -372,11 +378,10 @@ def build_sales_frame(rows: pd.DataFrame, *, home_state: str, lookups: dict[str,
         out["manager"] = out["manager"].where(out["manager"] != "", from_people)
 
     same_state = (out["state_code"] == home_state) | (out["state_code"] == "")
-    stated = [name for name in ("cgst", "sgst", "igst") if name in rows]
-    if stated:
+    if present & {"cgst", "sgst", "igst"}:  # taxes the file states are kept as given
         for name in ("cgst", "sgst", "igst"):
-            out[name] = _text(rows, name).replace("", "0")
-    elif "gst_rate" in rows:
+            out[name] = _text(rows, name, take=True).replace("", "0")
+    elif "gst_rate" in present:
         out["cgst"], out["sgst"], out["igst"] = _split_gst(out["net_amount"], out["gst_rate"], same_state)
     else:
         out["cgst"] = out["sgst"] = out["igst"] = "0"
@@ -385,7 +390,7 @@ def build_sales_frame(rows: pd.DataFrame, *, home_state: str, lookups: dict[str,
     status_text = out["status"] + " " + out["voucher_type"]
     out["is_cancelled"] = _matches_any(status_text, ["cancel", "void", "reversed"])
     out["is_cancelled"] |= _matches_any(out["customer_name"], ["(cancelled)"])
-    returned_flag = rows["returned"].fillna(False).astype(bool) if "returned" in rows else False
+    returned_flag = rows.pop("returned").fillna(False).astype(bool) if "returned" in present else False
     out["is_returned"] = _matches_any(status_text, ["return", "credit note", "creditnote"])
     out["is_returned"] |= out["invoice_number"].isin(returned_invoices)
     out["is_returned"] |= returned_flag

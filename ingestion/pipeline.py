@@ -77,7 +77,6 @@ class Outcome:
     date_from: object = None
     date_to: object = None
     rejects: list[dict] = field(default_factory=list)
-    progress: Progress = field(default=lambda percent, stage: None, repr=False)
 
 
 # ---------------------------------------------------------------- planning: which sheet is what
@@ -170,7 +169,7 @@ def _run(job: ImportJob, progress: Progress) -> Outcome:
     sheets = read_table(job.file.path, filename=job.original_name, max_bytes=settings.UPLOAD_MAX_BYTES)
     progress(15, "Finding the columns")
     plans = plan_sheets(sheets, job.kind, confirmed=job.column_mapping or None)
-    outcome = Outcome(progress=progress)
+    outcome = Outcome()
     frames = []
     for plan in plans:
         if plan.role != "data":
@@ -203,8 +202,12 @@ def _run(job: ImportJob, progress: Progress) -> Outcome:
     progress(55, "Preparing the lines")
     lookups = {plan.role: plan for plan in plans if plan.role in ("returns", "people")}
     loader = _LOADERS[job.kind]
+    write = loader(rows, job=job, lookups=lookups, outcome=outcome)
+    del rows
+    # Progress is written outside the load's transaction so it shows while the load runs.
+    progress(70, "Loading new lines")
     with transaction.atomic():
-        result, (date_from, date_to) = loader(rows, job=job, lookups=lookups, outcome=outcome)
+        result, (date_from, date_to) = write()
         outcome.rows_loaded, outcome.duplicates, outcome.rows_replaced = (
             result.inserted,
             result.duplicates,
@@ -425,39 +428,47 @@ def _enrich_from_customer_master(out: pd.DataFrame) -> None:
     )
 
 
-def _load_sales(rows, *, job, lookups, outcome) -> tuple[LoadResult, tuple]:
+Write = Callable[[], tuple[LoadResult, tuple]]
+
+
+def _load_sales(rows, *, job, lookups, outcome) -> Write:
+    """Prepare the lines now; the returned function writes them, inside the caller's transaction."""
     frame = build_sales_frame(rows, home_state=connection.tenant.home_state, lookups=lookups, job_id=job.pk)
     del rows
-    outcome.progress(70, "Loading new lines")
     excluded = int(frame["is_excluded"].sum())
     if excluded:
         outcome.messages.append(f"{excluded} line(s) matched an exclusion rule: kept, but not counted in sales.")
     span = (frame["invoice_date"].min().date(), frame["invoice_date"].max().date())
-    result = load_new_rows(
-        table="ingestion_salesline",
-        frame=frame,
-        key_columns=("line_hash", "occurrence"),
-        window=("invoice_date BETWEEN %s AND %s", list(span)),  # a line's date is part of its hash
-        replace=job.mode == ImportJob.Mode.REPLACE_PERIOD,
-    )
     renamed = {"customer_name": "name", "customer_key": "key", "customer_code": "code", "customer_gstin": "gstin"}
     kept = [*renamed, "state", "state_code", "city", "country", "segment"]
     customers = frame[~frame["is_cancelled"]].drop_duplicates("customer_key")[kept].rename(columns=renamed)
     customers["from_master"] = False
     customers["region"] = customers["postal_code"] = ""
-    load_rows(table="ingestion_customer", frame=customers, conflict_columns=("key",))
     products = frame.assign(key=(frame["product_code"].where(frame["product_code"] != "", frame["product_name"]))
                             .str.casefold())  # fmt: skip
     products = products.drop_duplicates("key")[["key", "product_code", "product_name", "product_line", "sub_category"]]
     products = products.rename(columns={"product_code": "code", "product_name": "name"})
-    load_rows(table="ingestion_product", frame=products[products["key"] != ""], conflict_columns=("key",))
-    return result, span
+    products = products[products["key"] != ""]
+
+    def write() -> tuple[LoadResult, tuple]:
+        result = load_new_rows(
+            table="ingestion_salesline",
+            frame=frame,
+            key_columns=("line_hash", "occurrence"),
+            window=("invoice_date BETWEEN %s AND %s", list(span)),  # a line's date is part of its hash
+            replace=job.mode == ImportJob.Mode.REPLACE_PERIOD,
+        )
+        load_rows(table="ingestion_customer", frame=customers, conflict_columns=("key",))
+        load_rows(table="ingestion_product", frame=products, conflict_columns=("key",))
+        return result, span
+
+    return write
 
 
 # ---------------------------------------------------------------- customer master and ERP sheets
 
 
-def _load_customers(rows, *, job, lookups, outcome) -> tuple[LoadResult, tuple]:
+def _load_customers(rows, *, job, lookups, outcome) -> Write:
     frame = pd.DataFrame({"name": _text(rows, "name")})
     frame["key"] = customer_keys(frame["name"]).fillna("").astype(str)
     frame["code"] = _text(rows, "customer_code")
@@ -469,6 +480,10 @@ def _load_customers(rows, *, job, lookups, outcome) -> tuple[LoadResult, tuple]:
     )
     frame["from_master"] = True
     frame = frame[frame["key"] != ""].drop_duplicates("key", keep="last")
+    return lambda: _write_customers(frame)
+
+
+def _write_customers(frame: pd.DataFrame) -> tuple[LoadResult, tuple]:
     existing = set(Customer.objects.filter(key__in=set(frame["key"]), from_master=True).values_list("key", flat=True))
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM ingestion_customer WHERE key = ANY(%s)", [list(frame["key"])])
@@ -495,7 +510,7 @@ def _load_customers(rows, *, job, lookups, outcome) -> tuple[LoadResult, tuple]:
     return LoadResult(staged=len(frame), inserted=len(frame) - len(existing)), (None, None)
 
 
-def _load_erp(rows, *, job, lookups, outcome) -> tuple[LoadResult, tuple]:
+def _load_erp(rows, *, job, lookups, outcome) -> Write:
     table, date_column = _ERP_TABLES[job.kind]
     model_columns = {f.column for f in _erp_model(job.kind)._meta.concrete_fields}
     frame = pd.DataFrame(index=rows.index)
@@ -520,7 +535,7 @@ def _load_erp(rows, *, job, lookups, outcome) -> tuple[LoadResult, tuple]:
     replace = None
     if job.mode == ImportJob.Mode.REPLACE_PERIOD and span[0] is not None:
         replace = (f"{date_column} BETWEEN %s AND %s", list(span))
-    return load_rows(table=table, frame=frame, conflict_columns=("record_hash",), replace_where=replace), span
+    return lambda: (load_rows(table=table, frame=frame, conflict_columns=("record_hash",), replace_where=replace), span)
 
 
 def _erp_model(kind: str):

@@ -195,34 +195,45 @@ def page(browser):
 # ---------------------------------------------------------------- a real Celery worker
 
 
-@pytest.fixture(scope="session")
-def celery_worker_process(django_db_setup, django_db_blocker):
+def start_worker(log_name: str, queues: str = "default,etl,reports,alerts") -> subprocess.Popen:
     """A real `celery worker` process on the test Redis database and the test PostgreSQL database."""
     from django.conf import settings
 
     from elettro.celery import app
 
-    app.control.purge()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "elettro.settings.test",
         "ELETTRO_DB_NAME": settings.DATABASES["default"]["NAME"],
     }
-    log = open(REPO / ".data" / "test-worker.log", "w")  # noqa: SIM115 - closed at teardown
+    log = open(REPO / ".data" / f"{log_name}.log", "w")  # noqa: SIM115 - the process keeps it until it exits
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "elettro", "worker", "--queues", "default,etl,reports,alerts",
-         "--concurrency", "2", "--loglevel", "INFO", "--without-gossip", "--without-mingle"],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [sys.executable, "-m", "celery", "-A", "elettro", "worker", "--queues", queues,
+         "--concurrency", "2", "--loglevel", "INFO", "--without-gossip", "--without-mingle",
+         "--hostname", f"{log_name}@%h"],
+        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     deadline = time.monotonic() + 60
-    while not app.control.ping(timeout=0.5):
+    while not any(f"{log_name}@" in name for reply in app.control.ping(timeout=0.5) for name in reply):
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
             raise RuntimeError(f"the test worker did not start: see {log.name}")
-    yield process
+    return process
+
+
+def stop_worker(process: subprocess.Popen) -> None:
     process.terminate()
     try:
         process.wait(timeout=20)
     except subprocess.TimeoutExpired:
         process.kill()
-    log.close()
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker):
+    from elettro.celery import app
+
+    app.control.purge()
+    process = start_worker("test-worker")
+    yield process
+    stop_worker(process)

@@ -49,8 +49,9 @@ format: install  ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: install  ## run the benchmarks in bench/ and print their figures
+bench: install  ## run the benchmarks in bench/ and print their figures (about 15 minutes)
 	$(PY) bench/signup.py
+	$(PY) bench/ingest.py
 
 stop:  ## stop the embedded PostgreSQL and Redis
 	@$(PY) -c "from elettro import embedded as e; print('postgres stopped' if e.stop_postgres() else 'postgres was not running'); print('redis stopped' if e.stop_redis() else 'redis was not running')"

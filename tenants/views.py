@@ -67,8 +67,18 @@ def signup(request: HttpRequest) -> HttpResponse:
         else:
             if existing_user is None:
                 login(request, user, backend=_BACKEND)
+                _send_verification(request, user)
             return go_to_company(request, company)
     return render(request, "tenants/signup.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def _send_verification(request: HttpRequest, user: User) -> None:
+    """allauth's email verification, for accounts made by our company signup rather than allauth's form."""
+    from allauth.account.models import EmailAddress
+
+    address = EmailAddress.objects.filter(user=user, primary=True).first()
+    if address is not None and not address.verified:
+        address.send_confirmation(request, signup=True)
 
 
 @login_required

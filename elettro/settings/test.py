@@ -9,8 +9,10 @@ SECRET_KEY = env("SECRET_KEY", default="test-only-not-secret-2b7e151628aed2a6abf
 PASSWORD_HASHERS = ["tests.hashers.FastArgon2PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
-# Tests use their own Redis database so a running `make run` is never disturbed.
-_TEST_REDIS = REDIS_URL.rsplit("/", 1)[0] + "/15"
+# Tests use their own Redis databases so a running `make run` is never disturbed: the cache in 14 (tests may
+# clear it), the Celery broker and results in 15.
+_TEST_REDIS = REDIS_URL.rsplit("/", 1)[0] + "/14"
+_TEST_BROKER = REDIS_URL.rsplit("/", 1)[0] + "/15"
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -26,8 +28,8 @@ CACHES = {
         "KEY_PREFIX": "elettro-test-shared",
     },
 }
-CELERY_BROKER_URL = _TEST_REDIS
-CELERY_RESULT_BACKEND = _TEST_REDIS
+CELERY_BROKER_URL = _TEST_BROKER
+CELERY_RESULT_BACKEND = _TEST_BROKER
 MEDIA_ROOT = BASE_DIR / ".data" / "test-media"  # noqa: F405
 STORAGES = {
     "default": {"BACKEND": "django_tenants.files.storage.TenantFileSystemStorage"},

@@ -251,10 +251,15 @@ def _plain_text(text: pd.Series) -> pd.Series:
 
     The common forms are done column-wide here; only unusual ones (₹, brackets, Dr/Cr) go one by one.
     """
-    grouped = text.str.fullmatch(_GROUPED_DECIMAL).fillna(False).astype(bool)
-    candidates = text.where(~grouped, text.str.replace(",", "", regex=False))
+    candidates = text
+    if text.str.contains(",", regex=False).any():  # most exports write plain numbers: skip the grouped pass
+        grouped = text.str.fullmatch(_GROUPED_DECIMAL).fillna(False).astype(bool)
+        candidates = text.where(~grouped, text.str.replace(",", "", regex=False))
     plain = candidates.str.fullmatch(_PLAIN_DECIMAL).fillna(False).astype(bool)
-    return candidates.where(plain).str.replace(r"^-(0+(?:\.0+)?)$", r"\1", regex=True)
+    result = candidates.where(plain)
+    if result.str.startswith("-0").any():
+        result = result.str.replace(r"^-(0+(?:\.0+)?)$", r"\1", regex=True)
+    return result
 
 
 def parse_amounts(series: pd.Series, *, dr_cr: DrCr = "absolute") -> tuple[pd.Series, pd.Series]:

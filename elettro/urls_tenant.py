@@ -20,4 +20,5 @@ urlpatterns = [
     path("uploads/status/", ingestion_views.status, name="upload_status"),
     path("uploads/<int:job_id>/columns/", ingestion_views.mapping, name="upload_mapping"),
     path("uploads/<int:job_id>/rejected-rows.csv", ingestion_views.rejects, name="upload_rejects"),
+    path("settings/exclusions/", ingestion_views.exclusions, name="exclusions"),
 ]

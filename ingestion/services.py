@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from pathlib import Path
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from elettro.errors import ApplicationError
 
 from .etl import mapping as fields
 from .etl.errors import IngestError
-from .models import ColumnMapping, ImportJob, Kind
+from .models import ColumnMapping, ExclusionRule, ImportJob, Kind
 from .pipeline import propose, run_job
 from .signals import import_finished
 
@@ -144,3 +145,44 @@ def mapping_confirm(*, kind: str, columns: list[str], mapping: dict[str, str], u
         defaults={"columns": list(columns), "mapping": mapping, "confirmed_by_email": getattr(user, "email", "")},
     )  # fmt: skip
     return saved
+
+
+def _pg_regex(patterns: list[str]) -> str | None:
+    """One case-insensitive PostgreSQL regex matching any of the plain-text patterns."""
+    escaped = [re.sub(r"([.^$*+?()\[\]{}|\\])", r"\\\1", pattern.strip()) for pattern in patterns if pattern.strip()]
+    return "|".join(escaped) or None
+
+
+@transaction.atomic
+def exclusions_apply() -> int:
+    """Re-mark every stored sales line against the current exclusion rules; returns how many are excluded now."""
+    rules = list(ExclusionRule.objects.filter(is_active=True).values_list("field", "pattern"))
+    products = _pg_regex([pattern for field, pattern in rules if field == ExclusionRule.Field.PRODUCT])
+    lines = _pg_regex([pattern for field, pattern in rules if field == ExclusionRule.Field.PRODUCT_LINE])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE ingestion_salesline SET
+              is_excluded = new.excluded,
+              counts = NOT (is_cancelled OR is_returned OR new.excluded)
+            FROM (
+              SELECT id, (COALESCE(product_name ~* %(p)s OR product_code ~* %(p)s, false)
+                          OR COALESCE(product_line ~* %(l)s, false)) AS excluded
+              FROM ingestion_salesline
+            ) new
+            WHERE new.id = ingestion_salesline.id AND new.excluded IS DISTINCT FROM ingestion_salesline.is_excluded
+            """,
+            {"p": products, "l": lines},
+        )
+        cursor.execute("SELECT count(*) FROM ingestion_salesline WHERE is_excluded")
+        return cursor.fetchone()[0]
+
+
+def exclusion_add(*, field: str, pattern: str) -> ExclusionRule:
+    pattern = " ".join((pattern or "").split())
+    if not pattern:
+        raise ApplicationError("Type the words to match.", field_errors={"pattern": ["Type the words to match."]})
+    if field not in ExclusionRule.Field.values:
+        raise ApplicationError("Choose what to match.", field_errors={"field": ["Choose what to match."]})
+    rule, _ = ExclusionRule.objects.get_or_create(field=field, pattern=pattern, defaults={"is_active": True})
+    return rule

@@ -121,3 +121,32 @@ def rejects(request: HttpRequest, job_id: int) -> FileResponse:
         raise Http404("This upload has no rejected rows")
     name = job.original_name.rsplit(".", 1)[0] + "-rejected-rows.csv"
     return FileResponse(job.rejects_file.open("rb"), as_attachment=True, filename=name, content_type="text/csv")
+
+
+@require_http_methods(["GET", "POST"])
+@require_permission("company.settings")
+def exclusions(request: HttpRequest) -> HttpResponse:
+    """Lines to keep out of sales figures (packing material, freight, round off...): listed, added, removed."""
+    from django.db import transaction
+
+    from .models import ExclusionRule
+    from .tasks import exclusions_apply
+
+    if request.method == "POST":
+        try:
+            if "delete" in request.POST:
+                ExclusionRule.objects.filter(pk=request.POST.get("delete")).delete()
+                messages.success(request, "Rule removed. Sales figures are being updated.")
+            else:
+                rule = services.exclusion_add(
+                    field=request.POST.get("field", ""), pattern=request.POST.get("pattern", "")
+                )
+                messages.success(request, f"Lines whose {rule.get_field_display().lower()} contains “{rule.pattern}” "
+                                          "are now kept out of sales. Figures are being updated.")  # fmt: skip
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            transaction.on_commit(exclusions_apply.delay)
+        return redirect("exclusions")
+    rules = ExclusionRule.objects.all()
+    return render(request, "ingestion/exclusions.html", {"rules": rules, "fields": ExclusionRule.Field.choices})

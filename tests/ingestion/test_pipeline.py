@@ -326,3 +326,17 @@ def test_pandas_agrees_with_the_loaded_lines(company):
 
     expected = sum(Decimal(value) for value in frame["Taxable Value"])
     assert kpis().revenue == expected and kpis().orders == 7 and kpis().customers == 5
+
+
+def test_changing_exclusion_rules_updates_the_lines_already_loaded(company):
+    rows = [HEADER, ["X-1", "01/04/2024", "Ravi", "Maharashtra", "Fan", "1", "100", "100", "18"],
+            ["X-1", "01/04/2024", "Ravi", "Maharashtra", "Loading charges", "1", "30", "30", "18"]]  # fmt: skip
+    load(csv_bytes(rows), "x.csv")
+    assert kpis().revenue == Decimal("130")
+
+    services.exclusion_add(field="product", pattern="loading charges")
+    assert services.exclusions_apply() == 1
+    assert kpis().revenue == Decimal("100")
+
+    ExclusionRule.objects.filter(pattern="loading charges").delete()
+    assert services.exclusions_apply() == 0 and kpis().revenue == Decimal("130")

@@ -122,3 +122,28 @@ def test_rejected_rows_of_one_company_are_not_served_to_another(make_company, co
     assert company_client(b, owner_b).get(f"/uploads/{job.pk}/rejected-rows.csv").status_code == 404
     assert company_client(b, owner_a).get(f"/uploads/{job.pk}/rejected-rows.csv").status_code == 403
     assert company_client(a, owner_a).get(f"/uploads/{job.pk}/rejected-rows.csv").status_code == 200
+
+
+def test_an_admin_adds_and_removes_exclusion_rules_on_the_settings_page(
+    make_company, company_client, django_capture_on_commit_callbacks
+):
+    company, owner = make_company("views")
+    client = company_client(company, owner)
+    assert "freight" in client.get("/settings/exclusions/").content.decode()  # the defaults every company starts with
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        page = client.post(
+            "/settings/exclusions/", {"field": "product", "pattern": "  Loading   charges "}, follow=True
+        )
+    assert "are now kept out of sales" in page.content.decode() and len(callbacks) == 1  # re-marking is queued
+    with tenant_context(company):
+        from ingestion.models import ExclusionRule
+
+        rule = ExclusionRule.objects.get(pattern="Loading charges")
+    client.post("/settings/exclusions/", {"delete": rule.pk})
+    with tenant_context(company):
+        assert not ExclusionRule.objects.filter(pk=rule.pk).exists()
+    assert (
+        "Type the words"
+        in client.post("/settings/exclusions/", {"field": "product", "pattern": " "}, follow=True).content.decode()
+    )

@@ -76,6 +76,9 @@ PAGE_PERMISSIONS = {
     "/": "dashboards.view",
     "/members/": "members.view",
     "/settings/": "company.settings",
+    "/settings/exclusions/": "company.settings",
+    "/uploads/": "uploads.view",
+    "/uploads/new/": "uploads.create",
 }
 
 

@@ -26,6 +26,10 @@ class Kpis:
     sgst: Decimal
     igst: Decimal
 
+    @property
+    def gst(self) -> Decimal:
+        return self.cgst + self.sgst + self.igst
+
     def as_json(self) -> dict:
         def money(value):
             return None if value is None else f"{value.quantize(TWO_PLACES)}"
@@ -75,3 +79,15 @@ def kpis(*, date_from: date | None = None, date_to: date | None = None) -> Kpis:
         sgst=figures["sgst"] or zero,
         igst=figures["igst"] or zero,
     )
+
+
+def latest_twelve_months() -> tuple[date, date] | None:
+    """The 12 months up to the last date with sales, as the dashboards show by default; None with no sales."""
+    from django.db.models import Max
+
+    last = counted_sales_lines().aggregate(last=Max("invoice_date"))["last"]
+    if last is None:
+        return None
+    first = date(last.year - 1, last.month, 1)
+    first = date(last.year, 1, 1) if last.month == 12 else date(last.year - 1, last.month + 1, 1)
+    return first, last

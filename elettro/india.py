@@ -156,9 +156,9 @@ def format_inr_compact(amount: Decimal | int | float | str | None, *, symbol: bo
     for size, suffix in ((Decimal(10**7), "Cr"), (Decimal(10**5), "L"), (Decimal(10**3), "K")):
         if magnitude >= size:
             scaled = magnitude / size
-            places = Decimal("0.01") if scaled < 10 else Decimal("0.1")
-            shown = scaled.quantize(places, rounding=ROUND_HALF_UP).normalize()
-            return f"{prefix}{shown:f} {suffix}"
+            # Three significant figures, as on cards and axes: ₹4.52 Cr, ₹98.4 L, ₹512 K; big crores in whole units.
+            places = Decimal("0.01") if scaled < 10 else Decimal("0.1") if scaled < 100 else Decimal(1)
+            return f"{prefix}{scaled.quantize(places, rounding=ROUND_HALF_UP)} {suffix}"
     return f"{prefix}{magnitude.quantize(Decimal(1), rounding=ROUND_HALF_UP)}"
 
 

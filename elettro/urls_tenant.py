@@ -2,11 +2,12 @@
 
 from django.urls import path
 
+from analytics import views as analytics_views
 from ingestion import views as ingestion_views
 from tenants import company_views
 
 urlpatterns = [
-    path("", company_views.home, name="home"),
+    path("", analytics_views.overview, name="home"),
     path("auth/handoff/", company_views.handoff, name="handoff"),
     path("logout/", company_views.logout_everywhere, name="logout"),
     path("members/", company_views.members, name="members"),

@@ -36,10 +36,6 @@ def logout_everywhere(request: HttpRequest) -> HttpResponse:
     return redirect(public_url("/"))
 
 
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "tenants/company_home.html")
-
-
 @require_permission("members.view")
 def members(request: HttpRequest) -> HttpResponse:
     company = request.tenant

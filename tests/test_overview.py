@@ -50,3 +50,16 @@ def test_the_overview_shows_the_latest_twelve_months_the_indian_way(make_company
 def test_rupees_are_written_the_indian_way(amount, full, compact):
     assert format_inr(Decimal(amount)) == full
     assert format_inr_compact(Decimal(amount)) == compact
+
+
+def test_the_pricing_page_is_built_from_the_plans_in_rupees(public_client, db):
+    from billing.models import Plan
+
+    Plan.objects.create(name="Enterprise", slug="enterprise", monthly_price_paise=4999900, annual_price_paise=49999000,
+                        max_members=500, max_lines_per_month=50_000_000, max_storage_mb=1, max_report_schedules=1,
+                        max_alert_channels=1, features=["Own domain"], sort_order=9)  # fmt: skip
+
+    page = public_client.get("/pricing/").content.decode()
+
+    assert "₹49,999" in page and "₹4,99,990 a year" in page and "5,00,00,000 uploaded lines" in page
+    assert "Own domain" in page and "Starter" in page  # the seeded plans too

@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Hashable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -621,28 +622,38 @@ def clean_table(
     warnings = _nothing(frame.index)
     date_orders: dict[str, str] = {}
     units_in_quantities = None
-    for name, column in mapping.items():
+
+    def parse(name: str, column: str) -> tuple:
         source = frame[column].rename(column)
         value_type = types[name]
-        problems = None
         if value_type == fields.DATE:
-            rows[name], date_orders[name], problems = parse_dates(
+            values, order, problems = parse_dates(
                 source, prefer_dayfirst=prefer_dayfirst, min_year=min_year, max_year=max_year
             )
-        elif value_type == fields.AMOUNT:
-            rows[name], problems = parse_amounts(source, dr_cr=dr_cr)
-        elif value_type == fields.QUANTITY:
-            rows[name], units, problems = parse_quantities(source)
-            if name == "quantity" and units.notna().any():
-                units_in_quantities = units
-        elif value_type == fields.PERCENT:
-            rows[name], problems = parse_percentages(source)
-        elif value_type == fields.GSTIN:
-            rows[name], problems = _clean_gstins(source)
-        elif value_type == fields.FLAG:
-            rows[name], problems = _clean_flags(source)
-        else:
-            rows[name] = normalize_names(source)
+            return values, problems, order, None
+        if value_type == fields.AMOUNT:
+            return (*parse_amounts(source, dr_cr=dr_cr), None, None)
+        if value_type == fields.QUANTITY:
+            values, units, problems = parse_quantities(source)
+            return values, problems, None, units
+        if value_type == fields.PERCENT:
+            return (*parse_percentages(source), None, None)
+        if value_type == fields.GSTIN:
+            return (*_clean_gstins(source), None, None)
+        if value_type == fields.FLAG:
+            return (*_clean_flags(source), None, None)
+        return normalize_names(source), None, None, None
+
+    # Columns are independent and most of the work is in Arrow, which releases the GIL: two at a time.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        parsed = list(pool.map(lambda item: parse(*item), mapping.items()))
+    for (name, _column), (values, problems, order, units) in zip(mapping.items(), parsed, strict=True):
+        value_type = types[name]
+        rows[name] = values
+        if order is not None:
+            date_orders[name] = order
+        if name == "quantity" and units is not None and units.notna().any():
+            units_in_quantities = units
         if problems is not None:
             if name in strict and value_type != fields.GSTIN:
                 errors = _join_reasons(errors, problems)

@@ -30,7 +30,7 @@ from .etl.errors import IngestError
 from .etl.headers import HeaderResult, locate_header, tidy_columns, tidy_rows
 from .etl.readers import read_table
 from .loading import LoadResult, load_new_rows, load_rows
-from .models import ColumnMapping, Customer, ExclusionRule, ImportJob, Kind
+from .models import ColumnMapping, Customer, ExclusionRule, ImportJob, Kind, SalesLine
 
 logger = logging.getLogger(__name__)
 
@@ -135,9 +135,8 @@ def propose(job: ImportJob) -> dict | None:
         return None
     proposal = {}
     for plan in plans:
-        preview = (
-            plan.header.data.head(PREVIEW_ROWS).astype(object).where(plan.header.data.head(PREVIEW_ROWS).notna(), "")
-        )
+        head = plan.header.data.head(PREVIEW_ROWS)
+        preview = head.astype(object).where(head.notna(), "")
         proposal[plan.name] = {
             "columns": plan.header.columns,
             "mapping": plan.mapping,
@@ -169,6 +168,7 @@ def _run(job: ImportJob, progress: Progress) -> Outcome:
     sheets = read_table(job.file.path, filename=job.original_name, max_bytes=settings.UPLOAD_MAX_BYTES)
     progress(15, "Finding the columns")
     plans = plan_sheets(sheets, job.kind, confirmed=job.column_mapping or None)
+    del sheets  # the plans keep each table's rows below its header; the raw copy can go
     outcome = Outcome()
     frames = []
     for plan in plans:
@@ -192,7 +192,6 @@ def _run(job: ImportJob, progress: Progress) -> Outcome:
         frames.append(cleaned.accepted if len(rejected) else cleaned.rows)
         plan.header.data = None  # a million raw rows we no longer need
         del tidy, cleaned
-    del sheets
     outcome.rows_rejected = len(outcome.rejects)
     rows = _combine(frames)
     frames.clear()
@@ -429,6 +428,7 @@ def _enrich_from_customer_master(out: pd.DataFrame) -> None:
 
 
 Write = Callable[[], tuple[LoadResult, tuple]]
+_OPTIONAL_TEXT = [f.column for f in SalesLine._meta.concrete_fields if f.get_internal_type() == "CharField" and f.blank]
 
 
 def _load_sales(rows, *, job, lookups, outcome) -> Write:
@@ -449,6 +449,8 @@ def _load_sales(rows, *, job, lookups, outcome) -> Write:
     products = products.drop_duplicates("key")[["key", "product_code", "product_name", "product_line", "sub_category"]]
     products = products.rename(columns={"product_code": "code", "product_name": "name"})
     products = products[products["key"] != ""]
+    # Text columns the file left empty are not sent at all: the database fills in ''.
+    frame = frame.drop(columns=[c for c in _OPTIONAL_TEXT if c in frame and not frame[c].str.len().any()])
 
     def write() -> tuple[LoadResult, tuple]:
         result = load_new_rows(

@@ -34,7 +34,7 @@ setup: demo  ## everything `run` does before starting processes (idempotent)
 
 run: setup  ## set up, then run web, worker and beat in this terminal (Ctrl-C stops all)
 	@$(MANAGE) seed_demo --print-only
-	$(BIN)/honcho start --no-prefix -f Procfile 2>&1 | grep -v "embedded_postgres" || true
+	$(BIN)/honcho start --no-prefix -f Procfile
 
 test: install  ## lint, then every test: unit, integration (real worker), browser
 	$(BIN)/ruff check .

@@ -8,6 +8,8 @@ SECRET_KEY = env("SECRET_KEY", default="test-only-not-secret-2b7e151628aed2a6abf
 # Argon2 stays first so production hashing is what tests exercise; its cost is lowered only here.
 PASSWORD_HASHERS = ["tests.hashers.FastArgon2PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Live-server threads close their connections after each request, so the test database can be dropped at the end.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 
 # Tests use their own Redis databases so a running `make run` is never disturbed: the cache in 14 (tests may
 # clear it), the Celery broker and results in 15.

@@ -42,7 +42,9 @@ SALES_IDENTITY = (
     "invoice_number", "invoice_date", "customer_key", "product_code", "product_name",
     "quantity", "unit_price", "net_amount", "line_number",
 )  # fmt: skip
-_CANCELLED = re.compile(r"cancel|void|reversed", re.IGNORECASE)
+# Words in a status, voucher type or party that mark a line cancelled or returned.
+CANCEL_WORDS = ("cancel", "void", "reversed")
+RETURN_WORDS = ("return", "credit note", "creditnote")
 
 # canonical field -> SalesLine column, where the names differ
 _SALES_COLUMNS = {"invoice": "invoice_number", "date": "invoice_date", "customer": "customer_name"}
@@ -229,7 +231,7 @@ def _keep_cancelled_vouchers(rows: pd.DataFrame, mapping: dict[str, str]) -> Non
     marked = pd.Series(False, index=rows.index)
     for name in ("customer", "status", "voucher_type"):
         if name in mapping:
-            marked |= rows[mapping[name]].astype("str").str.contains(_CANCELLED, na=False)
+            marked |= _matches_any(rows[mapping[name]].astype("str").fillna(""), CANCEL_WORDS)
     if not marked.any():
         return
     for name, placeholder in (("net_amount", "0"), ("product_name", "(cancelled voucher)")):
@@ -390,10 +392,10 @@ def build_sales_frame(rows: pd.DataFrame, *, home_state: str, lookups: dict[str,
 
     returned_invoices = _returned_invoices(lookups.get("returns"))
     status_text = out["status"] + " " + out["voucher_type"]
-    out["is_cancelled"] = _matches_any(status_text, ["cancel", "void", "reversed"])
+    out["is_cancelled"] = _matches_any(status_text, CANCEL_WORDS)
     out["is_cancelled"] |= _matches_any(out["customer_name"], ["(cancelled)"])
     returned_flag = rows.pop("returned").fillna(False).astype(bool) if "returned" in present else False
-    out["is_returned"] = _matches_any(status_text, ["return", "credit note", "creditnote"])
+    out["is_returned"] = _matches_any(status_text, RETURN_WORDS)
     out["is_returned"] |= out["invoice_number"].isin(returned_invoices)
     out["is_returned"] |= returned_flag
     out["is_excluded"] = _exclusion_mask(out)

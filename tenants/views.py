@@ -30,11 +30,9 @@ def pricing(request: HttpRequest) -> HttpResponse:
 
 
 def _add_errors(form, error: ApplicationError) -> None:
-    field_for = {"password": "password", "email": "email"}
     for field, problems in error.field_errors.items():
-        name = field_for.get(field, field)
         for problem in problems:
-            form.add_error(name if name in form.fields else None, problem)
+            form.add_error(field if field in form.fields else None, problem)
     if not error.field_errors:
         form.add_error(None, error.message)
 

@@ -51,6 +51,17 @@ def _company():
     return company
 
 
+def _settle() -> None:
+    """Flush the set-up's own writes (a new database, migrations) so they do not land inside the first timing."""
+    from django.db import DatabaseError, connection
+
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("CHECKPOINT")
+    except DatabaseError:  # not a superuser on a managed server: measure as it is
+        pass
+
+
 def load(path: str) -> None:
     """Child: upload the file through the real service and run its job in this process."""
     _setup(fresh=False)
@@ -117,6 +128,7 @@ def main() -> None:
         write_invoice_lines(xlsx_path, lines=args.xlsx_lines, fmt="xlsx", seed=2)
     _setup(fresh=True)
     _company()
+    _settle()
 
     first = _child(["--child", "load", "--path", str(csv_path)])
     again = _child(["--child", "load", "--path", str(csv_path)])

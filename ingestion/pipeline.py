@@ -292,7 +292,7 @@ def content_hash(frame: pd.DataFrame, columns) -> np.ndarray:
     return pd.util.hash_pandas_object(frame[list(columns)], index=False).to_numpy().view(np.int64)
 
 
-def _paise(value: str | None) -> Decimal | None:
+def _decimal(value: str | None) -> Decimal | None:
     return None if value in (None, "") or pd.isna(value) else Decimal(value)
 
 
@@ -301,7 +301,7 @@ def _split_gst(net: pd.Series, rate: pd.Series, intra: pd.Series) -> tuple[list,
     cgst, sgst, igst = [], [], []
     cent = Decimal("0.01")
     for amount, percent, same_state in zip(net, rate, intra, strict=True):
-        value, pct = _paise(amount), _paise(percent)
+        value, pct = _decimal(amount), _decimal(percent)
         if value is None or pct is None:
             cgst.append("0"), sgst.append("0"), igst.append("0")
             continue

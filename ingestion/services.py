@@ -88,7 +88,7 @@ def import_run(*, job_id: int) -> ImportJob:
             return job
         outcome = run_job(job, progress=progress)
     except IngestError as error:
-        _fail(job, error.message if hasattr(error, "message") else str(error))
+        _fail(job, error.message)
     except Exception:
         logger.exception("import job %s crashed", job.pk)
         _fail(job, "Something went wrong while reading this file. We have been told; please try again later.")

@@ -1,4 +1,9 @@
-"""Per-company figures kept between requests (in each company's own schema)."""
+"""Per-company figures kept between requests (in each company's own schema).
+
+The rollups are sums over the sales lines that count (not cancelled, returned or excluded), kept at the grains
+the dashboards read. `analytics.rollups` rebuilds them from the lines; nothing else writes them. Every text
+dimension is '' when the file had no such column, so a filter on it is a plain equality.
+"""
 
 from django.db import models
 
@@ -16,3 +21,182 @@ class UsageSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.taken_at:%Y-%m-%d %H:%M}: {self.database_bytes} bytes in {self.table_count} tables"
+
+
+def _dim(length: int = 128):
+    return models.CharField(max_length=length, db_default="")
+
+
+def _money():
+    return models.DecimalField(max_digits=20, decimal_places=4, db_default=0)
+
+
+class _Dimensions(models.Model):
+    """The filter bar's dimensions. `person` is the salesperson, or the manager when the file names none."""
+
+    branch = _dim()
+    state = _dim(100)
+    state_code = _dim(2)
+    country = _dim(100)
+    person = _dim()
+    segment = _dim(100)
+
+    class Meta:
+        abstract = True
+
+
+class _Money(models.Model):
+    """Revenue is the net (taxable) amount. Gross profit and the revenue it was earned on cover only the lines
+    whose cost or profit is known, so a margin is never diluted by lines without a cost."""
+
+    revenue = _money()
+    costed_revenue = _money()
+    gross_profit = _money()
+
+    class Meta:
+        abstract = True
+
+
+class _SalesCell(_Dimensions, _Money):
+    product_line = _dim()
+    lines = models.IntegerField(db_default=0)
+    quantity = models.DecimalField(max_digits=20, decimal_places=3, db_default=0)
+    cgst = _money()
+    sgst = _money()
+    igst = _money()
+    # Distinct invoices in the cell; `orders_first` counts each invoice once, in its first product line only,
+    # so summing it across product lines counts every invoice once.
+    orders = models.IntegerField(db_default=0)
+    orders_first = models.IntegerField(db_default=0)
+
+    class Meta:
+        abstract = True
+
+
+class SalesDay(_SalesCell):
+    day = models.DateField(db_index=True)
+
+    class Meta:
+        db_table = "analytics_sales_day"
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.product_line} {self.branch}: {self.revenue}"
+
+
+class SalesMonth(_SalesCell):
+    month = models.DateField(db_index=True, help_text="the first day of the month")
+
+    class Meta:
+        db_table = "analytics_sales_month"
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.product_line} {self.branch}: {self.revenue}"
+
+
+class _CustomerCell(_Dimensions, _Money):
+    month = models.DateField(db_index=True)
+    customer_key = models.CharField(max_length=255)
+    orders = models.IntegerField(db_default=0)
+    first_day = models.DateField()
+    last_day = models.DateField()
+
+    class Meta:
+        abstract = True
+
+
+class CustomerMonth(_CustomerCell):
+    class Meta:
+        db_table = "analytics_customer_month"
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.customer_key}: {self.revenue}"
+
+
+class CustomerLineMonth(_CustomerCell):
+    """The same per product line: read only when a page filters or groups by product line."""
+
+    product_line = _dim()
+    orders_first = models.IntegerField(db_default=0, help_text="orders counted in their first product line only")
+
+    class Meta:
+        db_table = "analytics_customer_line_month"
+        indexes = [models.Index(fields=["product_line", "month"], name="customer_line_month_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.customer_key} {self.product_line}: {self.revenue}"
+
+
+class ProductMonth(_Money):
+    month = models.DateField(db_index=True)
+    product_key = models.CharField(max_length=255)
+    product_name = models.CharField(max_length=255, db_default="")
+    product_code = models.CharField(max_length=128, db_default="")
+    product_line = _dim()
+    lines = models.IntegerField(db_default=0)
+    quantity = models.DecimalField(max_digits=20, decimal_places=3, db_default=0)
+
+    class Meta:
+        db_table = "analytics_product_month"
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.product_key}: {self.revenue}"
+
+
+class OrderMonth(_Dimensions):
+    """Orders by size: `band` is the power of ten of the invoice's value (3 = 1,000 to 9,999.99)."""
+
+    month = models.DateField(db_index=True)
+    band = models.SmallIntegerField()
+    orders = models.IntegerField(db_default=0)
+    revenue = _money()
+
+    class Meta:
+        db_table = "analytics_order_month"
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} band {self.band}: {self.orders} orders"
+
+
+class CustomerFirst(models.Model):
+    """Each customer's first and last purchase ever: what makes a customer new in a period."""
+
+    customer_key = models.CharField(max_length=255, primary_key=True)
+    first_day = models.DateField(db_index=True)
+    last_day = models.DateField()
+
+    class Meta:
+        db_table = "analytics_customer_first"
+
+    def __str__(self) -> str:
+        return f"{self.customer_key}: first {self.first_day}"
+
+
+class DimensionValue(models.Model):
+    """Every value of every filter dimension, with its revenue: the filter bar's choices, biggest first."""
+
+    dimension = models.CharField(max_length=16)
+    value = models.CharField(max_length=255)
+    revenue = _money()
+
+    class Meta:
+        db_table = "analytics_dimension_value"
+        constraints = [models.UniqueConstraint(fields=["dimension", "value"], name="dimension_value_once")]
+
+    def __str__(self) -> str:
+        return f"{self.dimension}={self.value}"
+
+
+class RollupState(models.Model):
+    """One row: when the rollups were last rebuilt, and the span of days with sales."""
+
+    refreshed_at = models.DateTimeField(null=True)
+    first_day = models.DateField(null=True)
+    last_day = models.DateField(null=True)
+    seconds = models.FloatField(default=0)
+    version = models.PositiveIntegerField(default=0, help_text="bumped by every refresh")
+
+    class Meta:
+        db_table = "analytics_rollup_state"
+
+    def __str__(self) -> str:
+        return f"rollups v{self.version} at {self.refreshed_at}"

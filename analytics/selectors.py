@@ -1,4 +1,4 @@
-"""Reads of the analytics app: the figures an owner asks for."""
+"""Headline figures of a period, as the `kpis` command prints them; the overview's cards read the same sums."""
 
 from __future__ import annotations
 
@@ -6,9 +6,12 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from ingestion.selectors import sales_lines
 
-from ingestion.selectors import counted_sales_lines, sales_lines
+from . import engine
+from .engine import Scope
+from .filters import Filters
+from .periods import Period
 
 TWO_PLACES = Decimal("0.01")
 
@@ -42,52 +45,33 @@ class Kpis:
         }  # fmt: skip
 
 
-def kpis(*, date_from: date | None = None, date_to: date | None = None) -> Kpis:
-    """Revenue is the taxable (net) amount of the lines that count; orders are distinct invoices."""
-    period = Q()
-    if date_from:
-        period &= Q(invoice_date__gte=date_from)
-    if date_to:
-        period &= Q(invoice_date__lte=date_to)
+def kpis(*, date_from: date | None = None, date_to: date | None = None, filters: Filters | None = None) -> Kpis:
+    """Revenue is the taxable (net) amount of the lines that count; orders are distinct invoices (per day and
+    customer); `lines_total` also counts the cancelled, returned and excluded lines."""
     zero = Decimal(0)
-    figures = counted_sales_lines().filter(period).aggregate(
-        revenue=Sum("net_amount"), orders=Count("invoice_number", distinct=True),
-        customers=Count("customer_key", distinct=True), lines=Count("id"),
-        cost_total=Sum("cost"), profit_total=Sum("profit"),
-        cgst=Sum("cgst"), sgst=Sum("sgst"), igst=Sum("igst"),
-        with_profit=Count("id", filter=Q(profit__isnull=False) | Q(cost__isnull=False)),
-    )  # fmt: skip
-    revenue = figures["revenue"] or zero
-    orders = figures["orders"]
-    if figures["with_profit"]:
-        gross_profit = (
-            figures["profit_total"]
-            if figures["profit_total"] is not None
-            else revenue - (figures["cost_total"] or zero)
-        )
-    else:
-        gross_profit = None
+    span = engine.data_span()
+    totals, customers = {}, 0
+    if span is not None:
+        scope = Scope(Period(date_from or span[0], date_to or span[1]), filters or Filters())
+        if scope.period.start <= scope.period.end:
+            totals = engine.sales_total(scope)
+            customers, _ = engine.customer_counts(scope)
+    all_lines = sales_lines()
+    if date_from:
+        all_lines = all_lines.filter(invoice_date__gte=date_from)
+    if date_to:
+        all_lines = all_lines.filter(invoice_date__lte=date_to)
+    revenue = totals.get("revenue") or zero
+    orders = totals.get("orders") or 0
     return Kpis(
         revenue=revenue,
         orders=orders,
         aov=(revenue / orders).quantize(TWO_PLACES) if orders else zero,
-        customers=figures["customers"],
-        lines=figures["lines"],
-        lines_total=sales_lines().filter(period).count(),
-        gross_profit=gross_profit,
-        cgst=figures["cgst"] or zero,
-        sgst=figures["sgst"] or zero,
-        igst=figures["igst"] or zero,
+        customers=customers,
+        lines=totals.get("lines") or 0,
+        lines_total=all_lines.count(),
+        gross_profit=totals["gross_profit"] if totals.get("costed_revenue") else None,
+        cgst=totals.get("cgst") or zero,
+        sgst=totals.get("sgst") or zero,
+        igst=totals.get("igst") or zero,
     )
-
-
-def latest_twelve_months() -> tuple[date, date] | None:
-    """The 12 months up to the last date with sales, as the dashboards show by default; None with no sales."""
-    from django.db.models import Max
-
-    last = counted_sales_lines().aggregate(last=Max("invoice_date"))["last"]
-    if last is None:
-        return None
-    first = date(last.year - 1, last.month, 1)
-    first = date(last.year, 1, 1) if last.month == 12 else date(last.year - 1, last.month + 1, 1)
-    return first, last

@@ -2,9 +2,12 @@
 
 from elettro.celery import company_task
 
-from . import services
+from . import rollups, services
 
 
-@company_task(name="analytics.nightly_refresh", time_limit=600)
-def nightly_refresh() -> int:
-    return services.usage_snapshot_take().pk
+@company_task(name="analytics.nightly_refresh", time_limit=1800)
+def nightly_refresh() -> float:
+    """Rebuild every rollup from the lines (repairing anything a failed refresh left) and measure the schema."""
+    seconds = rollups.refresh()
+    services.usage_snapshot_take()
+    return seconds

@@ -1,17 +1,72 @@
-"""Dashboard pages. The overview is the company host's home page."""
+"""Dashboard pages. The overview is the company host's home page; every page shares the filter bar."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.safestring import mark_safe
 
-from tenants.permissions import require_permission
+from tenants.permissions import has_permission, require_permission
 
-from . import selectors
+from . import charts
+from .dashboard import dashboard_for
+from .exports import download_response
+from .filters import DIMENSIONS, LABELS
+from .models import DimensionValue, RollupState
+from .pages import PAGES
+from .periods import PRESETS
 
 
 @require_permission("dashboards.view")
-def overview(request: HttpRequest) -> HttpResponse:
-    period = selectors.latest_twelve_months()
-    figures = selectors.kpis(date_from=period[0], date_to=period[1]) if period else None
-    return render(request, "analytics/overview.html", {"period": period, "figures": figures})
+def page(request: HttpRequest, name: str = "overview") -> HttpResponse:
+    if name not in PAGES:
+        raise Http404("No such dashboard page.")
+    _title, build = PAGES[name]
+    dashboard = dashboard_for(request.tenant, request.GET)
+    built = build(dashboard)
+    if "download" in request.GET:
+        return _download(request, dashboard, built, name)
+    figures = [{"id": f"chart-{panel.key}", "figure": panel.figure} for panel in built.panels if panel.figure]
+    return render(
+        request,
+        "analytics/page.html",
+        {
+            "page": built,
+            "pages": [(key, label) for key, (label, _) in PAGES.items()],
+            "dashboard": dashboard,
+            "selection": dashboard.selection,
+            "currency": dashboard.currency,
+            "presets": PRESETS,
+            "filters": _filter_choices(dashboard.selection.filters),
+            "figures_json": mark_safe(charts.figures_json(figures)),  # noqa: S308 (escaped for <script>)
+            "rollups": RollupState.objects.first(),
+        },
+    )
+
+
+def _download(request, dashboard, built, name: str) -> HttpResponse:
+    if not has_permission(request, "data.export"):
+        return render(request, "tenants/forbidden.html", {"permission": "data.export"}, status=403)
+    panel = built.panel(request.GET.get("download", ""))
+    fmt = request.GET.get("format", "csv")
+    if panel is None or fmt not in ("csv", "xlsx"):
+        raise Http404("No such table on this page.")
+    period = dashboard.selection.period
+    stem = f"{request.tenant.schema_name}-{name}-{panel.key}" + (
+        f"-{period.start:%Y%m%d}-{period.end:%Y%m%d}" if period else ""
+    )
+    return download_response(panel.table, fmt, stem, currency=dashboard.currency)
+
+
+def _filter_choices(filters) -> list[dict]:
+    values: dict[str, list[str]] = {name: [] for name in DIMENSIONS}
+    for dimension, value in DimensionValue.objects.order_by("dimension", "-revenue", "value").values_list(
+        "dimension", "value"
+    ):
+        values.setdefault(dimension, []).append(value)
+    chosen = dict(filters.items())
+    return [
+        {"name": name, "label": LABELS[name], "values": values[name], "chosen": chosen.get(name, "")}
+        for name in DIMENSIONS
+        if values[name] or chosen.get(name)
+    ]

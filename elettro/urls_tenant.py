@@ -7,7 +7,11 @@ from ingestion import views as ingestion_views
 from tenants import company_views
 
 urlpatterns = [
-    path("", analytics_views.overview, name="home"),
+    path("", analytics_views.page, name="home"),
+    *[
+        path(f"{name}/", analytics_views.page, {"name": name}, name=f"dashboard_{name}")
+        for name in ("trends", "geography", "products", "customers", "people", "operations", "data")
+    ],
     path("auth/handoff/", company_views.handoff, name="handoff"),
     path("logout/", company_views.logout_everywhere, name="logout"),
     path("members/", company_views.members, name="members"),

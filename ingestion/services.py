@@ -18,7 +18,7 @@ from .etl import mapping as fields
 from .etl.errors import IngestError
 from .models import ColumnMapping, ExclusionRule, ImportJob, Kind
 from .pipeline import propose, run_job
-from .signals import import_finished
+from .signals import import_finished, sales_lines_remarked
 
 logger = logging.getLogger(__name__)
 
@@ -175,7 +175,9 @@ def exclusions_apply() -> int:
             {"p": products, "l": lines},
         )
         cursor.execute("SELECT count(*) FROM ingestion_salesline WHERE is_excluded")
-        return cursor.fetchone()[0]
+        excluded = cursor.fetchone()[0]
+    sales_lines_remarked.send(sender=ExclusionRule)
+    return excluded
 
 
 def exclusion_add(*, field: str, pattern: str) -> ExclusionRule:

@@ -4,3 +4,6 @@ from django.dispatch import Signal
 
 # sent with job, kind, date_from, date_to after an import's rows are committed
 import_finished = Signal()
+
+# sent after stored sales lines were marked afresh (exclusion rules changed): every date may be affected
+sales_lines_remarked = Signal()

@@ -313,7 +313,7 @@ def test_pandas_agrees_with_the_loaded_lines(company):
         {
             "Invoice No": [f"P-{i % 7}" for i in range(50)],
             "Invoice Date": ["05/04/2024"] * 50,
-            "Customer": [f"Cust {i % 5}" for i in range(50)],
+            "Customer": [f"Cust {i % 7 % 5}" for i in range(50)],  # an invoice is one customer's
             "State": ["Kerala"] * 50,
             "Product": ["Fan"] * 50,
             "Qty": ["1"] * 50,

@@ -1,0 +1,217 @@
+"""Plotly figures as plain dicts: plotly.js draws them on the page and kaleido in the PDF reports.
+
+Built as dicts rather than `plotly.graph_objects`, which validates every property and costs 6-8 ms a figure;
+a test checks each page's figures against Plotly's schema instead. Money axes get their ticks from
+`elettro.money.axis_ticks`, because Plotly cannot group digits in lakh and crore.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from decimal import Decimal
+
+from elettro.money import axis_ticks, format_money, format_number
+
+PALETTE = ["#1f5fbf", "#e07b24", "#2a9d8f", "#c0392b", "#7d5ba6", "#8c6d31", "#d35d9e", "#5b6770", "#98a62e", "#17a2b8"]
+FONT = {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 12}
+
+
+def _layout(**extra) -> dict:
+    layout = {
+        "margin": {"l": 70, "r": 20, "t": 10, "b": 50},
+        "font": FONT,
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
+        "hoverlabel": {"font": FONT},
+        "legend": {"orientation": "h", "y": -0.2},
+        "colorway": PALETTE,
+    }
+    layout.update(extra)
+    return layout
+
+
+def money_axis(values: Sequence, currency: str, **extra) -> dict:
+    numbers = [Decimal(v) for v in values if v is not None] or [Decimal(0)]
+    ticks, labels = axis_ticks(max(numbers), currency, min_value=min(numbers))
+    return {"tickvals": ticks, "ticktext": labels, "gridcolor": "#e5e8ec", "zerolinecolor": "#c5cad1", **extra}
+
+
+def _floats(values: Sequence) -> list:
+    return [None if v is None else float(v) for v in values]
+
+
+def _money_hover(values: Sequence, currency: str) -> list[str]:
+    return [format_money(v, currency) for v in values]
+
+
+def bar(
+    labels: Sequence,
+    values: Sequence,
+    *,
+    currency: str | None,
+    horizontal: bool = False,
+    name: str = "",
+    color: str | None = None,
+) -> dict:
+    """One series of bars; money when `currency` is given, else counts. Horizontal bars rank, biggest on top."""
+    text = _money_hover(values, currency) if currency else [format_number(v) for v in values]
+    trace = {
+        "type": "bar",
+        "name": name,
+        "customdata": text,
+        "marker": {"color": color or PALETTE[0]},
+    }
+    axis = money_axis(values, currency) if currency else {"gridcolor": "#e5e8ec"}
+    if horizontal:
+        trace.update(
+            x=_floats(values), y=list(labels), orientation="h", hovertemplate="%{y}: %{customdata}<extra></extra>"
+        )
+        layout = _layout(xaxis=axis, yaxis={"autorange": "reversed", "automargin": True})
+        layout["margin"] = {**layout["margin"], "l": 10}
+    else:
+        trace.update(x=list(labels), y=_floats(values), hovertemplate="%{x}: %{customdata}<extra></extra>")
+        layout = _layout(yaxis=axis, xaxis={"automargin": True})
+    return {"data": [trace], "layout": layout}
+
+
+def lines(
+    x: Sequence,
+    series: dict[str, Sequence],
+    *,
+    currency: str | None,
+    kinds: dict[str, str] | None = None,
+    dashes: dict[str, str] | None = None,
+) -> dict:
+    """Several series over the same x (dates or labels). `kinds` may make a series 'bar' or 'markers'."""
+    traces = []
+    all_values = []
+    for index, (name, values) in enumerate(series.items()):
+        kind = (kinds or {}).get(name, "lines")
+        text = _money_hover(values, currency) if currency else [format_number(v) for v in values]
+        trace = {
+            "name": name,
+            "x": [str(v) for v in x],
+            "y": _floats(values),
+            "customdata": text,
+            "hovertemplate": f"{name}: %{{customdata}}<extra>%{{x}}</extra>",
+        }
+        color = PALETTE[index % len(PALETTE)]
+        if kind == "bar":
+            trace.update(type="bar", marker={"color": color})
+        elif kind == "markers":
+            trace.update(type="scatter", mode="markers", marker={"color": "#c0392b", "size": 9, "symbol": "x"})
+        else:
+            trace.update(
+                type="scatter",
+                mode="lines",
+                line={"color": color, "width": 2, "dash": (dashes or {}).get(name, "solid")},
+            )
+        traces.append(trace)
+        all_values.extend(v for v in values if v is not None)
+    axis = money_axis(all_values, currency) if currency else {"gridcolor": "#e5e8ec"}
+    return {"data": traces, "layout": _layout(yaxis=axis, barmode="group")}
+
+
+def band(x: Sequence, low: Sequence, high: Sequence, *, name: str) -> list[dict]:
+    """A shaded interval between two series, as two traces to add to a figure."""
+    xs = [str(v) for v in x]
+    return [
+        {
+            "type": "scatter",
+            "x": xs,
+            "y": _floats(high),
+            "mode": "lines",
+            "line": {"width": 0},
+            "showlegend": False,
+            "hoverinfo": "skip",
+            "name": name,
+        },
+        {
+            "type": "scatter",
+            "x": xs,
+            "y": _floats(low),
+            "mode": "lines",
+            "line": {"width": 0},
+            "fill": "tonexty",
+            "fillcolor": "rgba(31,95,191,0.15)",
+            "name": name,
+            "hoverinfo": "skip",
+        },
+    ]
+
+
+def stacked_bars(x: Sequence, series: dict[str, Sequence], *, currency: str | None, percent: bool = False) -> dict:
+    figure = lines(x, series, currency=None if percent else currency, kinds=dict.fromkeys(series, "bar"))
+    figure["layout"]["barmode"] = "stack"
+    if percent:
+        figure["layout"]["yaxis"] = {"tickformat": ".0%", "gridcolor": "#e5e8ec"}
+        for trace in figure["data"]:
+            trace["customdata"] = [f"{(v or 0) * 100:.1f}%" for v in trace["y"]]
+    return figure
+
+
+def heatmap(x: Sequence, y: Sequence, z: list[list], *, currency: str) -> dict:
+    text = [[format_money(v, currency) if v is not None else "" for v in row] for row in z]
+    trace = {
+        "type": "heatmap",
+        "x": list(x),
+        "y": [str(v) for v in y],
+        "z": [_floats(row) for row in z],
+        "customdata": text,
+        "hovertemplate": "%{y} %{x}: %{customdata}<extra></extra>",
+        "colorscale": "Blues",
+        "showscale": False,
+    }
+    return {"data": [trace], "layout": _layout(yaxis={"type": "category", "autorange": "reversed"})}
+
+
+def donut(labels: Sequence, values: Sequence, *, currency: str | None) -> dict:
+    text = _money_hover(values, currency) if currency else [format_number(v) for v in values]
+    trace = {
+        "type": "pie",
+        "hole": 0.55,
+        "labels": list(labels),
+        "values": _floats(values),
+        "customdata": text,
+        "hovertemplate": "%{label}: %{customdata} (%{percent})<extra></extra>",
+        "sort": False,
+        "marker": {"colors": PALETTE},
+    }
+    return {"data": [trace], "layout": _layout(margin={"l": 10, "r": 10, "t": 10, "b": 10})}
+
+
+def pareto(labels: Sequence, values: Sequence, cumulative_share: Sequence, *, currency: str) -> dict:
+    figure = bar(labels, values, currency=currency)
+    figure["data"][0]["x"] = list(range(1, len(labels) + 1))
+    figure["data"][0]["text"] = list(labels)
+    figure["data"][0]["hovertemplate"] = "%{text}: %{customdata}<extra></extra>"
+    figure["data"].append(
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "name": "Cumulative share",
+            "x": list(range(1, len(labels) + 1)),
+            "y": [float(v) for v in cumulative_share],
+            "yaxis": "y2",
+            "line": {"color": PALETTE[1], "width": 2},
+            "hovertemplate": "top %{x}: %{y:.1%}<extra></extra>",
+        }
+    )
+    figure["layout"]["yaxis2"] = {"overlaying": "y", "side": "right", "tickformat": ".0%", "range": [0, 1.02]}
+    figure["layout"]["xaxis"] = {"title": {"text": "products, biggest first"}}
+    return figure
+
+
+def _plain(value):
+    if isinstance(value, Decimal):
+        return float(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def figures_json(figures: list[dict]) -> str:
+    """The page's figures as JSON safe inside a <script> element (as Django's json_script escapes it)."""
+    text = json.dumps(figures, default=_plain, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

@@ -1,0 +1,136 @@
+"""What a dashboard page is made of: KPI cards and panels (a chart with the table it draws), for one selection.
+
+Pages (analytics/pages/) build these from the engine's sums; the view renders them, and a panel's download is
+its table, so the CSV and XLSX hold exactly what the chart shows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.utils import timezone
+
+from tenants.models import Company
+
+from . import engine
+from .engine import Scope
+from .filters import Selection, selection_from_query
+from .tables import Table
+
+
+@dataclass
+class Dashboard:
+    """The company and the selection a page is built for."""
+
+    company: Company
+    selection: Selection
+    query: dict = field(default_factory=dict)
+
+    @property
+    def currency(self) -> str:
+        return self.company.currency or "INR"
+
+    @property
+    def fiscal_start(self) -> int:
+        return self.company.fiscal_year_start_month or 4
+
+    @property
+    def scope(self) -> Scope | None:
+        return Scope(self.selection.period, self.selection.filters) if self.selection.period else None
+
+
+def dashboard_for(company: Company, query, *, today: date | None = None) -> Dashboard:
+    """Read the filter bar from a URL query, for this company's calendar (timezone and fiscal year)."""
+    if today is None:
+        today = timezone.localtime(timezone=_zone(company.timezone)).date()
+    span = engine.data_span()
+    selection = selection_from_query(
+        query, today=today, fiscal_start_month=company.fiscal_year_start_month or 4, last_day=span[1] if span else None
+    )
+    return Dashboard(company, selection, dict(query.items()) if hasattr(query, "items") else {})
+
+
+def _zone(name: str):
+    import zoneinfo
+
+    try:
+        return zoneinfo.ZoneInfo(name or "Asia/Kolkata")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("Asia/Kolkata")
+
+
+@dataclass
+class Card:
+    """A headline figure with its change against the previous period and the same period a year before."""
+
+    key: str
+    label: str
+    value: Decimal | int | None
+    kind: str = "money"  # money | number | percent
+    previous: Decimal | int | None = None
+    year_ago: Decimal | int | None = None
+    note: str = ""
+
+    @staticmethod
+    def _change(now, then) -> Decimal | None:
+        if now is None or then is None or then == 0:
+            return None
+        return (Decimal(now) - Decimal(then)) / abs(Decimal(then))
+
+    @property
+    def vs_previous(self) -> Decimal | None:
+        return self._change(self.value, self.previous)
+
+    @property
+    def vs_year_ago(self) -> Decimal | None:
+        return self._change(self.value, self.year_ago)
+
+
+@dataclass
+class Panel:
+    key: str
+    title: str
+    table: Table
+    figure: dict | None = None
+    note: str = ""
+    empty: str = ""  # shown instead of the chart when the table has no rows
+    wide: bool = False
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.table.rows
+
+
+@dataclass
+class Page:
+    key: str
+    title: str
+    cards: list[Card] = field(default_factory=list)
+    panels: list[Panel] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    empty: str = ""  # the whole page has nothing to show: say what to upload
+    controls: dict = field(default_factory=dict)  # page-specific choices (trend grain, top N) for the template
+
+    def panel(self, key: str) -> Panel | None:
+        return next((panel for panel in self.panels if panel.key == key), None)
+
+
+NO_SALES = (
+    "No sales yet. Upload your Tally sales register (Display More Reports → Sales Register, item-wise, exported "
+    "to Excel) or any invoice-line export, and this page fills in."
+)
+NO_SALES_IN_PERIOD = "No sales in this period with these filters. Widen the dates or clear a filter."
+
+
+def margin(gross_profit, costed_revenue) -> Decimal | None:
+    if not costed_revenue:
+        return None
+    return Decimal(gross_profit) / Decimal(costed_revenue)
+
+
+def ratio(part, whole) -> Decimal | None:
+    if not whole:
+        return None
+    return Decimal(part) / Decimal(whole)

@@ -1,0 +1,110 @@
+"""The filter bar: what a dashboard URL says, parsed once and carried to every page and query.
+
+    /?from=2024-04-01&to=2025-03-31&branch=Pune&product_line=Cables&state=Maharashtra&salesperson=Asha
+
+`from` and `to` are YYYY-MM-DD, as in the `kpis` command; `preset` names a range instead (see periods.PRESETS).
+With no dates, a page shows the latest 12 months that have data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from datetime import date
+from urllib.parse import urlencode
+
+from .periods import PRESETS, Period, preset_period
+
+DIMENSIONS = ("branch", "product_line", "state", "country", "salesperson", "segment")
+LABELS = {
+    "branch": "Branch / region",
+    "product_line": "Product line",
+    "state": "State",
+    "country": "Country",
+    "salesperson": "Salesperson / manager",
+    "segment": "Customer segment",
+}
+# The rollups call the salesperson-or-manager dimension `person`.
+COLUMNS = {"salesperson": "person"}
+
+
+@dataclass(frozen=True)
+class Filters:
+    branch: str = ""
+    product_line: str = ""
+    state: str = ""
+    country: str = ""
+    salesperson: str = ""
+    segment: str = ""
+
+    def items(self) -> list[tuple[str, str]]:
+        """(dimension, value) for every filter that is set."""
+        return [(f.name, getattr(self, f.name)) for f in fields(self) if getattr(self, f.name)]
+
+    def columns(self) -> dict[str, str]:
+        """{rollup column: value} for every filter that is set."""
+        return {COLUMNS.get(name, name): value for name, value in self.items()}
+
+    def without(self, *names: str) -> Filters:
+        return replace(self, **dict.fromkeys(names, ""))
+
+    def __bool__(self) -> bool:
+        return bool(self.items())
+
+
+@dataclass(frozen=True)
+class Selection:
+    """A page's period and filters, as read from its URL."""
+
+    period: Period | None
+    filters: Filters = field(default_factory=Filters)
+    preset: str = "last_12"
+    errors: tuple[str, ...] = ()
+
+    def query(self, **changes) -> str:
+        """The URL query that reproduces this selection, with `changes` applied (a value of None drops it)."""
+        params = {}
+        if self.preset == "custom" and self.period is not None:
+            params["from"], params["to"] = self.period.start.isoformat(), self.period.end.isoformat()
+        elif self.preset != "last_12":
+            params["preset"] = self.preset
+        params.update(self.filters.items())
+        for key, value in changes.items():
+            if value is None:
+                params.pop(key, None)
+            else:
+                params[key] = value
+        return urlencode(params)
+
+
+def _date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+
+
+def selection_from_query(query, *, today: date, fiscal_start_month: int, last_day: date | None) -> Selection:
+    """Read a QueryDict (or dict); bad dates are reported and the default period used instead, never a 500."""
+    filters = Filters(**{name: " ".join(str(query.get(name, "")).split())[:255] for name in DIMENSIONS})
+    errors = []
+    preset = str(query.get("preset", "")).strip()
+    start, end = _date(str(query.get("from", ""))), _date(str(query.get("to", "")))
+    if query.get("from") and start is None:
+        errors.append("The start date is not a date like 2024-04-01.")
+    if query.get("to") and end is None:
+        errors.append("The end date is not a date like 2025-03-31.")
+    if start and end and end < start:
+        errors.append("The end date is before the start date.")
+        start = end = None
+    # A named preset wins over dates, so "this month" shared today still means this month next month.
+    if preset in PRESETS and preset != "custom" and (preset != "last_12" or last_day is not None):
+        period = preset_period(preset, today=today, fiscal_start_month=fiscal_start_month, last_day=last_day)
+        return Selection(period, filters, preset, tuple(errors))
+    if start or end:
+        start = start or date(1900, 1, 1)
+        end = end or max(today, last_day or today)
+        return Selection(Period(start, end), filters, "custom", tuple(errors))
+    if last_day is None:
+        return Selection(None, filters, "last_12", tuple(errors))
+    period = preset_period("last_12", today=today, fiscal_start_month=fiscal_start_month, last_day=last_day)
+    return Selection(period, filters, "last_12", tuple(errors))

@@ -1,0 +1,198 @@
+"""Customers: who buys most, who is slipping away (RFM), who is new, and what the best customers look like."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from .. import charts, engine
+from ..dashboard import NO_SALES, Dashboard, Page, Panel, ratio
+from ..engine import Scope
+from ..tables import Column, Table
+from .common import customer_names, label, top_customers
+
+# RFM: recency, frequency and money each scored 1-5 by quintile across the period's customers (5 is best);
+# the segment names follow the common RFM grid.
+SEGMENTS = [
+    ("Champions", lambda r, f, m: r >= 4 and f >= 4),
+    ("Loyal", lambda r, f, m: r >= 3 and f >= 4),
+    ("Potential loyalists", lambda r, f, m: r >= 4 and f >= 2),
+    ("New", lambda r, f, m: r >= 4),
+    ("Need attention", lambda r, f, m: r == 3),
+    ("Can't lose them", lambda r, f, m: r <= 2 and f >= 4 and m >= 4),
+    ("At risk", lambda r, f, m: r <= 2 and f >= 3),
+    ("Hibernating", lambda r, f, m: r == 2),
+    ("Lost", lambda r, f, m: True),
+]
+
+
+def _scores(values: list, reverse: bool = False) -> list[int]:
+    """Quintile scores 1-5 by rank; ties share the lower rank so equal values score the same."""
+    n = len(values)
+    order = sorted(range(n), key=lambda i: values[i], reverse=reverse)
+    scores, rank = [0] * n, 0
+    for position, index in enumerate(order):
+        if position == 0 or values[index] != values[order[position - 1]]:
+            rank = position
+        scores[index] = 1 + (rank * 5) // n
+    return scores
+
+
+def rfm(scope: Scope) -> list[dict]:
+    """Each customer of the period with recency (days before the period's last day with sales), orders and
+    revenue, their scores and segment."""
+    rows = engine.customers(scope)
+    if not rows:
+        return []
+    end = min(scope.period.end, max(row["last_day"] for row in rows))
+    recency = [(end - row["last_day"]).days for row in rows]
+    r_scores = _scores([-days for days in recency])
+    f_scores = _scores([row["orders"] for row in rows])
+    m_scores = _scores([row["revenue"] for row in rows])
+    for row, days, r, f, m in zip(rows, recency, r_scores, f_scores, m_scores, strict=True):
+        row.update(recency=days, r=r, f=f, m=m)
+        row["segment"] = next(name for name, test in SEGMENTS if test(r, f, m))
+    return rows
+
+
+def build(d: Dashboard) -> Page:
+    page = Page("customers", "Customers")
+    scope = d.scope
+    if scope is None:
+        page.empty = NO_SALES
+        return page
+    currency = d.currency
+    try:
+        top_n = min(50, max(5, int(d.query.get("top", 10))))
+    except (TypeError, ValueError):
+        top_n = 10
+    page.controls = {"top": top_n, "top_choices": [5, 10, 20, 50]}
+
+    top = top_customers(scope, top_n)
+    table = Table(
+        f"Top {top_n} customers",
+        [
+            Column("customer", "Customer"),
+            Column("revenue", "Revenue", "money"),
+            Column("gross_profit", "Gross profit", "money"),
+            Column("orders", "Orders", "number"),
+            Column("last", "Last purchase", "date"),
+        ],
+        [
+            [r["name"], r["revenue"], r["gross_profit"] if r["costed_revenue"] else None, r["orders"], r["last_day"]]
+            for r in top
+        ],
+    )
+    figure = charts.bar([r["name"] for r in top], [r["revenue"] for r in top], currency=currency, horizontal=True)
+    figure["layout"]["height"] = max(320, 22 * len(top) + 60)
+    page.panels.append(Panel("top_customers", table.title, table, figure, empty="No customers in this period."))
+
+    scored = rfm(scope)
+    segments: dict[str, list] = {name: [0, Decimal(0)] for name, _ in SEGMENTS}
+    for row in scored:
+        segments[row["segment"]][0] += 1
+        segments[row["segment"]][1] += row["revenue"]
+    total = sum((row["revenue"] for row in scored), Decimal(0))
+    kept = [(name, count, revenue) for name, (count, revenue) in segments.items() if count]
+    table = Table(
+        "RFM segments",
+        [
+            Column("segment", "Segment"),
+            Column("customers", "Customers", "number"),
+            Column("revenue", "Revenue", "money"),
+            Column("share", "Share of revenue", "percent"),
+        ],
+        [[name, count, revenue, ratio(revenue, total)] for name, count, revenue in kept],
+        note="Recency, frequency (orders) and money scored 1–5 by quintile among this period's customers.",
+    )
+    figure = charts.bar([k[0] for k in kept], [k[1] for k in kept], currency=None, color=charts.PALETTE[3])
+    page.panels.append(
+        Panel("rfm", "RFM segments", table, figure, note=table.note, empty="No customers in this period.")
+    )
+    at_risk = sorted(
+        (r for r in scored if r["segment"] in ("At risk", "Can't lose them")), key=lambda r: -r["revenue"]
+    )[:25]
+    names = customer_names(r["customer_key"] for r in at_risk)
+    table = Table(
+        "Customers at risk",
+        [
+            Column("customer", "Customer"),
+            Column("segment", "Segment"),
+            Column("revenue", "Revenue", "money"),
+            Column("orders", "Orders", "number"),
+            Column("recency", "Days since last purchase", "number"),
+        ],
+        [
+            [names.get(r["customer_key"], r["customer_key"]), r["segment"], r["revenue"], r["orders"], r["recency"]]
+            for r in at_risk
+        ],
+    )
+    page.panels.append(
+        Panel(
+            "at_risk",
+            "Customers at risk: call them",
+            table,
+            None,
+            empty="Nobody at risk: no good customer has gone quiet.",
+        )
+    )
+
+    months = engine.new_and_returning(scope)
+    table = Table(
+        "New and returning customers by month",
+        [Column("month", "Month"), Column("new", "New", "number"), Column("returning", "Returning", "number")],
+        [[f"{r['month']:%b %Y}", r["new"], r["customers"] - r["new"]] for r in months],
+        note="New: the customer's first purchase ever was that month.",
+    )
+    figure = charts.stacked_bars(
+        [t[0] for t in table.rows],
+        {"New": [t[1] for t in table.rows], "Returning": [t[2] for t in table.rows]},
+        currency=None,
+    )
+    page.panels.append(
+        Panel(
+            "new_returning",
+            "New and returning customers",
+            table,
+            figure,
+            note=table.note,
+            wide=True,
+            empty="No customers in this period.",
+        )
+    )
+
+    _ideal_customer(page, scope, scored, currency)
+    return page
+
+
+def _ideal_customer(page: Page, scope: Scope, scored: list[dict], currency: str) -> None:
+    """Where the top fifth of customers by gross profit (revenue when there are no costs) are, and what they buy."""
+    costed = any(row["costed_revenue"] for row in scored)
+    key = "gross_profit" if costed else "revenue"
+    ranked = sorted(scored, key=lambda r: (-r[key], r["customer_key"]))
+    best = {row["customer_key"] for row in ranked[: max(1, len(ranked) // 5)]} if ranked else set()
+    rows = []
+    if best:
+        for dimension, title in (("state", "State"), ("segment", "Segment"), ("product_line", "Product line")):
+            shares: dict[str, Decimal] = {}
+            for row in engine.customers(scope, ("customer_key", dimension)):
+                if row["customer_key"] in best:
+                    shares[row[dimension]] = shares.get(row[dimension], Decimal(0)) + row[key]
+            whole = sum(shares.values(), Decimal(0))
+            for value, amount in sorted(shares.items(), key=lambda item: -item[1])[:5]:
+                rows.append([title, label(value), amount, ratio(amount, whole)])
+    measure = "Gross profit" if costed else "Revenue"
+    table = Table(
+        "Ideal-customer profile",
+        [
+            Column("dimension", "Looking at"),
+            Column("value", "Value"),
+            Column("amount", measure, "money"),
+            Column("share", f"Share of their {measure.lower()}", "percent"),
+        ],
+        rows,
+        note=f"The top 20% of customers by {measure.lower()} ({len(best):,} customers): their top states, "
+        "segments and product lines.",
+    )
+    page.panels.append(
+        Panel("icp", "Ideal-customer profile", table, None, note=table.note, empty="No customers in this period.")
+    )

@@ -1,0 +1,52 @@
+"""Data quality: how good each upload was, and what to fix in the next export."""
+
+from __future__ import annotations
+
+from ..dashboard import Dashboard, Page, Panel
+from ..data_quality import upload_quality
+from ..tables import Column, Table
+
+
+def build(d: Dashboard) -> Page:
+    page = Page("data", "Data quality")
+    uploads = upload_quality()
+    if not uploads:
+        page.empty = "No uploads yet. Upload a sales register or an ERP sheet and each file is scored here."
+        return page
+    page.controls = {"uploads": uploads}
+    table = Table(
+        "Uploads and their quality",
+        [
+            Column("file", "File"),
+            Column("kind", "Kind"),
+            Column("uploaded", "Uploaded", "date"),
+            Column("status", "Status"),
+            Column("score", "Score", "number"),
+            Column("grade", "Grade"),
+            Column("rows", "Rows read", "number"),
+            Column("loaded", "Loaded", "number"),
+            Column("duplicates", "Duplicates", "number"),
+            Column("rejected", "Rejected", "number"),
+            Column("unmapped", "Unused columns"),
+            Column("fixes", "What to fix"),
+        ],
+        [
+            [
+                u.file_name,
+                u.kind_label,
+                u.created_at.date(),
+                u.status,
+                u.score,
+                u.grade,
+                u.rows_read,
+                u.rows_loaded,
+                u.duplicates,
+                u.rows_rejected,
+                ", ".join(u.unmapped_columns),
+                " ".join(u.fixes),
+            ]
+            for u in uploads
+        ],
+    )
+    page.panels.append(Panel("uploads", "Uploads", table, None, wide=True))
+    return page

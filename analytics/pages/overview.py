@@ -1,0 +1,147 @@
+"""Overview: how the business is doing in the period, and against before."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from .. import charts, engine
+from ..dashboard import NO_SALES, NO_SALES_IN_PERIOD, Card, Dashboard, Page, Panel, margin
+from ..tables import Column, Table
+from .common import label, place_dimension, top_customers
+
+TWO = Decimal("0.01")
+
+
+def headline(scope) -> dict:
+    """Revenue, orders, AOV, customers, new customers and gross profit of a scope."""
+    totals = engine.sales_total(scope)
+    customers, new = engine.customer_counts(scope)
+    revenue = totals.get("revenue") or Decimal(0)
+    orders = totals.get("orders") or 0
+    return {
+        "revenue": revenue,
+        "orders": orders,
+        "aov": (revenue / orders).quantize(TWO) if orders else None,
+        "customers": customers,
+        "new_customers": new,
+        "gross_profit": totals.get("gross_profit") if totals.get("costed_revenue") else None,
+        "margin": margin(totals.get("gross_profit"), totals.get("costed_revenue")),
+    }
+
+
+def cards(scope) -> list[Card]:
+    now = headline(scope)
+    before = headline(scope.shifted(scope.period.previous()))
+    year_ago = headline(scope.shifted(scope.period.year_ago()))
+    specs = [
+        ("revenue", "Revenue", "money"),
+        ("orders", "Orders", "number"),
+        ("aov", "Average order value", "money"),
+        ("customers", "Customers", "number"),
+        ("new_customers", "New customers", "number"),
+    ]
+    if now["gross_profit"] is not None:
+        specs.append(("gross_profit", "Gross profit", "money"))
+    result = [Card(key, name, now[key], kind, before[key], year_ago[key]) for key, name, kind in specs]
+    if now["gross_profit"] is not None:
+        result[-1].note = f"margin {now['margin'] * 100:.1f}%" if now["margin"] is not None else ""
+    return result
+
+
+def build(d: Dashboard) -> Page:
+    page = Page("overview", "Overview")
+    scope = d.scope
+    if scope is None:
+        page.empty = NO_SALES
+        return page
+    page.cards = cards(scope)
+    if not page.cards[0].value and not page.cards[1].value:
+        page.notes.append(NO_SALES_IN_PERIOD)
+    currency = d.currency
+
+    months = engine.sales(scope, ("month",))
+    last_year = {
+        row["month"].replace(year=row["month"].year + 1): row["revenue"]
+        for row in engine.sales(scope.shifted(scope.period.year_ago()), ("month",))
+    }
+    months.sort(key=lambda row: row["month"])
+    labels = [f"{row['month']:%b %Y}" for row in months]
+    trend = Table(
+        "Revenue by month",
+        [
+            Column("month", "Month"),
+            Column("revenue", "Revenue", "money"),
+            Column("orders", "Orders", "number"),
+            Column("last_year", "Same month last year", "money"),
+        ],
+        [
+            [label_, row["revenue"], row["orders"], last_year.get(row["month"])]
+            for label_, row in zip(labels, months, strict=False)
+        ],
+    )
+    figure = charts.lines(
+        labels,
+        {"Revenue": [row["revenue"] for row in months], "Last year": [last_year.get(row["month"]) for row in months]},
+        currency=currency,
+        kinds={"Revenue": "bar"},
+        dashes={"Last year": "dot"},
+    )
+    page.panels.append(Panel("revenue_trend", "Revenue trend", trend, figure, wide=True))
+
+    top = top_customers(scope, 10)
+    table = Table(
+        "Top 10 customers",
+        [Column("customer", "Customer"), Column("revenue", "Revenue", "money"), Column("orders", "Orders", "number")],
+        [[row["name"], row["revenue"], row["orders"]] for row in top],
+    )
+    figure = charts.bar(
+        [row["name"] for row in top], [row["revenue"] for row in top], currency=currency, horizontal=True
+    )
+    page.panels.append(Panel("top_customers", "Top 10 customers", table, figure))
+
+    lines = sorted(engine.sales(scope, ("product_line",)), key=lambda row: -row["revenue"])
+    table = Table(
+        "Top product lines",
+        [
+            Column("product_line", "Product line"),
+            Column("revenue", "Revenue", "money"),
+            Column("gross_profit", "Gross profit", "money"),
+            Column("margin", "Margin", "percent"),
+        ],
+        [
+            [
+                label(row["product_line"]),
+                row["revenue"],
+                row["gross_profit"] if row["costed_revenue"] else None,
+                margin(row["gross_profit"], row["costed_revenue"]),
+            ]
+            for row in lines
+        ],
+    )
+    figure = charts.bar(
+        [label(r["product_line"]) for r in lines[:10]],
+        [r["revenue"] for r in lines[:10]],
+        currency=currency,
+        horizontal=True,
+        color=charts.PALETTE[2],
+    )
+    page.panels.append(Panel("product_lines", "Top product lines", table, figure))
+
+    place = place_dimension(scope)
+    places = sorted(engine.sales(scope, (place,)), key=lambda row: -row["revenue"])
+    title = "Revenue by country" if place == "country" else "Revenue by state"
+    total = sum((row["revenue"] for row in places), Decimal(0))
+    table = Table(
+        title,
+        [Column(place, place.title()), Column("revenue", "Revenue", "money"), Column("share", "Share", "percent")],
+        [[label(row[place]), row["revenue"], row["revenue"] / total if total else None] for row in places],
+    )
+    figure = charts.bar(
+        [label(r[place]) for r in places[:15]],
+        [r["revenue"] for r in places[:15]],
+        currency=currency,
+        horizontal=True,
+        color=charts.PALETTE[1],
+    )
+    page.panels.append(Panel("places", title, table, figure))
+    return page

@@ -1,0 +1,67 @@
+"""Template helpers of the dashboards: links that keep the filter bar, and tables in the company's money."""
+
+from django import template
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+
+from elettro.money import format_money, format_number, format_percent
+
+register = template.Library()
+
+TABLE_ROWS = 100
+
+
+@register.simple_tag
+def dashboard_url(name, selection):
+    url = reverse("home") if name == "overview" else reverse(f"dashboard_{name}")
+    query = selection.query()
+    return f"{url}?{query}" if query else url
+
+
+@register.simple_tag
+def query_with(selection, **changes):
+    return selection.query(**changes)
+
+
+def _cell(value, kind: str, currency: str) -> str:
+    if value is None or value == "":
+        return "–" if kind in ("money", "number", "percent") else ""
+    if kind == "money":
+        return format_money(value, currency)
+    if kind == "number":
+        return format_number(value, currency, 0 if float(value) == int(value) else 2)
+    if kind == "percent":
+        return format_percent(value)
+    if kind == "date":
+        return f"{value:%-d %b %Y}"
+    return str(value)
+
+
+@register.simple_tag
+def render_table(table, currency):
+    numeric = {"money", "number", "percent"}
+    head = format_html_join(
+        "", '<th scope="col"{}>{}</th>', ((' class="num"' if c.kind in numeric else "", c.label) for c in table.columns)
+    )
+    rows = format_html_join(
+        "",
+        "<tr>{}</tr>",
+        (
+            (
+                format_html_join(
+                    "",
+                    "<td{}>{}</td>",
+                    (
+                        (' class="num"' if c.kind in numeric else "", _cell(v, c.kind, currency))
+                        for c, v in zip(table.columns, row, strict=True)
+                    ),
+                ),
+            )
+            for row in table.rows[:TABLE_ROWS]
+        ),
+    )
+    return format_html(
+        '<div class="table-wrap"><table class="data"><thead><tr>{}</tr></thead><tbody>{}</tbody></table></div>',
+        head,
+        rows,
+    )

@@ -43,13 +43,10 @@ def forecast(history: list[tuple[date, Decimal]]) -> Forecast | NoForecast:
     seasonal = n >= SEASONAL_MONTHS
     factors = np.ones(12)
     if seasonal:
-        slope, intercept = np.polyfit(x, y, 1)
-        trend = intercept + slope * x
-        ratios = np.where(trend > 0, y / np.where(trend > 0, trend, 1), 1.0)
-        for month in range(12):
-            picked = [ratios[i] for i in range(n) if history[i][0].month == month + 1]
-            factors[month] = float(np.mean(picked)) if picked else 1.0
-        factors *= 12 / factors.sum()  # seasonal factors average to one, so the trend keeps its level
+        factors = _seasonal_factors(history, x, y)
+        seasonal = factors is not None
+        factors = factors if seasonal else np.ones(12)
+    if seasonal:
         deseasoned = y / np.array([factors[m.month - 1] for m, _ in history])
         slope, intercept = np.polyfit(x, deseasoned, 1)
         fitted = (intercept + slope * x) * np.array([factors[m.month - 1] for m, _ in history])
@@ -57,7 +54,9 @@ def forecast(history: list[tuple[date, Decimal]]) -> Forecast | NoForecast:
     else:
         slope, intercept = np.polyfit(x, y, 1)
         fitted = intercept + slope * x
-        method = f"Linear trend fitted by least squares on {n} months (seasonality needs {SEASONAL_MONTHS})"
+        method = f"Linear trend fitted by least squares on {n} months"
+        if n < SEASONAL_MONTHS:
+            method += f" (seasonal factors need {SEASONAL_MONTHS})"
     residual = y - fitted
     spread = float(np.sqrt((residual**2).sum() / max(n - 2, 1)))
     horizon = 6 if seasonal else 3
@@ -74,6 +73,21 @@ def forecast(history: list[tuple[date, Decimal]]) -> Forecast | NoForecast:
         low.append(_rupees(max(value - width, 0)))
         high.append(_rupees(max(value + width, 0)))
     return Forecast(method + "; the band is an 80% interval.", months, values, low, high)
+
+
+def _seasonal_factors(history, x, y):
+    """Each calendar month's average ratio to the trend, scaled to average one; None when a month never sells
+    (a factor of zero cannot be divided out), so the forecast falls back to the trend alone."""
+    slope, intercept = np.polyfit(x, y, 1)
+    trend = intercept + slope * x
+    ratios = np.where(trend > 0, y / np.where(trend > 0, trend, 1), 1.0)
+    factors = np.ones(12)
+    for month in range(12):
+        picked = [ratios[i] for i in range(len(history)) if history[i][0].month == month + 1]
+        factors[month] = float(np.mean(picked)) if picked else 1.0
+    if factors.min() <= 0:
+        return None
+    return factors * 12 / factors.sum()
 
 
 def _rupees(value: float) -> Decimal:

@@ -19,10 +19,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.core.cache import cache
 from django.db.models import Count, Q
 
 from elettro.india import group_indian
 from ingestion.models import ImportJob, Kind, SalesLine
+
+from .models import RollupState
 
 WEIGHTS = {"completeness": 40, "rejects": 25, "duplicates": 15, "unmapped": 20}
 REJECTS_ZERO_AT = Decimal("0.10")  # this share of rows rejected, or more, costs every rejects point
@@ -252,6 +255,13 @@ def _empty_lines(job: ImportJob) -> list[tuple[str, Decimal]] | None:
     """
     if job.kind != Kind.SALES or not 0 < job.rows_loaded <= LINE_CHECK_MAX_ROWS:
         return None
+    # A scan of up to a million lines: kept until the lines change (every change refreshes the rollups).
+    state = RollupState.objects.values_list("version", flat=True).first()
+    key = f"analytics:empty-lines:{job.pk}:{job.finished_at}:{state}"
+    return cache.get_or_set(key, lambda: _count_empty_lines(job), timeout=7 * 24 * 3600)
+
+
+def _count_empty_lines(job: ImportJob) -> list[tuple[str, Decimal]] | None:
     lines = SalesLine.objects.filter(source_job_id=job.pk, is_cancelled=False)
     if job.date_from and job.date_to:
         lines = lines.filter(invoice_date__range=(job.date_from, job.date_to))

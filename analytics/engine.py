@@ -272,6 +272,17 @@ def customers(scope: Scope, by: tuple[str, ...] = ("customer_key",)) -> list[dic
     return _fetch(*query) if query else []
 
 
+def top_customers(scope: Scope, limit: int, order: str = "revenue") -> list[dict]:
+    """The `limit` customers with the most `order` (revenue or gross_profit), ties by key so pages are stable."""
+    if order not in ("revenue", "gross_profit"):
+        raise ValueError(order)
+    query = customers_sql(scope)
+    if query is None:
+        return []
+    sql, params = query
+    return _fetch(f"SELECT * FROM ({sql}) c ORDER BY {order} DESC, customer_key LIMIT %s", [*params, limit])
+
+
 def customer_counts(scope: Scope) -> tuple[int, int]:
     """(customers who bought in the period, those of them whose first purchase ever was in it)."""
     query = customers_sql(scope)

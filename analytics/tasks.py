@@ -6,8 +6,8 @@ from . import rollups, services
 
 
 @company_task(name="analytics.nightly_refresh", time_limit=1800)
-def nightly_refresh() -> float:
-    """Rebuild every rollup from the lines (repairing anything a failed refresh left) and measure the schema."""
-    seconds = rollups.refresh()
-    services.usage_snapshot_take()
-    return seconds
+def nightly_refresh() -> int:
+    """Rebuild every rollup from the lines (repairing anything a failed refresh left) and measure the schema;
+    returns the usage snapshot's id."""
+    rollups.refresh()
+    return services.usage_snapshot_take().pk

@@ -38,6 +38,7 @@ def page(request: HttpRequest, name: str = "overview") -> HttpResponse:
             "currency": dashboard.currency,
             "presets": PRESETS,
             "filters": _filter_choices(dashboard.selection.filters),
+            "clear_query": dashboard.selection.query(**dict.fromkeys(DIMENSIONS)),
             "figures_json": mark_safe(charts.figures_json(figures)),  # noqa: S308 (escaped for <script>)
             "rollups": RollupState.objects.first(),
         },

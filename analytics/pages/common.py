@@ -14,9 +14,7 @@ def customer_names(keys) -> dict[str, str]:
 
 def top_customers(scope: Scope, limit: int, *, order: str = "revenue") -> list[dict]:
     """The biggest customers with their names, biggest first (ties by name, so pages are stable)."""
-    rows = engine.customers(scope)
-    rows.sort(key=lambda row: (-(row[order] or 0), row["customer_key"]))
-    rows = rows[:limit]
+    rows = engine.top_customers(scope, limit, order)
     names = customer_names(row["customer_key"] for row in rows)
     for row in rows:
         row["name"] = names.get(row["customer_key"], row["customer_key"])

@@ -49,7 +49,7 @@ def assert_rollups_equal_raw(company, query: dict) -> None:
 @pytest.fixture
 def generated(make_company, tmp_path):
     """A company with 6,000 generated invoice lines over two fiscal years (1 Apr 2024 to 31 Mar 2026)."""
-    company, owner = make_company("rollups")
+    company, _owner = make_company("rollups")
     path = tmp_path / "lines.csv"
     totals = write_invoice_lines(path, lines=6000, seed=3)
     with tenant_context(company):
@@ -100,8 +100,11 @@ def test_a_salesperson_and_the_file_s_own_totals(generated, tmp_path):
 
 def test_an_upload_refreshes_only_the_months_it_touches(make_company):
     company, _ = make_company("incremental")
-    first = [HEADER, ["A-1", "10/04/2024", "Ravi", "Maharashtra", "Fan", "1", "100", "100", "18"],
-             ["A-2", "12/06/2024", "Asha", "Kerala", "Fan", "1", "250", "250", "18"]]  # fmt: skip
+    first = [
+        HEADER,
+        ["A-1", "10/04/2024", "Ravi", "Maharashtra", "Fan", "1", "100", "100", "18"],
+        ["A-2", "12/06/2024", "Asha", "Kerala", "Fan", "1", "250", "250", "18"],
+    ]
     later = [HEADER, ["B-1", "03/06/2024", "Kiran", "Kerala", "Lamp", "2", "40", "80", "18"]]
     with tenant_context(company):
         load(csv_bytes(first), "first.csv")
@@ -120,8 +123,11 @@ def test_an_upload_refreshes_only_the_months_it_touches(make_company):
 
 def test_changing_exclusions_and_the_nightly_rebuild_keep_rollups_right(make_company):
     company, _ = make_company("remark")
-    rows = [HEADER, ["X-1", "01/04/2024", "Ravi", "Maharashtra", "Fan", "1", "100", "100", "18"],
-            ["X-1", "01/04/2024", "Ravi", "Maharashtra", "Loading charges", "1", "30", "30", "18"]]  # fmt: skip
+    rows = [
+        HEADER,
+        ["X-1", "01/04/2024", "Ravi", "Maharashtra", "Fan", "1", "100", "100", "18"],
+        ["X-1", "01/04/2024", "Ravi", "Maharashtra", "Loading charges", "1", "30", "30", "18"],
+    ]
     with tenant_context(company):
         load(csv_bytes(rows), "x.csv")
         assert SalesMonth.objects.get().revenue == Decimal("130")
@@ -138,18 +144,22 @@ def test_changing_exclusions_and_the_nightly_rebuild_keep_rollups_right(make_com
 
 def test_an_invoice_across_product_lines_is_one_order(make_company):
     company, _ = make_company("oneorder")
-    rows = [HEADER, ["M-1", "01/04/2024", "Ravi", "Maharashtra", "Fan", "1", "100", "100", "18"],
-            ["M-1", "01/04/2024", "Ravi", "Maharashtra", "Cable", "1", "50", "50", "18"],
-            ["M-2", "02/04/2024", "Ravi", "Maharashtra", "Cable", "1", "70", "70", "18"]]  # fmt: skip
+    rows = [
+        HEADER,
+        ["M-1", "01/04/2024", "Ravi", "Maharashtra", "Fan", "1", "100", "100", "18"],
+        ["M-1", "01/04/2024", "Ravi", "Maharashtra", "Cable", "1", "50", "50", "18"],
+        ["M-2", "02/04/2024", "Ravi", "Maharashtra", "Cable", "1", "70", "70", "18"],
+    ]
     product_lines = ["Fans", "Cables", "Cables"]
-    rows = [rows[0] + ["Product Line"]] + [row + [line] for row, line in zip(rows[1:], product_lines, strict=True)]
+    rows = [rows[0] + ["Product Line"]] + [[*row, line] for row, line in zip(rows[1:], product_lines, strict=True)]
     with tenant_context(company):
         load(csv_bytes(rows), "m.csv")
-        cards, panels, _ = page_figures(company, {"from": "2024-04-01", "to": "2024-04-30"}, "overview")
+        cards, _panels, _ = page_figures(company, {"from": "2024-04-01", "to": "2024-04-30"}, "overview")
         values = {key: value for key, value, _, _ in cards}
         assert values["orders"] == 2 and values["revenue"] == Decimal("220") and values["aov"] == Decimal("110.00")
-        cables, _, _ = page_figures(company, {"from": "2024-04-01", "to": "2024-04-30", "product_line": "Cables"},
-                                    "overview")  # fmt: skip
+        cables, _, _ = page_figures(
+            company, {"from": "2024-04-01", "to": "2024-04-30", "product_line": "Cables"}, "overview"
+        )
         assert {key: value for key, value, _, _ in cables}["orders"] == 2  # both invoices sold cables
         assert_rollups_equal_raw(company, {"from": "2024-04-01", "to": "2024-04-30"})
 
@@ -161,5 +171,5 @@ def test_a_refresh_with_no_lines_left_empties_the_rollups(make_company):
         SalesLine.objects.all().delete()
         rollups.refresh()
         assert not SalesMonth.objects.exists() and RollupState.objects.get().last_day is None
-        cards, panels, empty = page_figures(company, {}, "overview")
+        cards, _panels, empty = page_figures(company, {}, "overview")
     assert empty and not cards

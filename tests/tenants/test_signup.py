@@ -173,6 +173,7 @@ def test_the_worker_task_refills_spares_and_drops_stale_ones(db, settings):
     from tenants.models import SpareSchema
     from tenants.schema_pool import spares_fill
 
+    spares_fill(target=settings.SCHEMA_POOL_SIZE)  # a full pool, whatever earlier committed tests took from it
     stale = SpareSchema.objects.first()
     SpareSchema.objects.filter(pk=stale.pk).update(migration_state="an-older-migration-state")
 

@@ -1,0 +1,144 @@
+"""Dashboard speed on a company with 1,000,000 sales lines: every page's server time under filter
+combinations (median and p95), the same pages computed from the raw lines as a ratio, and the nightly rollup.
+
+Run: .venv/bin/python bench/dashboards.py [--lines 1000000] [--repeat 7] [--raw-repeat 1]
+
+The first run generates the lines with the ingestion generator and loads them through the real pipeline into
+its own database (elettro_bench_dash); later runs reuse it (--fresh to start again).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+DATABASE = "elettro_bench_dash"
+
+PAGES = ["/", "/trends/", "/geography/", "/products/", "/customers/", "/people/", "/operations/", "/data/"]
+# Presets are relative to today, and the generated sales end on 31 Mar 2026; custom dates keep edge days.
+SELECTIONS = {
+    "latest 12 months": "",
+    "FY 2024-25": "from=2024-04-01&to=2025-03-31",
+    "two years": "from=2024-04-01&to=2026-03-31",
+    "custom, edge days": "from=2024-05-17&to=2025-02-03",
+    "branch": "from=2025-04-01&to=2026-03-31&branch=Pune",
+    "product line": "from=2025-04-01&to=2026-03-31&product_line=Lighting",
+    "state + product line": "from=2025-04-01&to=2026-03-31&state=Karnataka&product_line=Fans",
+    "salesperson": "from=2025-04-01&to=2026-03-31&salesperson={person}",
+}
+
+
+def _setup(fresh: bool):
+    sys.path.insert(0, str(HERE))
+    os.environ["UPLOAD_MAX_MB"] = "2048"
+    from _django import setup
+
+    setup(DATABASE, fresh=fresh)
+
+
+def _company(lines: int):
+    """The bench company with `lines` sales lines loaded (generated and loaded on the first run)."""
+    from django.core.files.base import ContentFile
+    from django_tenants.utils import tenant_context
+
+    from ingestion import services as ingestion
+    from ingestion.models import SalesLine
+    from ingestion.sample_exports.invoice_lines import write_invoice_lines
+    from tenants import services
+    from tenants.models import Company, Membership
+
+    company = Company.objects.filter(subdomain="bench").first()
+    if company is None:
+        company, _ = services.company_create(
+            name="Bench", subdomain="bench", owner_email="bench@bench.example.com", owner_password="Bench-Mark-2025!"
+        )
+    with tenant_context(company):
+        if SalesLine.objects.count() != lines:
+            path = OUT / f"lines_{lines}.csv"
+            if not path.exists():
+                OUT.mkdir(exist_ok=True)
+                write_invoice_lines(path, lines=lines, seed=1)
+            started = time.perf_counter()
+            job = ingestion.upload_create(file=ContentFile(path.read_bytes(), name=path.name), run="inline",
+                                          review=False)  # fmt: skip
+            job = ingestion.import_run(job_id=job.pk)
+            print(f"loaded {job.rows_loaded:,} lines in {time.perf_counter() - started:.1f} s (with rollups)")
+    owner = Membership.objects.filter(company=company, role="owner").first().user
+    return company, owner
+
+
+def _time(client, url: str, repeat: int) -> list[float]:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    return times
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=7, help="timed requests per page and selection")
+    parser.add_argument("--raw-repeat", type=int, default=1, help="timed requests computed from the raw lines")
+    parser.add_argument("--fresh", action="store_true", help="drop the bench database and load again")
+    args = parser.parse_args()
+    _setup(args.fresh)
+
+    from django.db import connection
+    from django.test import Client
+    from django_tenants.utils import tenant_context
+
+    from analytics import engine, rollups
+    from ingestion.models import SalesLine
+    from tenants.urls_util import company_host
+
+    company, owner = _company(args.lines)
+    with tenant_context(company):
+        person = SalesLine.objects.values_list("salesperson", flat=True).first()
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+        nightly = [rollups.refresh() for _ in range(2)]
+    print(f"nightly rollup (full rebuild) of {args.lines:,} lines: {min(nightly):.1f} s best of 2 ({nightly})")
+
+    client = Client(HTTP_HOST=company_host(company.subdomain))
+    client.force_login(owner)
+    all_times: list[float] = []
+    print(f"\n{'selection':<22} {'page':<13} {'median ms':>9} {'p95 ms':>7} {'raw ms':>8} {'ratio':>6}")
+    raw_selections = {"latest 12 months", "branch"}
+    for name, query in SELECTIONS.items():
+        query = query.format(person=person)
+        for page in PAGES:
+            url = f"{page}?{query}" if query else page
+            _time(client, url, 1)  # warm the connection and caches as a running server has them
+            times = _time(client, url, args.repeat)
+            all_times.extend(times)
+            median = statistics.median(times)
+            raw = ""
+            if name in raw_selections and args.raw_repeat and page not in ("/operations/", "/data/"):
+                token = engine._raw.set(True)
+                try:
+                    raw_median = statistics.median(_time(client, url, args.raw_repeat))
+                finally:
+                    engine._raw.reset(token)
+                raw = f"{raw_median:>8.0f} {raw_median / median:>5.0f}x"
+            print(f"{name:<22} {page:<13} {median:>9.0f} {_p95(times):>7.0f} {raw}")
+    print(f"\nall pages and selections: median {statistics.median(all_times):.0f} ms, p95 {_p95(all_times):.0f} ms, "
+          f"max {max(all_times):.0f} ms over {len(all_times)} requests")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

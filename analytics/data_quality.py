@@ -257,7 +257,8 @@ def _empty_lines(job: ImportJob) -> list[tuple[str, Decimal]] | None:
         return None
     # A scan of up to a million lines: kept until the lines change (every change refreshes the rollups).
     state = RollupState.objects.values_list("version", flat=True).first()
-    key = f"analytics:empty-lines:{job.pk}:{job.finished_at}:{state}"
+    finished = int(job.finished_at.timestamp()) if job.finished_at else 0
+    key = f"analytics:empty-lines:{job.pk}:{finished}:{state}"
     return cache.get_or_set(key, lambda: _count_empty_lines(job), timeout=7 * 24 * 3600)
 
 

@@ -68,6 +68,10 @@ class _Split:
     months: list[date]  # months whose days with sales all fall in the period
     edges: list[tuple[date, date]]  # the other days of the period, as ranges
 
+    def ranges(self) -> list[tuple[date, date]]:
+        """Every day of the split as ranges: for reading the lines or the daily rollup instead of the months."""
+        return [(month, month_end(month)) for month in self.months] + self.edges
+
 
 def _split(period: Period, span: tuple[date, date]) -> _Split | None:
     """Whole months and edge days of `period`, after clipping it to the days with sales; None if none left."""
@@ -115,15 +119,7 @@ def _where(filters: Filters, columns: dict[str, str] | None, params: list) -> st
     return "".join(f" AND {clause}" for clause in clauses)
 
 
-def _raw_days(ranges: list[tuple[date, date]], params: list) -> str:
-    parts = []
-    for start, end in ranges:
-        parts.append("l.invoice_date BETWEEN %s AND %s")
-        params.extend([start, end])
-    return "(" + " OR ".join(parts) + ")"
-
-
-def _rollup_days(column: str, ranges: list[tuple[date, date]], params: list) -> str:
+def _days(column: str, ranges: list[tuple[date, date]], params: list) -> str:
     parts = []
     for start, end in ranges:
         parts.append(f"{column} BETWEEN %s AND %s")
@@ -134,6 +130,16 @@ def _rollup_days(column: str, ranges: list[tuple[date, date]], params: list) -> 
 def _in_months(months: list[date], params: list) -> str:
     params.append(list(months))
     return "month = ANY(%s)"
+
+
+def _raw_part(keys: tuple[str, ...], measures: dict[str, str], ranges, filters: Filters, params: list) -> str:
+    """A part of a query that reads the sales lines that count, on the given days, grouped by `keys`."""
+    selected = ", ".join(f"{expression} AS {name}" for name, expression in measures.items())
+    return (
+        f"SELECT {_select_keys(keys, RAW_COLUMNS)}{selected} FROM ingestion_salesline l "
+        f"WHERE l.counts AND {_days('l.invoice_date', ranges, params)}{_where(filters, RAW_COLUMNS, params)}"
+        f"{_group(keys)}"
+    )
 
 
 def _fetch(sql: str, params: list) -> list[dict]:
@@ -182,17 +188,12 @@ def sales(scope: Scope, by: tuple[str, ...] = ()) -> list[dict]:
     params: list = []
     parts = []
     if reading_raw_lines():
-        ranges = [(month, month_end(month)) for month in split.months] + split.edges
-        measures = ", ".join(f"{expression} AS {name}" for name, expression in _SALES_RAW.items())
-        parts.append(
-            f"SELECT {_select_keys(by, RAW_COLUMNS)}{measures} FROM ingestion_salesline l "
-            f"WHERE l.counts AND {_raw_days(ranges, params)}{_where(scope.filters, RAW_COLUMNS, params)}{_group(by)}"
-        )
+        parts.append(_raw_part(by, _SALES_RAW, split.ranges(), scope.filters, params))
     else:
         orders = "orders" if "product_line" in by or scope.filters.product_line else "orders_first"
         sums = ", ".join(f"SUM({m}) AS {m}" for m in SALES_MEASURES[:-1]) + f", SUM({orders}) AS orders"
         if "day" in by:  # the daily rollup answers for the whole period
-            ranges = [(month, month_end(month)) for month in split.months] + split.edges
+            ranges = split.ranges()
             split = _Split([], ranges)
         if split.months:
             keys = _select_keys(by, {**{k: k for k in by}, "month": "month"})
@@ -202,7 +203,7 @@ def sales(scope: Scope, by: tuple[str, ...] = ()) -> list[dict]:
             )
         if split.edges:
             keys = _select_keys(by, {**{k: k for k in by}, "month": "date_trunc('month', day)::date"})
-            days = _rollup_days("day", split.edges, params)
+            days = _days("day", split.edges, params)
             parts.append(
                 f"SELECT {keys}{sums} FROM analytics_sales_day WHERE {days}"
                 f"{_where(scope.filters, None, params)}{_group(by)}"
@@ -248,7 +249,7 @@ def customers_sql(scope: Scope, by: tuple[str, ...] = ("customer_key",)) -> tupl
     parts = []
     raw_ranges = split.edges
     if reading_raw_lines():
-        raw_ranges = [(month, month_end(month)) for month in split.months] + split.edges
+        raw_ranges = split.ranges()
     elif split.months:
         by_line = "product_line" in by or bool(scope.filters.product_line)
         table = "analytics_customer_line_month" if by_line else "analytics_customer_month"
@@ -258,12 +259,7 @@ def customers_sql(scope: Scope, by: tuple[str, ...] = ("customer_key",)) -> tupl
             f"{_where(scope.filters, None, params)}{_group(by)}"
         )
     if raw_ranges:
-        measures = ", ".join(f"{expression} AS {name}" for name, expression in _CUSTOMER_RAW.items())
-        parts.append(
-            f"SELECT {_select_keys(by, RAW_COLUMNS)}{measures} FROM ingestion_salesline l "
-            f"WHERE l.counts AND {_raw_days(raw_ranges, params)}"
-            f"{_where(scope.filters, RAW_COLUMNS, params)}{_group(by)}"
-        )
+        parts.append(_raw_part(by, _CUSTOMER_RAW, raw_ranges, scope.filters, params))
     return _outer(by, _CUSTOMER_OUTER, parts), params
 
 
@@ -352,7 +348,7 @@ def products(scope: Scope) -> list[dict]:
     parts = []
     raw_ranges = split.edges
     if reading_raw_lines() or scope.filters.without("product_line"):
-        raw_ranges = [(month, month_end(month)) for month in split.months] + split.edges
+        raw_ranges = split.ranges()
     elif split.months:
         sums = ", ".join(f"{expression} AS {name}" for name, expression in PRODUCT_OUTER.items())
         parts.append(
@@ -361,12 +357,7 @@ def products(scope: Scope) -> list[dict]:
             f"{_where(scope.filters, None, params)} GROUP BY 1, 2"
         )
     if raw_ranges:
-        measures = ", ".join(f"{expression} AS {name}" for name, expression in _PRODUCT_RAW.items())
-        parts.append(
-            f"SELECT {_select_keys(by, RAW_COLUMNS)}{measures} FROM ingestion_salesline l "
-            f"WHERE l.counts AND {_raw_days(raw_ranges, params)}"
-            f"{_where(scope.filters, RAW_COLUMNS, params)} GROUP BY 1, 2"
-        )
+        parts.append(_raw_part(by, _PRODUCT_RAW, raw_ranges, scope.filters, params))
     return _fetch(_outer(by, PRODUCT_OUTER, parts), params)
 
 
@@ -384,7 +375,7 @@ def order_sizes(scope: Scope) -> list[dict]:
     parts = []
     raw_ranges = split.edges
     if reading_raw_lines() or scope.filters.product_line:
-        raw_ranges = [(month, month_end(month)) for month in split.months] + split.edges
+        raw_ranges = split.ranges()
     elif split.months:
         parts.append(
             "SELECT band, SUM(orders) AS orders, SUM(revenue) AS revenue FROM analytics_order_month "
@@ -396,7 +387,7 @@ def order_sizes(scope: Scope) -> list[dict]:
             "SELECT band, COUNT(*) AS orders, SUM(value) AS revenue FROM ("
             f"SELECT SUM(l.net_amount) AS value, "
             f"(length(GREATEST(floor(SUM(l.net_amount)), 1)::bigint::text) - 1)::smallint AS band "
-            f"FROM ingestion_salesline l WHERE l.counts AND {_raw_days(raw_ranges, params)}"
+            f"FROM ingestion_salesline l WHERE l.counts AND {_days('l.invoice_date', raw_ranges, params)}"
             f"{_where(scope.filters, RAW_COLUMNS, params)} "
             f"GROUP BY l.invoice_number, l.invoice_date, l.customer_key, {dims}) orders GROUP BY 1"
         )

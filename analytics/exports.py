@@ -80,7 +80,7 @@ def _csv_cell(value: object, kind: str) -> str:
     return _text(value)
 
 
-def table_csv(table: Table) -> bytes:
+def table_csv(table: Table, rows: list[list] | None = None) -> bytes:
     """UTF-8 with a BOM, because Excel reads a BOM-less CSV as the machine's code page and mangles ₹.
 
     Money and percentages carry no symbol or grouping so spreadsheets read them as numbers.
@@ -88,7 +88,7 @@ def table_csv(table: Table) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([_text(column.label) for column in table.columns])
-    for row in table.rows:
+    for row in table.rows if rows is None else rows:
         writer.writerow([_csv_cell(value, column.kind) for column, value in zip(table.columns, row, strict=True)])
     return buffer.getvalue().encode("utf-8-sig")
 
@@ -162,30 +162,43 @@ def _display_width(value: object, column: Column, currency: str) -> int:
     return max((len(line) for line in str(value).splitlines()), default=0) + 1  # +1: a possible apostrophe
 
 
+def write_cell(cell: Cell, value: object, kind: str = "text", *, currency: str = "INR", bold: bool = False) -> None:
+    """One typed, neutralised cell (for sheets that are not a single table, like a report's Summary)."""
+    _write_value(cell, value, kind, money_number_format(currency))
+    if bold:
+        cell.font = _HEADER_FONT
+
+
+def write_sheet(sheet, columns: list[Column], rows: list[list], *, currency: str = "INR", start_row: int = 1) -> None:
+    """A table onto a sheet from `start_row`: bold, filled, frozen header row; typed cells with number formats;
+    fitted column widths."""
+    money_format = money_number_format(currency)
+    for index, column in enumerate(columns, start=1):
+        cell = sheet.cell(row=start_row, column=index)
+        _write_text(cell, column.label)
+        cell.font = _HEADER_FONT
+        cell.fill = _HEADER_FILL
+    for row_index, row in enumerate(rows, start=start_row + 1):
+        for index, (column, value) in enumerate(zip(columns, row, strict=True), start=1):
+            _write_value(sheet.cell(row=row_index, column=index), value, column.kind, money_format)
+    sheet.freeze_panes = sheet.cell(row=start_row + 1, column=1).coordinate
+
+    for index, column in enumerate(columns, start=1):
+        widest = max([len(column.label) + 2, *(_display_width(row[index - 1], column, currency) for row in rows)])
+        letter = get_column_letter(index)
+        current = sheet.column_dimensions[letter].width or 0
+        sheet.column_dimensions[letter].width = max(current, min(widest + 2, MAX_COLUMN_WIDTH))
+
+
 def table_xlsx(table: Table, *, currency: str = "INR") -> bytes:
-    """One sheet: bold, filled, frozen header row; typed cells with number formats; fitted column widths."""
+    """One sheet holding the table (see write_sheet)."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = sheet_title(table.title)
     workbook.properties.title = table.title
     if table.note:
         workbook.properties.description = table.note
-    money_format = money_number_format(currency)
-
-    for index, column in enumerate(table.columns, start=1):
-        cell = sheet.cell(row=1, column=index)
-        _write_text(cell, column.label)
-        cell.font = _HEADER_FONT
-        cell.fill = _HEADER_FILL
-    for row_index, row in enumerate(table.rows, start=2):
-        for index, (column, value) in enumerate(zip(table.columns, row, strict=True), start=1):
-            _write_value(sheet.cell(row=row_index, column=index), value, column.kind, money_format)
-    sheet.freeze_panes = "A2"
-
-    for index, column in enumerate(table.columns, start=1):
-        widest = max([len(column.label) + 2, *(_display_width(row[index - 1], column, currency) for row in table.rows)])
-        sheet.column_dimensions[get_column_letter(index)].width = min(widest + 2, MAX_COLUMN_WIDTH)
-
+    write_sheet(sheet, table.columns, table.rows, currency=currency)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

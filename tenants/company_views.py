@@ -101,7 +101,7 @@ def remove_member(request: HttpRequest, membership_id: int) -> HttpResponse:
 
 @require_permission("company.settings")
 def company_settings(request: HttpRequest) -> HttpResponse:
-    form = CompanySettingsForm(request.POST or None, instance=request.tenant)
+    form = CompanySettingsForm(request.POST or None, request.FILES or None, instance=request.tenant)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, "Settings saved.")

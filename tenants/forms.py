@@ -42,7 +42,18 @@ class AcceptInvitationForm(forms.Form):
     password = forms.CharField(widget=forms.PasswordInput, strip=False)
 
 
+LOGO_MAX_BYTES = 1024 * 1024
+
+
 class CompanySettingsForm(forms.ModelForm):
     class Meta:
         model = Company
-        fields = ["name", "gstin", "home_state", "fiscal_year_start_month", "timezone", "currency"]
+        fields = ["name", "gstin", "home_state", "fiscal_year_start_month", "timezone", "currency", "logo"]
+
+    def clean_logo(self):
+        logo = self.cleaned_data.get("logo")
+        if logo and getattr(logo, "size", 0) > LOGO_MAX_BYTES:
+            raise forms.ValidationError("The logo is larger than 1 MB; save it smaller and upload it again.")
+        if logo and hasattr(logo, "content_type") and logo.content_type not in ("image/png", "image/jpeg"):
+            raise forms.ValidationError("Upload the logo as a PNG or JPEG image.")
+        return logo

@@ -49,6 +49,11 @@ class Company(TenantMixin):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.TRIAL, db_index=True)
     trial_ends_at = models.DateTimeField(null=True, blank=True)
     suspended_reason = models.CharField(max_length=300, blank=True)
+    logo = models.ImageField(
+        upload_to="branding/",
+        blank=True,
+        help_text="Printed at the top of every report page (PNG or JPEG, up to 1 MB).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     auto_create_schema = True
@@ -65,6 +70,14 @@ class Company(TenantMixin):
         self.gstin = normalize_gstin(self.gstin)
         if self.gstin and self.gstin[:2] != self.home_state and not gstin_error(self.gstin):
             raise ValidationError({"gstin": "The GSTIN's state code does not match the home state."})
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The company's time zone; Asia/Kolkata if the stored name is unknown to this machine."""
+        try:
+            return zoneinfo.ZoneInfo(self.timezone or "Asia/Kolkata")
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return zoneinfo.ZoneInfo("Asia/Kolkata")
 
     @property
     def is_public(self) -> bool:

@@ -32,13 +32,14 @@ def _cell(value, kind: str, currency: str) -> str:
         return format_number(value, currency, 0 if float(value) == int(value) else 2)
     if kind == "percent":
         return format_percent(value)
-    if kind == "date":
+    if kind == "date" and hasattr(value, "strftime"):
         return f"{value:%-d %b %Y}"
     return str(value)
 
 
 @register.simple_tag
-def render_table(table, currency):
+def render_table(table, currency, limit=TABLE_ROWS, footer=None):
+    """The table as HTML: the first `limit` rows (0 for all), then `footer` (a totals row) in <tfoot>."""
     numeric = {"money", "number", "percent"}
     head = format_html_join(
         "", '<th scope="col"{}>{}</th>', ((' class="num"' if c.kind in numeric else "", c.label) for c in table.columns)
@@ -57,11 +58,25 @@ def render_table(table, currency):
                     ),
                 ),
             )
-            for row in table.rows[:TABLE_ROWS]
+            for row in (table.rows[:limit] if limit else table.rows)
         ),
     )
+    foot = ""
+    if footer:
+        foot = format_html(
+            "<tfoot><tr>{}</tr></tfoot>",
+            format_html_join(
+                "",
+                "<td{}>{}</td>",
+                (
+                    (' class="num"' if c.kind in numeric else "", _cell(v, c.kind, currency))
+                    for c, v in zip(table.columns, footer, strict=True)
+                ),
+            ),
+        )
     return format_html(
-        '<div class="table-wrap"><table class="data"><thead><tr>{}</tr></thead><tbody>{}</tbody></table></div>',
+        '<div class="table-wrap"><table class="data"><thead><tr>{}</tr></thead><tbody>{}</tbody>{}</table></div>',
         head,
         rows,
+        foot,
     )

@@ -1,0 +1,104 @@
+"""What a report is made of: headline cards and sections (a chart with the table it draws), for one selection.
+
+A section's table is the full data (the Excel and CSV versions carry it whole); the PDF shows at most
+`pdf_rows` of it, plus one "other" row that adds up the rest, so a huge period never makes a huge PDF.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from analytics.dashboard import Card, Dashboard, Panel
+from analytics.filters import LABELS
+from analytics.tables import Table
+
+PDF_ROWS = 40
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    table: Table
+    figure: dict | None = None
+    note: str = ""
+    empty: str = ""  # said instead of the table when it has no rows
+    pdf_rows: int = PDF_ROWS
+    footer: list | None = None  # a totals row, printed after the (capped) rows in every format
+
+    @classmethod
+    def from_panel(cls, panel: Panel | None, *, title: str | None = None, pdf_rows: int = PDF_ROWS) -> Section | None:
+        if panel is None:
+            return None
+        return cls(
+            panel.key,
+            title or panel.title,
+            panel.table,
+            panel.figure,
+            note=panel.note or panel.table.note,
+            empty=panel.empty or "Nothing to show for this period.",
+            pdf_rows=pdf_rows,
+        )
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.table.rows
+
+    def pdf_table(self) -> Table:
+        return capped(self.table, self.pdf_rows)
+
+    def full_rows(self) -> list[list]:
+        """Every row, then the totals row: what the Excel sheet and the CSV carry."""
+        return [*self.table.rows, *([self.footer] if self.footer else [])]
+
+
+@dataclass
+class Report:
+    kind: str
+    title: str
+    dashboard: Dashboard
+    cards: list[Card] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    empty: str = ""  # the whole report has nothing to show, and says why
+    generated_at: datetime | None = None
+
+    @property
+    def company(self):
+        return self.dashboard.company
+
+    @property
+    def currency(self) -> str:
+        return self.dashboard.currency
+
+    @property
+    def period_label(self) -> str:
+        period = self.dashboard.selection.period
+        return period.label() if period else "No sales yet"
+
+    @property
+    def filter_labels(self) -> list[str]:
+        return [f"{LABELS[name]}: {value}" for name, value in self.dashboard.selection.filters.items()]
+
+    def add(self, *sections: Section | None) -> None:
+        self.sections.extend(section for section in sections if section is not None)
+
+
+def capped(table: Table, limit: int) -> Table:
+    """The first `limit` rows and one row that adds up the rest (sums of money and counts; shares and
+    margins left blank, since a sum of them means nothing)."""
+    if len(table.rows) <= limit:
+        return table
+    rest = table.rows[limit:]
+    other: list = []
+    for index, column in enumerate(table.columns):
+        if index == 0:
+            other.append(f"Other ({len(rest):,} more rows; all of them are in the Excel version)")
+        elif column.kind in ("money", "number"):
+            values = [row[index] for row in rest if row[index] is not None]
+            other.append(sum((Decimal(value) for value in values), Decimal(0)) if values else None)
+        else:
+            other.append(None)
+    return Table(table.title, table.columns, [*table.rows[:limit], other], table.note)

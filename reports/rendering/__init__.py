@@ -1,0 +1,1 @@
+"""Turning a Report into files: PDF (WeasyPrint), XLSX (openpyxl) and CSV."""

@@ -4,6 +4,7 @@ from django.urls import path
 
 from analytics import views as analytics_views
 from ingestion import views as ingestion_views
+from reports import views as report_views
 from tenants import company_views
 
 urlpatterns = [
@@ -26,4 +27,15 @@ urlpatterns = [
     path("uploads/<int:job_id>/columns/", ingestion_views.mapping, name="upload_mapping"),
     path("uploads/<int:job_id>/rejected-rows.csv", ingestion_views.rejects, name="upload_rejects"),
     path("settings/exclusions/", ingestion_views.exclusions, name="exclusions"),
+    path("reports/", report_views.reports, name="reports"),
+    path("reports/generate/", report_views.generate, name="report_generate"),
+    path("reports/<int:run_id>/", report_views.run, name="report_run"),
+    path("reports/<int:run_id>/status/", report_views.run_status, name="report_status"),
+    path("reports/<int:run_id>/download/", report_views.download, name="report_download"),
+    path("reports/schedules/", report_views.schedules, name="report_schedules"),
+    path("reports/schedules/new/", report_views.schedule_edit, name="report_schedule_new"),
+    path("reports/schedules/<int:schedule_id>/", report_views.schedule_edit, name="report_schedule_edit"),
+    path("reports/schedules/<int:schedule_id>/delete/", report_views.schedule_delete, name="report_schedule_delete"),
+    path("reports/schedules/<int:schedule_id>/test/", report_views.schedule_test, name="report_schedule_test"),
+    path("reports/channels/", report_views.channels, name="report_channels"),
 ]

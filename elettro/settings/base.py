@@ -161,6 +161,19 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default=f"Elettro <no-reply@{BASE_DOMAIN}>")
+
+# ---------------------------------------------------------------- report delivery channels
+# Elettro's own WhatsApp Business number, used by companies that have not connected theirs (Channels page).
+WHATSAPP_PHONE_NUMBER_ID = env("WHATSAPP_PHONE_NUMBER_ID", default="")
+WHATSAPP_ACCESS_TOKEN = env("WHATSAPP_ACCESS_TOKEN", default="")
+WHATSAPP_TEMPLATE = env("WHATSAPP_TEMPLATE", default="")
+WHATSAPP_GRAPH_BASE = env("WHATSAPP_GRAPH_BASE", default="https://graph.facebook.com/")
+WHATSAPP_API_VERSION = env("WHATSAPP_API_VERSION", default="v21.0")
+SLACK_API_BASE = env("SLACK_API_BASE", default="https://slack.com/api/")
+SLACK_WEBHOOK_HOSTS = env.list("SLACK_WEBHOOK_HOSTS", default=["hooks.slack.com"])
+CHANNEL_TIMEOUT_SECONDS = env.int("CHANNEL_TIMEOUT_SECONDS", default=20)
+# Each reports worker process starts headless Chromium for chart images when it starts, not on the first report.
+REPORTS_WARM_BROWSER = env.bool("REPORTS_WARM_BROWSER", default=True)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # ---------------------------------------------------------------- cache, Celery
@@ -202,6 +215,8 @@ CELERY_WORKER_QUEUES = "default,etl,reports,alerts"
 # The one beat schedule: crontab entries only (an interval restarts from zero whenever beat restarts).
 CELERY_BEAT_SCHEDULE = {
     "spare-schemas": {"task": "tenants.schema_pool_refill", "schedule": crontab(minute="*/10")},
+    # Report schedules are minute-precise in each company's own time zone.
+    "report-schedules": {"task": "reports.dispatch_due", "schedule": crontab()},
     # Every night, each company refreshes its figures; the dispatcher spreads them out.
     "nightly-company-refresh": {
         "task": "tenants.dispatch_to_companies",

@@ -41,3 +41,8 @@ STORAGES = {
 # Static files straight from the source folders, no collectstatic needed.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# Local fakes of Slack listen on 127.0.0.1; the worker process reads the same list.
+SLACK_WEBHOOK_HOSTS = ["hooks.slack.com", "127.0.0.1"]
+# Chart images start their browser on first use; warming one per worker process only slows the suite.
+REPORTS_WARM_BROWSER = False

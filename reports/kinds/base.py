@@ -49,6 +49,10 @@ class Section:
     def pdf_table(self) -> Table:
         return capped(self.table, self.pdf_rows)
 
+    @property
+    def is_capped(self) -> bool:
+        return len(self.table.rows) > self.pdf_rows
+
     def full_rows(self) -> list[list]:
         """Every row, then the totals row: what the Excel sheet and the CSV carry."""
         return [*self.table.rows, *([self.footer] if self.footer else [])]
@@ -95,7 +99,7 @@ def capped(table: Table, limit: int) -> Table:
     other: list = []
     for index, column in enumerate(table.columns):
         if index == 0:
-            other.append(f"Other ({len(rest):,} more rows; all of them are in the Excel version)")
+            other.append(f"Other ({len(rest):,})")
         elif column.kind in ("money", "number"):
             values = [row[index] for row in rest if row[index] is not None]
             other.append(sum((Decimal(value) for value in values), Decimal(0)) if values else None)

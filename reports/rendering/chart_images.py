@@ -13,6 +13,7 @@ import copy
 import logging
 import os
 import threading
+import warnings
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +80,10 @@ def figure_svg(figure: dict) -> str | None:
     try:
         _ensure_browser()
         printed = _for_print(figure)
-        image = pio.to_image(go.Figure(printed), format="svg", validate=False)
+        with warnings.catch_warnings():
+            # plotly passes browser options that the already-running server ignores, and says so every time.
+            warnings.filterwarnings("ignore", message="The kopts argument is ignored")
+            image = pio.to_image(go.Figure(printed), format="svg", validate=False)
     except Exception:
         logger.exception("could not draw a chart for a report")
         return None

@@ -68,3 +68,11 @@ def render_pdf(report: Report) -> bytes:
     from weasyprint import HTML
 
     return HTML(string=report_html(report), url_fetcher=_fetcher()).write_pdf()
+
+
+def test_pdf(text: str) -> bytes:
+    """A one-line PDF for a channel's "send test" (WhatsApp delivers documents, so the test sends one)."""
+    from django.utils.html import escape
+    from weasyprint import HTML
+
+    return HTML(string=f"<p style='font-family: sans-serif'>{escape(text)}</p>", url_fetcher=_fetcher()).write_pdf()

@@ -1,0 +1,160 @@
+"""Generating reports on demand: create a run (web), render it (reports worker), and the files it leaves.
+
+Every function here runs inside the company's schema (a request's, or the task's).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from decimal import Decimal
+
+from django.core.files.base import ContentFile
+from django.db import connection, transaction
+from django.utils import timezone
+
+from elettro.errors import ApplicationError
+from tenants.models import Company, Membership
+from tenants.roles import can
+
+from . import kinds
+from .generation import frozen_query, headline, report_build, report_render, selection_for
+from .models import Delivery, Format, ReportRun, Schedule
+
+logger = logging.getLogger(__name__)
+
+
+def run_create(
+    *, company: Company, kind: str, fmt: str = Format.PDF, query: dict, user=None, schedule=None, enqueue: bool = True
+) -> ReportRun:
+    """Record a report to generate for the dashboard selection in `query` and queue it for the reports worker.
+
+    Relative periods (last month, latest 12 months) are written out as dates now, so the run says exactly
+    which days it covers however long it waits in the queue."""
+    if kind not in kinds.KINDS:
+        raise ApplicationError(f"There is no report called {kind!r}.", field_errors={"kind": ["Choose a report."]})
+    if fmt not in Format.values:
+        raise ApplicationError(f"There is no format {fmt!r}.", field_errors={"format": ["Choose PDF, Excel or CSV."]})
+    dashboard = selection_for(company, query)
+    if dashboard.selection.errors:
+        raise ApplicationError(" ".join(dashboard.selection.errors))
+    period = dashboard.selection.period
+    run = ReportRun.objects.create(
+        kind=kind,
+        format=fmt,
+        query=frozen_query(dashboard),
+        period_start=period.start if period else None,
+        period_end=period.end if period else None,
+        period_label=period.label() if period else "No sales yet",
+        filters_label=", ".join(
+            f"{name.replace('_', ' ')}: {value}" for name, value in dashboard.selection.filters.items()
+        ),
+        schedule=schedule,
+        created_by_id=getattr(user, "pk", None),
+        created_by_email=getattr(user, "email", "") or "",
+        stage="Waiting for the report worker",
+    )
+    if enqueue:
+        transaction.on_commit(lambda: _enqueue(run.pk))
+    return run
+
+
+def _enqueue(run_id: int) -> None:
+    from .tasks import generate
+
+    generate.delay(run_id)
+
+
+def _step(run: ReportRun, progress: int, stage: str) -> None:
+    run.progress, run.stage = progress, stage
+    ReportRun.objects.filter(pk=run.pk).update(progress=progress, stage=stage)
+
+
+def _creator_may_generate(run: ReportRun) -> bool:
+    """An on-demand report is made for the person who asked: if they have since lost the right (or left the
+    company), it is not made. Scheduled and operator runs act for the company."""
+    if run.schedule_id or run.created_by_id is None:
+        return True
+    membership = Membership.objects.filter(user_id=run.created_by_id, company=connection.tenant).first()
+    return membership is not None and can(membership.role, "reports.generate")
+
+
+def run_generate(run: ReportRun) -> ReportRun:
+    """Build and render the run's report and store the file in the company's storage. A failure is recorded on
+    the run with its reason, never left as a run that spins forever."""
+    if run.status == ReportRun.Status.DONE:
+        return run  # a redelivered task: the file already exists
+    company = connection.tenant
+    started = time.perf_counter()
+    run.status, run.error = ReportRun.Status.RUNNING, ""
+    run.save(update_fields=["status", "error"])
+    try:
+        if not _creator_may_generate(run):
+            raise ApplicationError("The person who asked for this report may no longer generate reports.")
+        _step(run, 10, "Reading the figures")
+        report = report_build(company, run.kind, run.query)
+        _step(run, 45, "Drawing the charts and writing the file" if run.format == Format.PDF else "Writing the file")
+        content = report_render(report, run.format)
+        _step(run, 90, "Saving")
+        run.file.save(run.filename, ContentFile(content), save=False)
+        run.size_bytes = len(content)
+        run.pages = _page_count(content) if run.format == Format.PDF else None
+        run.headline = headline(report)
+        run.status, run.progress, run.stage = ReportRun.Status.DONE, 100, "Ready"
+    except ApplicationError as problem:
+        run.status, run.error, run.stage = ReportRun.Status.FAILED, problem.message, "Failed"
+    except Exception:
+        logger.exception("report run %s failed", run.pk)
+        run.status, run.stage = ReportRun.Status.FAILED, "Failed"
+        run.error = "Something went wrong while generating this report. We have been told; please try again."
+    run.finished_at = timezone.now()
+    run.seconds = Decimal(f"{time.perf_counter() - started:.2f}")
+    run.save()
+    return run
+
+
+def _page_count(pdf: bytes) -> int | None:
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    try:  # a count for the list of reports, never a reason to fail one
+        return len(PdfReader(BytesIO(pdf)).pages)
+    except Exception:
+        return None
+
+
+# ---------------------------------------------------------------- schedules
+
+
+def schedule_save(*, form, company: Company, user) -> Schedule:
+    """Save a valid ScheduleForm: its filters, who made it, and when it next runs (in the company's zone)."""
+    from .scheduling import schedule_refresh_next_run
+
+    schedule = form.save(commit=False)
+    schedule.filters = form.filters()
+    if schedule.pk is None:
+        schedule.created_by_id = getattr(user, "pk", None)
+        schedule.created_by_email = getattr(user, "email", "") or ""
+    schedule_refresh_next_run(schedule, company.zone)
+    schedule.save()
+    return schedule
+
+
+def schedule_send_test(*, schedule: Schedule, company: Company) -> list[Delivery]:
+    """Send a short test through each of the schedule's recipients now, and record each result in the delivery
+    history; the manager sees at once which channel works and, for one that does not, why."""
+    from . import delivery as deliveries
+    from .channels.errors import ChannelError
+
+    sent = []
+    for item in deliveries.deliveries_create(None, schedule, is_test=True):
+        item.attempts = 1
+        try:
+            deliveries.delivery_send(item, company)
+        except ChannelError as problem:
+            deliveries.mark_failed(item, problem.message, retrying=False)
+        else:
+            deliveries.mark_sent(item)
+        sent.append(item)
+    return sent

@@ -1,0 +1,178 @@
+"""Reports pages: generate and download reports, and manage schedules, channels and the delivery history."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from elettro.errors import ApplicationError
+from tenants.permissions import require_permission
+
+from . import delivery, kinds, selectors, services
+from .forms import ChannelSettingsForm, GenerateForm, ScheduleForm
+from .generation import CONTENT_TYPES
+from .models import ReportRun, Schedule
+
+
+@require_http_methods(["GET", "POST"])
+@require_permission("reports.download")
+def reports(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "reports/reports.html",
+        {"runs": selectors.report_runs()[:200], "form": GenerateForm(initial={"kind": "sales-review"})},
+    )
+
+
+@require_POST
+@require_permission("reports.generate")
+def generate(request: HttpRequest) -> HttpResponse:
+    """From the Reports page (dates in the form) or a dashboard page (its selection in `query`)."""
+    form = GenerateForm(request.POST)
+    if not form.is_valid():
+        runs = selectors.report_runs()[:200]
+        return render(request, "reports/reports.html", {"runs": runs, "form": form}, status=400)
+    query = dict(parse_qsl(form.cleaned_data["query"] or ""))
+    query.pop("download", None)
+    if form.cleaned_data["date_from"] or form.cleaned_data["date_to"]:
+        query.pop("preset", None)
+        for key, value in (("from", form.cleaned_data["date_from"]), ("to", form.cleaned_data["date_to"])):
+            if value:
+                query[key] = value.isoformat()
+    try:
+        run = services.run_create(
+            company=request.tenant,
+            kind=form.cleaned_data["kind"],
+            fmt=form.cleaned_data["format"],
+            query=query,
+            user=request.user,
+        )
+    except ApplicationError as problem:
+        form.add_error(None, problem.message)
+        return render(
+            request, "reports/reports.html", {"runs": selectors.report_runs()[:200], "form": form}, status=400
+        )
+    return redirect("report_run", run_id=run.pk)
+
+
+@require_GET
+@require_permission("reports.download")
+def run(request: HttpRequest, run_id: int) -> HttpResponse:
+    return render(request, "reports/run.html", {"run": get_object_or_404(ReportRun, pk=run_id)})
+
+
+def run_state(run: ReportRun) -> dict:
+    return {
+        "id": run.pk,
+        "status": run.status,
+        "status_label": run.get_status_display(),
+        "progress": run.progress,
+        "stage": run.stage,
+        "error": run.error,
+        "download_url": reverse("report_download", args=[run.pk]) if run.status == ReportRun.Status.DONE else "",
+    }
+
+
+@require_GET
+@require_permission("reports.download")
+def run_status(request: HttpRequest, run_id: int) -> JsonResponse:
+    return JsonResponse(run_state(get_object_or_404(ReportRun, pk=run_id)))
+
+
+@require_GET
+@require_permission("reports.download")
+def download(request: HttpRequest, run_id: int) -> FileResponse:
+    report = get_object_or_404(ReportRun, pk=run_id, status=ReportRun.Status.DONE)
+    if not report.file:
+        raise Http404("This report has no file.")
+    try:
+        handle = report.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("This report's file is no longer stored.") from None
+    response = FileResponse(
+        handle, as_attachment=True, filename=report.filename, content_type=CONTENT_TYPES[report.format]
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# ---------------------------------------------------------------- schedules
+
+
+@require_GET
+@require_permission("schedules.manage")
+def schedules(request: HttpRequest) -> HttpResponse:
+    config = delivery.channel_settings()
+    items = [{"schedule": s, "problems": delivery.channel_problems(s, config)} for s in selectors.schedules()]
+    return render(
+        request,
+        "reports/schedules.html",
+        {"items": items, "deliveries": selectors.deliveries()[:100], "config": config, "kinds": kinds.KINDS},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@require_permission("schedules.manage")
+def schedule_edit(request: HttpRequest, schedule_id: int | None = None) -> HttpResponse:
+    schedule = get_object_or_404(Schedule, pk=schedule_id) if schedule_id else None
+    config = delivery.channel_settings()
+    form = ScheduleForm(request.POST or None, instance=schedule, slack_bot_token=config.slack_bot_token)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.schedule_save(form=form, company=request.tenant, user=request.user)
+        except ApplicationError as problem:
+            form.add_error(None, problem.message)
+        else:
+            messages.success(request, f"Schedule “{saved.name}” saved.")
+            return redirect("report_schedules")
+    return render(
+        request, "reports/schedule_form.html", {"form": form, "schedule": schedule}, status=400 if form.errors else 200
+    )
+
+
+@require_POST
+@require_permission("schedules.manage")
+def schedule_delete(request: HttpRequest, schedule_id: int) -> HttpResponse:
+    schedule = get_object_or_404(Schedule, pk=schedule_id)
+    name = schedule.name
+    schedule.delete()
+    messages.success(request, f"Schedule “{name}” deleted. Its reports and delivery history are kept.")
+    return redirect("report_schedules")
+
+
+@require_POST
+@require_permission("schedules.manage")
+def schedule_test(request: HttpRequest, schedule_id: int) -> HttpResponse:
+    schedule = get_object_or_404(Schedule, pk=schedule_id)
+    results = services.schedule_send_test(schedule=schedule, company=request.tenant)
+    for item in results:
+        if item.status == item.Status.SENT:
+            messages.success(request, f"Test sent by {item.get_channel_display()} to {item.target}.")
+        else:
+            messages.error(request, f"{item.get_channel_display()} to {item.target}: {item.error}")
+    if not results:
+        messages.error(request, "This schedule has no recipients to test.")
+    return redirect("report_schedules")
+
+
+@require_http_methods(["GET", "POST"])
+@require_permission("schedules.manage")
+def channels(request: HttpRequest) -> HttpResponse:
+    config = delivery.channel_settings()
+    form = ChannelSettingsForm(request.POST or None, instance=config)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Channel settings saved.")
+        return redirect("report_channels")
+    sender = delivery.whatsapp_sender(config)
+    return render(
+        request,
+        "reports/channels.html",
+        {"form": form, "config": config, "whatsapp_ready": bool(sender[0] and sender[1])},
+        status=400 if form.errors else 200,
+    )

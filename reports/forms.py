@@ -39,6 +39,9 @@ class GenerateForm(forms.Form):
 
 class ScheduleForm(forms.ModelForm):
     period = forms.ChoiceField(choices=PERIOD_CHOICES, initial="previous", label="Period covered")
+    slack_webhook_url = forms.URLField(
+        required=False, max_length=300, assume_scheme="https", label="Slack incoming webhook URL"
+    )
 
     class Meta:
         model = Schedule

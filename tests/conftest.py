@@ -18,9 +18,16 @@ REPO = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """After pytest-django migrated the public schema: the public tenant and the template companies clone."""
+    from django.test.utils import setup_databases, teardown_databases
+
     from tenants.platform import public_tenant_ensure, template_schema_ensure
 
+    own_setup = None
     with django_db_blocker.unblock():
+        # pytest-django creates the test database only when a collected test is marked for the database; a run of
+        # committed-data tests alone (browser, worker) would otherwise write into the development database.
+        if not connection.settings_dict["NAME"].startswith("test_"):
+            own_setup = setup_databases(verbosity=0, interactive=False, aliases={"default"})
         public_tenant_ensure()
         template_schema_ensure()
     yield
@@ -30,6 +37,10 @@ def django_db_setup(django_db_setup, django_db_blocker):
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+    if own_setup is not None:
+        with django_db_blocker.unblock():
+            connection.close()
+            teardown_databases(own_setup, verbosity=0)
 
 
 @pytest.fixture(autouse=True)

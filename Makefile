@@ -49,9 +49,12 @@ format: install  ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: install  ## run the benchmarks in bench/ and print their figures (about 15 minutes)
+bench: install  ## run the benchmarks in bench/ and print their figures (about an hour the first time)
 	$(PY) bench/signup.py
 	$(PY) bench/ingest.py
+	$(PY) bench/dashboards.py
+	$(PY) bench/reports.py review
+	$(PY) bench/reports.py schedules
 
 stop:  ## stop the embedded PostgreSQL and Redis
 	@$(PY) -c "from elettro import embedded as e; print('postgres stopped' if e.stop_postgres() else 'postgres was not running'); print('redis stopped' if e.stop_redis() else 'redis was not running')"

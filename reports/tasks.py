@@ -35,14 +35,15 @@ def run_schedule(run_id: int) -> int:
     if run is None or run.schedule is None:
         return 0
     run = services.run_generate(run)
-    created = deliveries.deliveries_create(run, run.schedule)
-    for item in created:
+    # A redelivered task (the worker died half-way) finds the deliveries it made and sends only the unsent ones.
+    created = list(run.deliveries.all()) or deliveries.deliveries_create(run, run.schedule)
+    waiting = [item for item in created if item.status in (Delivery.Status.PENDING, Delivery.Status.RETRYING)]
+    for item in waiting:
         if run.status == ReportRun.Status.DONE:
             deliver.delay(item.pk)
         else:
-            item.attempts = 0
             deliveries.mark_failed(item, f"The report could not be generated: {run.error}", retrying=False)
-    return len(created)
+    return len(waiting)
 
 
 @company_task(name="reports.deliver", bind=True, time_limit=300, max_retries=MAX_DELIVERY_ATTEMPTS - 1)

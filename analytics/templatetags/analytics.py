@@ -37,43 +37,39 @@ def _cell(value, kind: str, currency: str) -> str:
     return str(value)
 
 
+NUMERIC = {"money", "number", "percent"}
+SHORT_TEXT = 24  # text up to this long is kept on one line (invoice numbers, dates); longer text may wrap
+
+
+def _row_html(columns, values, currency: str):
+    def cells():
+        for column, value in zip(columns, values, strict=True):
+            shown = _cell(value, column.kind, currency)
+            if column.kind in NUMERIC:
+                css = ' class="num"'
+            elif len(shown) > SHORT_TEXT:
+                css = ' class="wrap"'
+            else:
+                css = ""
+            yield css, shown
+
+    return format_html_join("", "<td{}>{}</td>", cells())
+
+
 @register.simple_tag
 def render_table(table, currency, limit=TABLE_ROWS, footer=None):
     """The table as HTML: the first `limit` rows (0 for all), then `footer` (a totals row) in <tfoot>."""
-    numeric = {"money", "number", "percent"}
     head = format_html_join(
-        "", '<th scope="col"{}>{}</th>', ((' class="num"' if c.kind in numeric else "", c.label) for c in table.columns)
+        "", '<th scope="col"{}>{}</th>', ((' class="num"' if c.kind in NUMERIC else "", c.label) for c in table.columns)
     )
     rows = format_html_join(
         "",
         "<tr>{}</tr>",
-        (
-            (
-                format_html_join(
-                    "",
-                    "<td{}>{}</td>",
-                    (
-                        (' class="num"' if c.kind in numeric else "", _cell(v, c.kind, currency))
-                        for c, v in zip(table.columns, row, strict=True)
-                    ),
-                ),
-            )
-            for row in (table.rows[:limit] if limit else table.rows)
-        ),
+        ((_row_html(table.columns, row, currency),) for row in (table.rows[:limit] if limit else table.rows)),
     )
     foot = ""
     if footer:
-        foot = format_html(
-            "<tfoot><tr>{}</tr></tfoot>",
-            format_html_join(
-                "",
-                "<td{}>{}</td>",
-                (
-                    (' class="num"' if c.kind in numeric else "", _cell(v, c.kind, currency))
-                    for c, v in zip(table.columns, footer, strict=True)
-                ),
-            ),
-        )
+        foot = format_html("<tfoot><tr>{}</tr></tfoot>", _row_html(table.columns, footer, currency))
     return format_html(
         '<div class="table-wrap"><table class="data"><thead><tr>{}</tr></thead><tbody>{}</tbody>{}</table></div>',
         head,

@@ -269,3 +269,31 @@ def test_send_test_reports_each_channel_on_the_page(sales_company, add_member, c
     assert "Test from Elettro" in slack.requests_to("/services/T000/B000/XXXX")[0].json["text"]
     with tenant_context(company):
         assert Delivery.objects.filter(is_test=True, status="failed", channel="whatsapp").count() == 1
+
+
+def test_channel_settings_check_the_slack_token_and_never_show_saved_secrets(sales_company, add_member, company_client):
+    company, _, _ = sales_company
+    client = company_client(company, add_member(company, "manager"))
+    url = reverse("report_channels")
+    wrong = client.post(url, {"slack_bot_token": "xoxp-123-user-token", "whatsapp_template_language": "en"})
+    assert wrong.status_code == 400 and "this is a user token" in wrong.content.decode().lower()
+    number = {"whatsapp_phone_number_id": "106540352242922", "whatsapp_template_language": "en"}
+    secrets = {
+        "slack_bot_token": BOT_TOKEN,
+        "whatsapp_access_token": ACCESS_TOKEN,
+        "whatsapp_template": "monthly_sales",
+    }
+    saved = client.post(url, {**number, **secrets})
+    assert saved.status_code == 302
+    # Saving again with the secret fields left empty keeps them, and the page never prints them.
+    assert (
+        client.post(
+            url, {"whatsapp_phone_number_id": "106540352242922", "whatsapp_template_language": "en"}
+        ).status_code
+        == 302
+    )
+    page = client.get(url).content.decode()
+    assert BOT_TOKEN not in page and ACCESS_TOKEN not in page and "token saved" in page
+    with tenant_context(company):
+        config = ChannelSettings.objects.get()
+    assert (config.slack_bot_token, config.whatsapp_access_token) == (BOT_TOKEN, ACCESS_TOKEN)

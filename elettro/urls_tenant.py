@@ -1,6 +1,6 @@
 """URLs of a company's subdomain. Every one of them sits behind tenants.middleware.CompanyAccessMiddleware."""
 
-from django.urls import path
+from django.urls import include, path
 
 from analytics import views as analytics_views
 from ingestion import views as ingestion_views
@@ -26,4 +26,5 @@ urlpatterns = [
     path("uploads/<int:job_id>/columns/", ingestion_views.mapping, name="upload_mapping"),
     path("uploads/<int:job_id>/rejected-rows.csv", ingestion_views.rejects, name="upload_rejects"),
     path("settings/exclusions/", ingestion_views.exclusions, name="exclusions"),
+    path("billing/", include("billing.urls")),
 ]

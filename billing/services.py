@@ -49,7 +49,9 @@ def _require_owner(membership) -> None:
 
 def _locked_subscription(company) -> Subscription:
     subscription, _ = Subscription.objects.get_or_create(company=company)
-    return Subscription.objects.select_for_update().select_related("plan", "company").get(pk=subscription.pk)
+    # of=self: the plan is a nullable join, which PostgreSQL cannot lock (and need not).
+    locked = Subscription.objects.select_for_update(of=("self",)).select_related("plan", "company")
+    return locked.get(pk=subscription.pk)
 
 
 # ---------------------------------------------------------------- plans

@@ -97,7 +97,7 @@ def _apply(event: WebhookEvent, data: dict) -> str:
     sub_entity, payment = _entity(data, "subscription"), _entity(data, "payment")
     razorpay_id = sub_entity.get("id") or payment.get("subscription_id") or ""
     event.razorpay_subscription_id = str(razorpay_id)[:40]
-    sub = Subscription.objects.select_for_update().select_related("company", "plan").filter(
+    sub = Subscription.objects.select_for_update(of=("self",)).select_related("company", "plan").filter(
         razorpay_subscription_id=razorpay_id
     ).first() if razorpay_id else None  # fmt: skip
     if sub is None:

@@ -135,8 +135,10 @@ class SandboxRazorpay:
         sub.update(status="active", current_start=now, current_end=_add_period(now, plan["period"]),
                    charge_at=_add_period(now, plan["period"]), start_at=now, paid_count=sub["paid_count"] + 1,
                    remaining_count=sub["total_count"] - sub["paid_count"] - 1)  # fmt: skip
-        events.append(self._event("subscription.activated", sub, now=now))
+        # Razorpay does not promise an order; charging before activating means the page that sees "active"
+        # already has the invoice.
         events.append(self._event("subscription.charged", sub, payment=payment, now=now))
+        events.append(self._event("subscription.activated", sub, now=now))
         self._put("subscription", sub)
         self._send_after_commit(events)
         signature = hmac_sha256(self.key_secret, f"{payment['id']}|{subscription_id}".encode())

@@ -35,7 +35,9 @@ def billing_page(request: HttpRequest) -> HttpResponse:
         "sandbox": sandbox_active(),
         "can_change_plan": state.subscription.status in (Subscription.Status.ACTIVE, Subscription.Status.AUTHENTICATED)
         and not state.subscription.cancel_at_period_end,
-        "waiting": state.subscription.status == Subscription.Status.AWAITING_ACTIVATION,
+        # Razorpay's webhooks are on their way: the page polls and reloads when they move the state.
+        "waiting": state.subscription.status
+        in (Subscription.Status.AWAITING_ACTIVATION, Subscription.Status.AUTHENTICATED),
     }
     return render(request, "billing/billing.html", context)
 

@@ -13,6 +13,13 @@ from tenants.urls_util import company_url
 from .selectors import billing_state
 
 
+def _real_company(company):
+    """schema_context() leaves a FakeTenant on the connection; limits need the Company row itself."""
+    from tenants.models import Company
+
+    return company if isinstance(company, Company) else Company.objects.get(schema_name=company.schema_name)
+
+
 class PlanLimitError(ApplicationError):
     def __init__(self, message: str, *, company, code: str = "plan_limit") -> None:
         super().__init__(message, code=code)
@@ -57,6 +64,7 @@ def ensure_can_add_member(company, *, existing_count: int) -> None:
 
 def ensure_can_upload(company, *, lines_this_month: int) -> None:
     """`lines_this_month`: lines loaded since the start of this calendar month."""
+    company = _real_company(company)
     _ensure_writable(company, "upload files")
     limit, plan = _limit(company, "max_lines_per_month")
     if lines_this_month >= limit:

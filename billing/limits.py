@@ -46,15 +46,18 @@ def schedules_paused(company) -> bool:
     return is_read_only(company)
 
 
-def _limit(company, attribute: str) -> tuple[int, str]:
+def _limit(company, attribute: str) -> tuple[int, str] | tuple[None, None]:
+    """The plan's limit, or (None, None) when no plan applies (read-only is checked before this; a trial on an
+    installation with no plans at all is not limited)."""
     plan = billing_state(company).plan
-    return (getattr(plan, attribute), plan.name) if plan is not None else (0, "no")
+    return (getattr(plan, attribute), plan.name) if plan is not None else (None, None)
 
 
 def ensure_can_add_member(company, *, existing_count: int) -> None:
     """`existing_count`: members plus pending invitations."""
+    _ensure_writable(company, "invite people")
     limit, plan = _limit(company, "max_members")
-    if existing_count >= limit:
+    if limit is not None and existing_count >= limit:
         raise PlanLimitError(
             f"The {plan} plan allows {limit} people and this company has {existing_count} (members and pending "
             "invitations). Upgrade the plan on the Billing page to invite more.",
@@ -67,7 +70,7 @@ def ensure_can_upload(company, *, lines_this_month: int) -> None:
     company = _real_company(company)
     _ensure_writable(company, "upload files")
     limit, plan = _limit(company, "max_lines_per_month")
-    if lines_this_month >= limit:
+    if limit is not None and lines_this_month >= limit:
         raise PlanLimitError(
             f"This month's uploads have reached {lines_this_month:,} lines; the {plan} plan allows {limit:,} a "
             "month. Upgrade the plan on the Billing page, or upload again next month.",
@@ -79,7 +82,7 @@ def ensure_can_add_schedule(company, existing_count: int) -> None:
     """`existing_count`: report schedules the company has now (paused ones included)."""
     _ensure_writable(company, "add report schedules")
     limit, plan = _limit(company, "max_report_schedules")
-    if existing_count >= limit:
+    if limit is not None and existing_count >= limit:
         raise PlanLimitError(
             f"The {plan} plan allows {limit} report schedules and this company has {existing_count}. Upgrade the "
             "plan on the Billing page to add more.",
@@ -90,7 +93,7 @@ def ensure_can_add_schedule(company, existing_count: int) -> None:
 def ensure_can_add_alert_channel(company, existing_count: int) -> None:
     _ensure_writable(company, "add alert channels")
     limit, plan = _limit(company, "max_alert_channels")
-    if existing_count >= limit:
+    if limit is not None and existing_count >= limit:
         raise PlanLimitError(
             f"The {plan} plan allows {limit} alert channels and this company has {existing_count}. Upgrade the "
             "plan on the Billing page to add more.",

@@ -1,8 +1,10 @@
 """URLs of a company's subdomain. Every one of them sits behind tenants.middleware.CompanyAccessMiddleware."""
 
-from django.urls import include, path
+from django.urls import path
 
 from analytics import views as analytics_views
+from billing import sandbox_views as billing_sandbox
+from billing import views as billing_views
 from ingestion import views as ingestion_views
 from tenants import company_views
 
@@ -26,5 +28,15 @@ urlpatterns = [
     path("uploads/<int:job_id>/columns/", ingestion_views.mapping, name="upload_mapping"),
     path("uploads/<int:job_id>/rejected-rows.csv", ingestion_views.rejects, name="upload_rejects"),
     path("settings/exclusions/", ingestion_views.exclusions, name="exclusions"),
-    path("billing/", include("billing.urls")),
+    path("billing/", billing_views.billing_page, name="billing"),
+    path("billing/subscribe/", billing_views.subscribe, name="billing_subscribe"),
+    path("billing/checkout/", billing_views.checkout, name="billing_checkout"),
+    path("billing/checkout/complete/", billing_views.checkout_complete, name="billing_checkout_complete"),
+    path("billing/status/", billing_views.status, name="billing_status"),
+    path("billing/change-plan/", billing_views.change_plan, name="billing_change_plan"),
+    path("billing/cancel/", billing_views.cancel, name="billing_cancel"),
+    path("billing/invoices/<int:invoice_id>.pdf", billing_views.invoice_download, name="billing_invoice"),
+    # Stand-in for Razorpay Checkout in sandbox mode only (404 whenever Razorpay keys are set)
+    path("billing/sandbox/checkout/", billing_sandbox.checkout, name="billing_sandbox_checkout"),
+    path("billing/sandbox/pay/", billing_sandbox.pay, name="billing_sandbox_pay"),
 ]

@@ -1,3 +1,9 @@
-"""Billing URLs on the public domain (the Razorpay webhook lives here)."""
+"""Billing URLs on the public domain: Razorpay's webhook arrives here, where no company schema is active."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("razorpay/webhook/", views.razorpay_webhook, name="razorpay_webhook"),
+]

@@ -3,6 +3,8 @@
 from django.urls import path
 
 from analytics import views as analytics_views
+from billing import sandbox_views as billing_sandbox
+from billing import views as billing_views
 from ingestion import views as ingestion_views
 from reports import views as report_views
 from tenants import company_views
@@ -38,4 +40,15 @@ urlpatterns = [
     path("reports/schedules/<int:schedule_id>/delete/", report_views.schedule_delete, name="report_schedule_delete"),
     path("reports/schedules/<int:schedule_id>/test/", report_views.schedule_test, name="report_schedule_test"),
     path("reports/channels/", report_views.channels, name="report_channels"),
+    path("billing/", billing_views.billing_page, name="billing"),
+    path("billing/subscribe/", billing_views.subscribe, name="billing_subscribe"),
+    path("billing/checkout/", billing_views.checkout, name="billing_checkout"),
+    path("billing/checkout/complete/", billing_views.checkout_complete, name="billing_checkout_complete"),
+    path("billing/status/", billing_views.status, name="billing_status"),
+    path("billing/change-plan/", billing_views.change_plan, name="billing_change_plan"),
+    path("billing/cancel/", billing_views.cancel, name="billing_cancel"),
+    path("billing/invoices/<int:invoice_id>.pdf", billing_views.invoice_download, name="billing_invoice"),
+    # Stand-in for Razorpay Checkout in sandbox mode only (404 whenever Razorpay keys are set)
+    path("billing/sandbox/checkout/", billing_sandbox.checkout, name="billing_sandbox_checkout"),
+    path("billing/sandbox/pay/", billing_sandbox.pay, name="billing_sandbox_pay"),
 ]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
+from django.utils import timezone
 
 from .models import ImportJob, SalesLine
 
@@ -18,3 +19,10 @@ def counted_sales_lines() -> QuerySet[SalesLine]:
 
 def import_jobs() -> QuerySet[ImportJob]:
     return ImportJob.objects.order_by("-created_at")
+
+
+def lines_loaded_this_month() -> int:
+    """Lines loaded by uploads that finished since the first of this calendar month (the plan's quota)."""
+    start = timezone.localtime().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    jobs = ImportJob.objects.filter(status=ImportJob.Status.SUCCEEDED, finished_at__gte=start)
+    return jobs.aggregate(total=Sum("rows_loaded"))["total"] or 0

@@ -12,12 +12,14 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.utils import timezone
 
+from billing.limits import ensure_can_upload
 from elettro.errors import ApplicationError
 
 from .etl import mapping as fields
 from .etl.errors import IngestError
 from .models import ColumnMapping, ExclusionRule, ImportJob, Kind
 from .pipeline import propose, run_job
+from .selectors import lines_loaded_this_month
 from .signals import import_finished, sales_lines_remarked
 
 logger = logging.getLogger(__name__)
@@ -44,6 +46,8 @@ def upload_create(*, file: UploadedFile, kind: str = Kind.SALES, mode: str = Imp
             f"“{name}” is {file.size / 1024 / 1024:.1f} MB; the limit is {limit:g} MB. Export a shorter period.",
             field_errors={"file": [f"The limit is {limit:g} MB."]},
         )
+    # The plan's monthly line quota, and read-only mode (trial over, payments halted past grace) pause uploads.
+    ensure_can_upload(connection.tenant, lines_this_month=lines_loaded_this_month())
     digest = hashlib.sha256()
     for chunk in file.chunks():
         digest.update(chunk)

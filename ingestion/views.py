@@ -24,6 +24,7 @@ from .selectors import import_jobs
 def upload(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     errors = []
+    plan_limited = False
     if request.method == "POST" and form.is_valid():
         jobs = []
         options = {"kind": form.cleaned_data["kind"], "mode": form.cleaned_data["mode"], "user": request.user}
@@ -32,11 +33,13 @@ def upload(request: HttpRequest) -> HttpResponse:
                 jobs.append(services.upload_create(file=file, review=True, **options))
             except ApplicationError as error:
                 errors.append(error.message)
+                plan_limited = plan_limited or error.code in ("plan_limit", "read_only")
         if jobs:  # the good files go ahead; the refused ones are named on the next page
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, error, extra_tags="plan_limit" if plan_limited else "")
             return redirect(reverse("upload_progress") + "?jobs=" + ",".join(str(job.pk) for job in jobs))
-    context = {"form": form, "errors": errors, "max_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024)}
+    context = {"form": form, "errors": errors, "max_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024),
+               "plan_limited": plan_limited}  # fmt: skip
     return render(request, "ingestion/upload.html", context, status=400 if errors or form.errors else 200)
 
 

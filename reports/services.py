@@ -129,11 +129,14 @@ def _page_count(pdf: bytes) -> int | None:
 
 def schedule_save(*, form, company: Company, user) -> Schedule:
     """Save a valid ScheduleForm: its filters, who made it, and when it next runs (in the company's zone)."""
+    from billing.limits import ensure_can_add_schedule
+
     from .scheduling import schedule_refresh_next_run
 
     schedule = form.save(commit=False)
     schedule.filters = form.filters()
     if schedule.pk is None:
+        ensure_can_add_schedule(company, Schedule.objects.count())  # the plan's limit; none while read-only
         schedule.created_by_id = getattr(user, "pk", None)
         schedule.created_by_email = getattr(user, "email", "") or ""
     schedule_refresh_next_run(schedule, company.zone)

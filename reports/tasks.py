@@ -70,11 +70,14 @@ def deliver(self, delivery_id: int) -> str:
 @public_task(name="reports.dispatch_due", time_limit=120)
 def dispatch_due() -> int:
     """Every minute (beat): in each live company, start the report runs of schedules that are due."""
+    from billing.limits import schedules_paused
     from tenants.models import Company
 
     total = 0
     companies = Company.objects.exclude(schema_name="public").exclude(status=Company.Status.SUSPENDED)
     for company in companies.order_by("pk").iterator():
+        if schedules_paused(company):  # trial over, payments halted past grace, or cancelled: read-only
+            continue
         with tenant_context(company):
             try:
                 total += len(scheduling.due_schedules_run())

@@ -126,7 +126,9 @@ def schedule_edit(request: HttpRequest, schedule_id: int | None = None) -> HttpR
         try:
             saved = services.schedule_save(form=form, company=request.tenant, user=request.user)
         except ApplicationError as problem:
-            form.add_error(None, problem.message)
+            # Over the plan's limit or read-only: said above the form, with the upgrade link (see base.html).
+            messages.error(request, problem.message, extra_tags=problem.code)
+            return render(request, "reports/schedule_form.html", {"form": form, "schedule": schedule}, status=400)
         else:
             messages.success(request, f"Schedule “{saved.name}” saved.")
             return redirect("report_schedules")

@@ -57,7 +57,7 @@ def invite(request: HttpRequest) -> HttpResponse:
         try:
             invitation = services.invitation_create(actor=request.membership, **form.cleaned_data)
         except ApplicationError as error:
-            messages.error(request, error.message)
+            messages.error(request, error.message, extra_tags=error.code)  # "plan_limit" adds an upgrade link
         else:
             messages.success(request, f"Invitation sent to {invitation.email}.")
     else:

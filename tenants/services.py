@@ -19,6 +19,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django_tenants.utils import schema_exists
 
+from billing.limits import ensure_can_add_member
 from elettro.errors import ApplicationError
 from elettro.india import GST_STATES, gstin_error, normalize_gstin
 
@@ -170,6 +171,8 @@ def invitation_create(*, actor: Membership, email: str, role: str) -> Invitation
             f"{email} is already a member.", field_errors={"email": [f"{email} is already a member."]}
         )
     Invitation.objects.filter(company=company, email__iexact=email, accepted_at__isnull=True).delete()
+    pending = Invitation.objects.filter(company=company, accepted_at__isnull=True, expires_at__gt=timezone.now())
+    ensure_can_add_member(company, existing_count=Membership.objects.filter(company=company).count() + pending.count())
     invitation = Invitation.objects.create(
         company=company,
         email=email,

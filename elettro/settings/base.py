@@ -105,6 +105,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tenants.context_processors.company",
+                "billing.context_processors.billing",
             ],
         },
     },
@@ -260,6 +261,23 @@ TRIAL_DAYS = 14
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_MB", default=50) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# ---------------------------------------------------------------- billing (Razorpay)
+# Secrets come from the environment only. With no keys, a local stand-in for Razorpay (billing/sandbox.py) lets
+# the whole flow run offline; it is never used when keys are set, and production never allows it.
+RAZORPAY_KEY_ID = env("RAZORPAY_KEY_ID", default="")
+RAZORPAY_KEY_SECRET = env("RAZORPAY_KEY_SECRET", default="")
+RAZORPAY_WEBHOOK_SECRET = env("RAZORPAY_WEBHOOK_SECRET", default="")
+RAZORPAY_API_BASE_URL = env("RAZORPAY_API_BASE_URL", default="https://api.razorpay.com")
+RAZORPAY_CHECKOUT_JS = "https://checkout.razorpay.com/v1/checkout.js"
+BILLING_SANDBOX_ALLOWED = True
+# The seller on our GST invoices; its GSTIN's state decides CGST+SGST against IGST.
+BILLING_SELLER_NAME = env("BILLING_SELLER_NAME", default="Elettro Analytics Private Limited")
+BILLING_SELLER_GSTIN = env("BILLING_SELLER_GSTIN", default="29AAACE1234F1Z2")
+BILLING_SELLER_ADDRESS = env("BILLING_SELLER_ADDRESS", default="12 MG Road, Bengaluru, Karnataka 560001")
+BILLING_GST_PERCENT = 18
+BILLING_GRACE_DAYS = 7  # after payments halt, before the company turns read-only
+BILLING_TRIAL_PLAN = "scale"  # a trial tries everything: the limits of this plan apply until it ends
 
 LOGGING = {
     "version": 1,

@@ -105,7 +105,7 @@ class FakeHTTPServer:
             def do_GET(self) -> None:
                 self._answer()
 
-            do_POST = do_PUT = do_DELETE = do_GET
+            do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
 
             def _answer(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)

@@ -297,3 +297,39 @@ def test_channel_settings_check_the_slack_token_and_never_show_saved_secrets(sal
     with tenant_context(company):
         config = ChannelSettings.objects.get()
     assert (config.slack_bot_token, config.whatsapp_access_token) == (BOT_TOKEN, ACCESS_TOKEN)
+
+
+def test_the_plan_limits_schedules_and_a_read_only_company_s_schedules_wait(
+    sales_company, company_client, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from billing import services as billing
+    from billing.models import Plan
+    from tenants.models import Company
+
+    company, owner, _ = sales_company
+    billing.plan_grant_free(company=company, plan=Plan.objects.get(slug="starter"), until=None, operator=None,
+                            reason="test set-up")  # fmt: skip
+    limit = Plan.objects.get(slug="starter").max_report_schedules
+    client = company_client(company, owner)
+    for n in range(limit):
+        assert client.post(reverse("report_schedule_new"), {**VALID, "name": f"S{n}"}).status_code == 302
+    refused = client.post(reverse("report_schedule_new"), {**VALID, "name": "One too many"})
+    html = refused.content.decode()
+    assert refused.status_code == 400
+    assert f"The Starter plan allows {limit} report schedules" in html and "See plans and upgrade" in html
+    with tenant_context(company):
+        assert Schedule.objects.count() == limit
+        Schedule.objects.update(next_run_at=timezone.now() - timedelta(minutes=1))
+
+    # The free grant ends and so has the trial: read-only, and the dispatcher leaves the due schedules waiting.
+    billing.plan_grant_free(company=Company.objects.get(pk=company.pk), plan=Plan.objects.get(slug="starter"),
+                            until=timezone.now() - timedelta(seconds=1), operator=None, reason="ended")  # fmt: skip
+    Company.objects.filter(pk=company.pk).update(trial_ends_at=timezone.now() - timedelta(days=1))
+    with django_capture_on_commit_callbacks(execute=False):
+        assert tasks.dispatch_due() == 0
+    with tenant_context(company):
+        assert not ReportRun.objects.exists()

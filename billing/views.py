@@ -1,0 +1,140 @@
+"""Billing pages on a company's host (owners only) and Razorpay's webhook on the public domain. Thin: the work
+is in services.py and webhooks.py."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from elettro.errors import ApplicationError
+from tenants.permissions import require_permission
+
+from . import services
+from .invoices import invoice_pdf
+from .models import Cycle, Invoice, Plan, Subscription
+from .razorpay_client import gateway, sandbox_active
+from .selectors import billing_state, history_of, invoices_of, public_plans, subscription_of
+from .webhooks import webhook_receive
+
+
+@require_GET
+@require_permission("billing.manage")
+def billing_page(request: HttpRequest) -> HttpResponse:
+    company = request.tenant
+    state = billing_state(company)
+    context = {
+        "state": state,
+        "sub": state.subscription,
+        "plans": public_plans(),
+        "cycles": Cycle.choices,
+        "history": history_of(company)[:100],
+        "invoices": invoices_of(company),
+        "sandbox": sandbox_active(),
+        "can_change_plan": state.subscription.status in (Subscription.Status.ACTIVE, Subscription.Status.AUTHENTICATED)
+        and not state.subscription.cancel_at_period_end,
+        # Razorpay's webhooks are on their way: the page polls and reloads when they move the state.
+        "waiting": state.subscription.status
+        in (Subscription.Status.AWAITING_ACTIVATION, Subscription.Status.AUTHENTICATED),
+    }
+    return render(request, "billing/billing.html", context)
+
+
+@require_GET
+@require_permission("billing.manage")
+def status(request: HttpRequest) -> JsonResponse:
+    """Polled by the billing page while Razorpay confirms a payment."""
+    state = billing_state(request.tenant)
+    sub = state.subscription
+    return JsonResponse({"status": sub.status, "label": sub.get_status_display(), "read_only": state.read_only})
+
+
+def _fail(request: HttpRequest, error: ApplicationError) -> HttpResponse:
+    messages.error(request, error.message)
+    return redirect("billing")
+
+
+@require_POST
+@require_permission("billing.manage")
+def subscribe(request: HttpRequest) -> HttpResponse:
+    plan = get_object_or_404(Plan, slug=request.POST.get("plan", ""), is_public=True)
+    try:
+        services.subscription_start(actor=request.membership, plan=plan, cycle=request.POST.get("cycle", ""))
+    except ApplicationError as error:
+        return _fail(request, error)
+    return redirect("billing_checkout")
+
+
+@require_GET
+@require_permission("billing.manage")
+def checkout(request: HttpRequest) -> HttpResponse:
+    sub = subscription_of(request.tenant)
+    if sub.status != Subscription.Status.CREATED:
+        return redirect("billing")
+    if sandbox_active():
+        return redirect("billing_sandbox_checkout")
+    from django.conf import settings
+
+    context = {"sub": sub, "key_id": gateway().key_id, "checkout_js": settings.RAZORPAY_CHECKOUT_JS}
+    return render(request, "billing/checkout.html", context)
+
+
+@require_POST
+@require_permission("billing.manage")
+def checkout_complete(request: HttpRequest) -> HttpResponse:
+    try:
+        services.checkout_complete(
+            actor=request.membership,
+            payment_id=request.POST.get("razorpay_payment_id", ""),
+            subscription_id=request.POST.get("razorpay_subscription_id", ""),
+            signature=request.POST.get("razorpay_signature", ""),
+        )
+    except ApplicationError as error:
+        return _fail(request, error)
+    messages.success(request, "Payment received. Razorpay is confirming the subscription; this page updates itself.")
+    return redirect("billing")
+
+
+@require_POST
+@require_permission("billing.manage")
+def change_plan(request: HttpRequest) -> HttpResponse:
+    plan = get_object_or_404(Plan, slug=request.POST.get("plan", ""), is_public=True)
+    try:
+        services.subscription_change_plan(actor=request.membership, plan=plan)
+    except ApplicationError as error:
+        return _fail(request, error)
+    messages.success(request, f"Plan change to {plan} requested.")
+    return redirect("billing")
+
+
+@require_POST
+@require_permission("billing.manage")
+def cancel(request: HttpRequest) -> HttpResponse:
+    try:
+        services.subscription_cancel(actor=request.membership)
+    except ApplicationError as error:
+        return _fail(request, error)
+    messages.success(request, "Cancellation requested.")
+    return redirect("billing")
+
+
+@require_GET
+@require_permission("billing.manage")
+def invoice_download(request: HttpRequest, invoice_id: int) -> HttpResponse:
+    invoice = get_object_or_404(Invoice, pk=invoice_id, company=request.tenant)
+    response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{invoice.number.replace("/", "-")}.pdf"'
+    return response
+
+
+@csrf_exempt  # Razorpay cannot send a CSRF token; the body's HMAC signature is checked before anything else
+@require_POST
+def razorpay_webhook(request: HttpRequest) -> JsonResponse:
+    outcome = webhook_receive(
+        body=request.body,
+        signature=request.headers.get("X-Razorpay-Signature", ""),
+        event_id=request.headers.get("X-Razorpay-Event-Id", ""),
+    )
+    return JsonResponse({"status": outcome.message}, status=outcome.status_code)

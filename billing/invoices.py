@@ -75,8 +75,9 @@ def rupees(paise: int) -> str:
 
 
 def invoice_pdf(invoice: Invoice) -> bytes:
-    """The PDF is drawn from the invoice's frozen figures, so it is the same document every time."""
-    from weasyprint import HTML
+    """The PDF is drawn from the invoice's frozen figures, so it is the same document every time, by the renderer
+    reports use (elettro.pdf)."""
+    from elettro.pdf import html_to_pdf
 
     rate = settings.BILLING_GST_PERCENT
     context = {
@@ -91,4 +92,4 @@ def invoice_pdf(invoice: Invoice) -> bytes:
         "half_rate": f"{rate / 2:g}",
         "rate": rate,
     }
-    return HTML(string=render_to_string("billing/invoice_pdf.html", context)).write_pdf()
+    return html_to_pdf(render_to_string("billing/invoice_pdf.html", context))

@@ -1,8 +1,5 @@
-"""A report as an A4 PDF: WeasyPrint renders templates/reports/pdf/report.html.
-
-The HTML holds everything it needs (charts and logo as data: URIs), and the URL fetcher refuses anything
-else, so text from a customer's upload can never make the renderer fetch a URL or read a file.
-"""
+"""A report as an A4 PDF: templates/reports/pdf/report.html through elettro.pdf (WeasyPrint), with the charts
+and the logo inside the document as data: URIs."""
 
 from __future__ import annotations
 
@@ -12,6 +9,8 @@ import mimetypes
 
 from django.template.loader import render_to_string
 from django.utils import timezone
+
+from elettro.pdf import html_to_pdf
 
 from ..kinds.base import Report
 from .chart_images import figure_svg
@@ -37,12 +36,6 @@ def _logo(company) -> str | None:
     return _data_uri(content, mime)
 
 
-def _fetcher():
-    from weasyprint import URLFetcher
-
-    return URLFetcher(allowed_protocols=["data"], allow_redirects=False)
-
-
 def report_html(report: Report, *, charts: bool = True) -> str:
     generated = timezone.localtime(report.generated_at or timezone.now(), timezone=report.company.zone)
     sections = []
@@ -65,14 +58,11 @@ def report_html(report: Report, *, charts: bool = True) -> str:
 
 
 def render_pdf(report: Report) -> bytes:
-    from weasyprint import HTML
-
-    return HTML(string=report_html(report), url_fetcher=_fetcher()).write_pdf()
+    return html_to_pdf(report_html(report))
 
 
 def test_pdf(text: str) -> bytes:
     """A one-line PDF for a channel's "send test" (WhatsApp delivers documents, so the test sends one)."""
     from django.utils.html import escape
-    from weasyprint import HTML
 
-    return HTML(string=f"<p style='font-family: sans-serif'>{escape(text)}</p>", url_fetcher=_fetcher()).write_pdf()
+    return html_to_pdf(f"<p style='font-family: sans-serif'>{escape(text)}</p>")

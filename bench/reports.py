@@ -144,7 +144,7 @@ def schedules(args) -> None:
     from ingestion.sample_exports.invoice_lines import write_invoice_lines
     from reports.models import Delivery, Schedule
     from tenants import services
-    from tests.fakes.slack import FakeSlack
+    from tests.fakes.slack import WEBHOOK_PATH, FakeSlack
 
     broker = settings.CELERY_BROKER_URL.rsplit("/", 1)[0] + "/13"  # its own queue, away from `make run`'s worker
     app.conf.broker_url = broker
@@ -208,7 +208,7 @@ def schedules(args) -> None:
                 worker.terminate()
             for worker in workers:
                 worker.wait(timeout=30)
-        posted = len(slack.requests_to("/services/"))
+        posted = len(slack.requests_to(WEBHOOK_PATH))
     print(f"two workers (one process each, warm browser) delivered {done} of {len(companies)} due schedules "
           f"in {elapsed:.1f} s: {elapsed / max(done, 1):.2f} s per report; {failed} failed; "
           f"Slack got {posted} posts")  # fmt: skip

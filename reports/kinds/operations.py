@@ -1,12 +1,43 @@
-"""Operations: purchase, production, packing and shipment from the ERP uploads, with production by department.
-The sections are the Operations dashboard's panels, built by the same page code."""
+"""Operations: purchase, production, packing and shipment from the ERP uploads. A summary by department first
+(records, amounts, pending / in progress / completed, late), then the Operations dashboard's panels, built by
+the same page code."""
 
 from __future__ import annotations
 
 from analytics.dashboard import Dashboard
+from analytics.operations import operations_summary
 from analytics.pages import operations
+from analytics.tables import Column, Table
 
 from .base import Report, Section
+
+
+def _summary(d: Dashboard) -> Table:
+    summary = operations_summary(d.selection.period, branch=d.selection.filters.branch)
+    rows = []
+    for section in summary.sections:
+        if not section.uploaded:
+            continue
+        buckets = section.statuses
+        late = section.late.late_share if section.late is not None else None
+        rows.append(
+            [section.label, section.records, section.quantity, section.amount, buckets.pending,
+             buckets.in_progress, buckets.completed, late]
+        )  # fmt: skip
+    return Table(
+        "By department",
+        [
+            Column("department", "Department"),
+            Column("records", "Records", "number"),
+            Column("quantity", "Quantity", "number"),
+            Column("amount", "Amount", "money"),
+            Column("pending", "Pending", "number"),
+            Column("in_progress", "In progress", "number"),
+            Column("completed", "Completed", "number"),
+            Column("late", "Late", "percent"),
+        ],
+        rows,
+    )
 
 
 def build(d: Dashboard) -> Report:
@@ -17,7 +48,6 @@ def build(d: Dashboard) -> Report:
         return report
     report.cards = page.cards
     report.notes.extend(page.notes)
+    report.add(Section("departments", "By department", _summary(d), empty="No ERP rows in this period."))
     report.add(*(Section.from_panel(panel) for panel in page.panels))
-    if not report.sections and not report.cards:
-        report.empty = "No purchase, production, packing or shipment sheets in this period."
     return report

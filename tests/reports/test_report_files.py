@@ -225,3 +225,30 @@ def test_long_tables_are_capped_in_the_pdf_with_an_other_row_and_whole_in_excel(
         if isinstance(c.value, str) and c.value.startswith("=")
     ]  # fmt: skip
     assert formulas == []
+
+
+def test_the_operations_report_sums_each_department_as_the_files_do(make_company, tmp_path):
+    from ingestion.sample_exports import build_sales_book, write_erp_exports
+    from tests.analytics.test_operations import AS_OF, PRODUCTION_HEADER_ROW, sheet
+    from tests.analytics.test_operations import load as load_erp
+
+    files = write_erp_exports(tmp_path, build_sales_book(end=AS_OF))
+    company, _ = make_company("ops-report")
+    with tenant_context(company):
+        for name, kind in {"purchase": "purchase", "production": "production", "packing": "packing",
+                           "shipments": "shipment"}.items():  # fmt: skip
+            assert load_erp(files[name], kind=kind).rows_rejected == 0
+        report = report_build(company, "operations", {"from": "2000-01-01", "to": "2030-12-31"})
+        text = squash(" ".join(pdf_pages(report_render(report, "pdf"))))
+        book = openpyxl.load_workbook(io.BytesIO(report_render(report, "xlsx")))
+
+    purchase_rows = sheet(files["purchase"])
+    production_rows = sheet(files["production"], header_row=PRODUCTION_HEADER_ROW)
+    departments = {row[0]: row for row in report.sections[0].table.rows}
+    assert set(departments) == {"Purchase", "Production", "Packing", "Shipment"}
+    assert departments["Production"][1] == len([row for row in production_rows if row.get("Start Date")])
+    amount = sum(Decimal(str(row["Amount"])) for row in purchase_rows if row.get("Amount") is not None)
+    assert departments["Purchase"][3] == amount
+    assert f"Purchase {len(purchase_rows):,}" in text and format_money(amount, "INR") in text
+    sheet_rows = list(book["By department"].iter_rows(values_only=True))
+    assert sheet_rows[0][0] == "Department" and len(sheet_rows) == 5

@@ -19,7 +19,7 @@ from datetime import date
 from django.db import connection
 
 from .filters import Filters
-from .models import SALES_CUTS, RollupState
+from .models import DAY_CUTS, SALES_CUTS, RollupState
 from .periods import Period, month_end
 
 _raw = contextvars.ContextVar("analytics_raw", default=False)
@@ -95,7 +95,11 @@ def _split(period: Period, span: tuple[date, date]) -> _Split | None:
 
 ALL_DIMENSIONS = frozenset(("branch", "product_line", "state", "state_code", "country", "person", "segment"))
 _CUTS = {
-    grain: [(f"analytics_sales_{grain}_cut", f"cut = {cut}", frozenset(dims)) for cut, dims in SALES_CUTS.items()]
+    grain: [
+        (f"analytics_sales_{grain}_cut", f"cut = {cut}", frozenset(dims))
+        for cut, dims in SALES_CUTS.items()
+        if grain == "month" or cut in DAY_CUTS
+    ]
     for grain in ("day", "month")
 }
 # For each view and grain, the rollups that can answer, smallest first: (table, condition on its rows, the
@@ -110,7 +114,7 @@ _SOURCES = {
     ("customers", "day"): [("analytics_order_day", "TRUE", ALL_DIMENSIONS)],
     ("products", "month"): [("analytics_product_month", "TRUE", frozenset(("product_line",)))],
     ("products", "day"): [("analytics_product_day", "TRUE", ALL_DIMENSIONS)],
-    ("orders", "month"): [("analytics_order_month", "TRUE", ALL_DIMENSIONS)],
+    ("orders", "month"): [("analytics_order_month", "TRUE", ALL_DIMENSIONS - {"product_line"})],
     ("orders", "day"): [("analytics_order_day", "TRUE", ALL_DIMENSIONS)],
 }
 
@@ -354,20 +358,29 @@ def top_customers(scope: Scope, limit: int, order: str = "revenue") -> list[dict
     return _fetch(f'SELECT * FROM ({sql}) c ORDER BY {order} DESC, customer_key COLLATE "C" LIMIT %s', [*params, limit])
 
 
-def customer_shares(scope: Scope, dimension: str, keys: list[str], measure: str) -> list[dict]:
-    """`measure` (revenue or gross_profit) of the customers in `keys` by `dimension`, biggest first:
-    {dimension: value, "amount": sum}."""
-    if measure not in ("revenue", "gross_profit") or dimension not in ALL_DIMENSIONS:
-        raise ValueError((dimension, measure))
-    query = customers_sql(scope, ("customer_key", dimension), (measure,))
+def customer_shares(scope: Scope, dimensions: tuple[str, ...], keys: list[str], measure: str) -> dict[str, list]:
+    """`measure` (revenue or gross_profit) of the customers in `keys` by each of `dimensions`, biggest first:
+    {dimension: [(value, amount), ...]}, from one query."""
+    if measure not in ("revenue", "gross_profit") or not set(dimensions) <= ALL_DIMENSIONS:
+        raise ValueError((dimensions, measure))
+    query = customers_sql(scope, ("customer_key", *dimensions), (measure,))
+    result: dict[str, list] = {dimension: [] for dimension in dimensions}
     if query is None or not keys:
-        return []
+        return result
     sql, params = query
-    return _fetch(
-        f"SELECT {dimension}, SUM({measure}) AS amount FROM ({sql}) c WHERE customer_key = ANY(%s) "
-        f'GROUP BY 1 ORDER BY 2 DESC, {dimension} COLLATE "C"',
+    sets = ", ".join(f"({dimension})" for dimension in dimensions)
+    which = ", ".join(f"GROUPING({dimension}) = 0 AS by_{dimension}" for dimension in dimensions)
+    rows = _fetch(
+        f"SELECT {', '.join(dimensions)}, {which}, SUM({measure}) AS amount FROM ({sql}) c "
+        f"WHERE customer_key = ANY(%s) GROUP BY GROUPING SETS ({sets})",
         [*params, list(keys)],
     )
+    for row in rows:
+        dimension = next(dimension for dimension in dimensions if row[f"by_{dimension}"])
+        result[dimension].append((row[dimension], row["amount"]))
+    for pairs in result.values():  # ties by value, byte order, so both ways of reading agree
+        pairs.sort(key=lambda pair: (-pair[1], pair[0].encode()))
+    return result
 
 
 def customer_counts(scope: Scope) -> tuple[int, int]:
@@ -474,12 +487,18 @@ def order_sizes(scope: Scope) -> list[dict]:
             f"GROUP BY l.invoice_number, l.invoice_date, l.customer_key, {dims}) orders GROUP BY 1"
         )
     else:
-        # Each row is an order's part in one product line: `band` is the whole order's, `line_band` the part's.
+        # A row of the daily table is an order's part in one product line: `band` is the whole order's,
+        # `line_band` the part's. The monthly table keeps whole orders only, so a product line reads the days.
         dimensions = _dimensions((), scope.filters)
-        band = {"band": "line_band"} if scope.filters.product_line else {}
-        sums = {"orders": f"SUM({_orders_column(dimensions)})", "revenue": "SUM(revenue)"}
-        for grain, wanted in (("month", split.months), ("day", split.edges)):
-            if wanted:
-                table = source("orders", grain, dimensions)
-                parts.append(_rollup_part(table, grain, ("band",), sums, split, scope.filters, params, band))
+        monthly = source("orders", "month", dimensions)
+        if monthly is None:
+            split = _Split([], split.ranges())
+        if split.months:
+            sums = {"orders": "SUM(orders)", "revenue": "SUM(revenue)"}
+            parts.append(_rollup_part(monthly, "month", ("band",), sums, split, scope.filters, params))
+        if split.edges:
+            band = {"band": "line_band"} if scope.filters.product_line else {}
+            sums = {"orders": f"SUM({_orders_column(dimensions)})", "revenue": "SUM(revenue)"}
+            daily = source("orders", "day", dimensions)
+            parts.append(_rollup_part(daily, "day", ("band",), sums, split, scope.filters, params, band))
     return _fetch(_outer(("band",), {"orders": "SUM(orders)::bigint", "revenue": "SUM(revenue)"}, parts), params)

@@ -16,7 +16,7 @@ from datetime import date
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .models import SALES_CUTS, RollupState
+from .models import DAY_CUTS, SALES_CUTS, RollupState
 from .periods import add_months, month_start
 
 logger = logging.getLogger(__name__)
@@ -68,8 +68,9 @@ def refresh(date_from: date | None = None, date_to: date | None = None) -> float
         _insert_orders(cursor, days, params)
         _rebuild_customer_first(cursor)
         _rebuild_dimension_values(cursor)
-        for table, _column in TABLES:  # fresh statistics, so the first page after a rebuild is planned well
-            cursor.execute(f"ANALYZE {table}")
+        # Fresh statistics for the cuts, whose `cut` column the planner must know to pick its rows well; the
+        # other tables keep the same shape from one rebuild to the next, and autovacuum analyzes them after it.
+        cursor.execute("ANALYZE analytics_sales_month_cut, analytics_sales_day_cut")
         seconds = time.perf_counter() - started
         _record(cursor, seconds)
     logger.info("rollups refreshed for %s..%s in %.2f s", date_from, date_to, seconds)
@@ -132,32 +133,23 @@ def _insert_sales(cursor, days: str, params: dict) -> None:
         """,
         params,
     )
-    # The cuts by day, biggest first, each from the smallest table already built that keeps its dimensions.
-    built: list[int] = []
-    for cut, dims in sorted(SALES_CUTS.items(), key=lambda item: -len(item[1])):
-        source = next((c for c in reversed(built) if set(dims) <= set(SALES_CUTS[c])), None)
-        table, where = (
-            ("analytics_sales_day_cut", f"cut = {source} AND {days}") if source else ("analytics_order_day", days)
-        )
-        columns = ", ".join(dims)
-        cursor.execute(
-            f"""
-            INSERT INTO analytics_sales_day_cut (cut, day, {columns}, {SALES_SUMS}, orders, orders_first)
-            SELECT {cut}, day, {columns}, {SUMS}, SUM(orders), SUM(orders_first)
-            FROM {table} WHERE {where} GROUP BY day, {columns}
-            """,
-            params,
-        )
-        built.append(cut)
-    cursor.execute(
-        f"""
-        INSERT INTO analytics_sales_month_cut (cut, month, product_line, {DIMS}, {SALES_SUMS}, orders, orders_first)
-        SELECT cut, date_trunc('month', day)::date, product_line, {DIMS}, {SUMS}, SUM(orders), SUM(orders_first)
-        FROM analytics_sales_day_cut WHERE {days}
-        GROUP BY cut, 2, product_line, {DIMS}
-        """,
-        params,
-    )
+    # The cuts: by month from the monthly table, by day from the daily one.
+    for cut, dims in SALES_CUTS.items():
+        for grain, table, when in (
+            ("month", "analytics_sales_month", days.replace("day", "month")),
+            ("day", "analytics_order_day", days),
+        ):
+            if grain == "month" or cut in DAY_CUTS:
+                columns = ", ".join(dims)
+                cursor.execute(
+                    f"""
+                    INSERT INTO analytics_sales_{grain}_cut (cut, {grain}, {columns}, {SALES_SUMS}, orders,
+                                                             orders_first)
+                    SELECT {cut}, {grain}, {columns}, {SUMS}, SUM(orders), SUM(orders_first)
+                    FROM {table} WHERE {when} GROUP BY {grain}, {columns}
+                    """,
+                    params,
+                )
 
 
 def _insert_customers(cursor, days: str, params: dict) -> None:
@@ -219,12 +211,10 @@ def _insert_products(cursor, where: str, days: str, params: dict) -> None:
 def _insert_orders(cursor, days: str, params: dict) -> None:
     cursor.execute(
         f"""
-        INSERT INTO analytics_order_month (month, product_line, {DIMS}, band, line_band, orders, orders_first,
-                                           revenue)
-        SELECT date_trunc('month', day)::date, product_line, {DIMS}, band, line_band, SUM(orders),
-               SUM(orders_first), SUM(revenue)
+        INSERT INTO analytics_order_month (month, band, {DIMS}, orders, revenue)
+        SELECT date_trunc('month', day)::date, band, {DIMS}, SUM(orders_first), SUM(revenue)
         FROM analytics_order_day WHERE {days}
-        GROUP BY 1, product_line, {DIMS}, band, line_band
+        GROUP BY 1, band, {DIMS}
         """,
         params,
     )

@@ -176,11 +176,14 @@ def _ideal_customer(page: Page, scope: Scope, scored: list[dict], currency: str)
     best = {row["customer_key"] for row in ranked[: max(1, len(ranked) // 5)]} if ranked else set()
     rows = []
     if best:
+        # State and segment come from one query of the customers by month; product lines need the table by
+        # product line, so a second one.
+        shares = engine.customer_shares(scope, ("state", "segment"), sorted(best), key)
+        shares |= engine.customer_shares(scope, ("product_line",), sorted(best), key)
         for dimension, title in (("state", "State"), ("segment", "Segment"), ("product_line", "Product line")):
-            shares = engine.customer_shares(scope, dimension, sorted(best), key)
-            whole = sum((row["amount"] for row in shares), Decimal(0))
-            for row in shares[:5]:
-                rows.append([title, label(row[dimension]), row["amount"], ratio(row["amount"], whole)])
+            whole = sum((amount for _, amount in shares[dimension]), Decimal(0))
+            for value, amount in shares[dimension][:5]:
+                rows.append([title, label(value), amount, ratio(amount, whole)])
     measure = "Gross profit" if costed else "Revenue"
     table = Table(
         "Ideal-customer profile",

@@ -192,6 +192,12 @@ class ProductDay(_Dimensions, _Money):
 
     class Meta:
         db_table = "analytics_product_day"
+        # A product view filtered by the organisation or a place reads a few of the million rows.
+        indexes = [
+            models.Index(fields=["branch", "day"], name="product_day_branch_idx"),
+            models.Index(fields=["person", "day"], name="product_day_person_idx"),
+            models.Index(fields=["state", "day"], name="product_day_state_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.day} {self.product_key}: {self.revenue}"

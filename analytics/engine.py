@@ -20,7 +20,7 @@ from django.db import connection
 
 from .filters import Filters
 from .models import DAY_CUTS, SALES_CUTS, RollupState
-from .periods import Period, month_end
+from .periods import Period, add_months, month_end
 
 _raw = contextvars.ContextVar("analytics_raw", default=False)
 
@@ -74,6 +74,16 @@ class _Split:
         return [(month, month_end(month)) for month in self.months] + self.edges
 
 
+def _quarters(months: list[date]) -> tuple[list[date], list[date]]:
+    """The calendar quarters all of whose months are in `months` (by their first day), and the other months."""
+    given = set(months)
+    quarters = [
+        m for m in months if m.month % 3 == 1 and {m, add_months(m, 1), add_months(m, 2)} <= given
+    ]  # fmt: skip
+    covered = {add_months(q, i) for q in quarters for i in range(3)}
+    return quarters, [m for m in months if m not in covered]
+
+
 def _split(period: Period, span: tuple[date, date]) -> _Split | None:
     """Whole months and edge days of `period`, after clipping it to the days with sales; None if none left."""
     first, last = span
@@ -110,6 +120,10 @@ _SOURCES = {
     ("customers", "month"): [
         ("analytics_customer_month", "TRUE", ALL_DIMENSIONS - {"product_line"}),
         ("analytics_customer_line_month", "TRUE", ALL_DIMENSIONS),
+    ],
+    ("customers", "quarter"): [
+        ("analytics_customer_quarter", "TRUE", ALL_DIMENSIONS - {"product_line"}),
+        ("analytics_customer_line_quarter", "TRUE", ALL_DIMENSIONS),
     ],
     ("customers", "day"): [("analytics_order_day", "TRUE", ALL_DIMENSIONS)],
     ("products", "month"): [("analytics_product_month", "TRUE", frozenset(("product_line",)))],
@@ -307,8 +321,10 @@ _CUSTOMER_RAW = {
 def _customer_sums(table: str, dimensions: set[str]) -> dict[str, str]:
     """The customer measures as a rollup table holds them."""
     daily = table == "analytics_order_day"
-    # The monthly table without product lines counts each order once in `orders` already.
-    orders = "orders" if table == "analytics_customer_month" else _orders_column(dimensions)
+    # The monthly and quarterly tables without product lines count each order once in `orders` already.
+    orders = (
+        "orders" if table in ("analytics_customer_month", "analytics_customer_quarter") else _orders_column(dimensions)
+    )
     return {
         "revenue": "SUM(revenue)",
         "costed_revenue": "SUM(costed_revenue)",
@@ -334,6 +350,14 @@ def customers_sql(
         parts.append(_raw_part(by, raw, split.ranges(), scope.filters, params))
     else:
         dimensions = _dimensions(by, scope.filters)
+        if "month" not in by:  # whole quarters from the quarterly tables, a third of the rows
+            quarters, months = _quarters(split.months)
+            if quarters:
+                table = source("customers", "quarter", dimensions)
+                held = _customer_sums(table[0], dimensions)
+                sums = {m: expression for m, expression in held.items() if m in measures}
+                parts.append(_rollup_part(table, "month", by, sums, _Split(quarters, []), scope.filters, params))
+            split = _Split(months, split.edges)
         for grain, wanted in (("month", split.months), ("day", split.edges)):
             if wanted:
                 table = source("customers", grain, dimensions)

@@ -41,6 +41,10 @@ TABLES = (  # every rollup rebuilt by month, with its date column
     ("analytics_product_month", "month"),
     ("analytics_order_month", "month"),
 )
+QUARTER_TABLES = (  # rebuilt by calendar quarter, from the monthly tables
+    ("analytics_customer_quarter", "analytics_customer_month"),
+    ("analytics_customer_line_quarter", "analytics_customer_line_month"),
+)
 
 
 def refresh(date_from: date | None = None, date_to: date | None = None) -> float:
@@ -68,6 +72,7 @@ def refresh(date_from: date | None = None, date_to: date | None = None) -> float
             _insert_customers(cursor, days, params)
             _insert_products(cursor, where, days, params)
             _insert_orders(cursor, days, params)
+        _rebuild_quarters(cursor, start, end)
         _rebuild_customer_first(cursor)
         _rebuild_dimension_values(cursor)
         # Fresh statistics for the cuts, whose `cut` column the planner must know to pick its rows well; the
@@ -240,6 +245,29 @@ def _insert_orders(cursor, days: str, params: dict) -> None:
         """,
         params,
     )
+
+
+def _rebuild_quarters(cursor, start: date | None, end: date | None) -> None:
+    """The customer tables by quarter, for every quarter the rebuilt months touch (all of them when None)."""
+    if start is None or end is None:
+        where, params = "TRUE", {}
+    else:
+        first = date(start.year, 3 * ((start.month - 1) // 3) + 1, 1)
+        where, params = "month >= %(first)s AND month < %(end)s", {"first": first, "end": end}
+    for table, monthly in QUARTER_TABLES:
+        keys = f"customer_key, {DIMS}" + (", product_line" if "line" in table else "")
+        counts = "orders" + (", orders_first" if "line" in table else "")
+        cursor.execute(f"DELETE FROM {table} WHERE {where}", params)
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (month, {keys}, revenue, costed_revenue, gross_profit, {counts}, first_day, last_day)
+            SELECT date_trunc('quarter', month)::date, {keys}, SUM(revenue), SUM(costed_revenue), SUM(gross_profit),
+                   {", ".join(f"SUM({count})" for count in counts.split(", "))}, MIN(first_day), MAX(last_day)
+            FROM {monthly} WHERE {where.replace("month", "date_trunc('quarter', month)::date")}
+            GROUP BY 1, {keys}
+            """,
+            params,
+        )
 
 
 def _rebuild_customer_first(cursor) -> None:

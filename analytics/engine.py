@@ -44,9 +44,11 @@ class Scope:
 
     period: Period
     filters: Filters = field(default_factory=Filters)
+    # The days with sales as the page read them once (see data_span), so each figure need not read them again.
+    span: tuple[date, date] | None = field(default=None, compare=False)
 
     def shifted(self, period: Period) -> Scope:
-        return Scope(period, self.filters)
+        return Scope(period, self.filters, self.span)
 
 
 # ---------------------------------------------------------------- the span of days with sales
@@ -134,8 +136,9 @@ _SOURCES = {
 
 
 def source(view: str, grain: str, dimensions: set[str]) -> tuple[str, str] | None:
-    """The one place that picks a rollup: the smallest table of `view` at `grain` ('day' or 'month') that keeps
-    every dimension a query groups or filters by, as (table, condition on its rows); None when none does."""
+    """The one place that picks a rollup: the smallest table of `view` at `grain` ('day', 'month' or 'quarter')
+    that keeps every dimension a query groups or filters by, as (table, condition on its rows); None when none
+    does."""
     return next(
         ((table, rows) for table, rows, kept in _SOURCES[(view, grain)] if dimensions <= kept),
         None,
@@ -242,7 +245,7 @@ def _outer(keys: tuple[str, ...], sums: dict[str, str], parts: list[str]) -> str
 
 
 def _scope_split(scope: Scope) -> _Split | None:
-    span = data_span()
+    span = scope.span or data_span()
     return _split(scope.period, span) if span else None
 
 

@@ -35,7 +35,7 @@ def _bucket(day: date, grain: str, fiscal_start: int) -> tuple[date, str]:
 
 def daily_series(scope: Scope) -> list[tuple[date, Decimal, int]]:
     """(day, revenue, orders) for every day of the period that lies within the data, zeros included."""
-    span = engine.data_span()
+    span = scope.span or engine.data_span()
     if span is None:
         return []
     start, end = max(scope.period.start, span[0]), min(scope.period.end, span[1])
@@ -219,8 +219,8 @@ def build(d: Dashboard) -> Page:
 
 
 def _heatmap_and_forecast(page: Page, d: Dashboard, scope: Scope) -> None:
-    span = engine.data_span()
-    history_scope = Scope(Period(span[0], min(scope.period.end, span[1])), scope.filters)
+    span = scope.span or engine.data_span()
+    history_scope = scope.shifted(Period(span[0], min(scope.period.end, span[1])))
     months = {row["month"]: row["revenue"] for row in engine.sales(history_scope, ("month",), ("revenue",))}
     fiscal = d.fiscal_start
     order = [(fiscal - 1 + i) % 12 + 1 for i in range(12)]

@@ -27,6 +27,7 @@ class Dashboard:
     company: Company
     selection: Selection
     query: dict = field(default_factory=dict)
+    span: tuple[date, date] | None = None  # the days with sales, read once for the whole page
 
     @property
     def currency(self) -> str:
@@ -38,7 +39,7 @@ class Dashboard:
 
     @property
     def scope(self) -> Scope | None:
-        return Scope(self.selection.period, self.selection.filters) if self.selection.period else None
+        return Scope(self.selection.period, self.selection.filters, self.span) if self.selection.period else None
 
 
 def dashboard_for(company: Company, query, *, today: date | None = None) -> Dashboard:
@@ -49,7 +50,7 @@ def dashboard_for(company: Company, query, *, today: date | None = None) -> Dash
     selection = selection_from_query(
         query, today=today, fiscal_start_month=company.fiscal_year_start_month or 4, last_day=span[1] if span else None
     )
-    return Dashboard(company, selection, dict(query.items()) if hasattr(query, "items") else {})
+    return Dashboard(company, selection, dict(query.items()) if hasattr(query, "items") else {}, span)
 
 
 def _zone(name: str):

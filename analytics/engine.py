@@ -1,9 +1,10 @@
 """Sums over sales, read from the rollups or, where they cannot answer, from the sales lines.
 
 Every figure on the dashboards comes through here. A period is split into whole months, read from the monthly
-rollups, and edge days, read from the daily rollup (or the lines, for the customer, product and order-size
-views). `computed_from_raw_lines()` makes every query read the sales lines instead: tests use it to check that
-the rollups give the very same figures, and the dashboard benchmark to show what the rollups save.
+rollups, and edge days, read from the daily ones; `source()` picks, for each, the smallest rollup that keeps
+every dimension the figure groups or filters by (a few thousand rows for most pages). `computed_from_raw_lines()`
+makes every query read the sales lines instead: tests use it to check that the rollups give the very same
+figures, and the dashboard benchmark to show what the rollups save.
 
 An order is an invoice number on one day for one customer (Tally numbers invoices afresh each year).
 """
@@ -18,8 +19,8 @@ from datetime import date
 from django.db import connection
 
 from .filters import Filters
-from .models import RollupState
-from .periods import Period, month_end
+from .models import DAY_CUTS, SALES_CUTS, RollupState
+from .periods import Period, add_months, month_end
 
 _raw = contextvars.ContextVar("analytics_raw", default=False)
 
@@ -43,9 +44,11 @@ class Scope:
 
     period: Period
     filters: Filters = field(default_factory=Filters)
+    # The days with sales as the page read them once (see data_span), so each figure need not read them again.
+    span: tuple[date, date] | None = field(default=None, compare=False)
 
     def shifted(self, period: Period) -> Scope:
-        return Scope(period, self.filters)
+        return Scope(period, self.filters, self.span)
 
 
 # ---------------------------------------------------------------- the span of days with sales
@@ -73,6 +76,16 @@ class _Split:
         return [(month, month_end(month)) for month in self.months] + self.edges
 
 
+def _quarters(months: list[date]) -> tuple[list[date], list[date]]:
+    """The calendar quarters all of whose months are in `months` (by their first day), and the other months."""
+    given = set(months)
+    quarters = [
+        m for m in months if m.month % 3 == 1 and {m, add_months(m, 1), add_months(m, 2)} <= given
+    ]  # fmt: skip
+    covered = {add_months(q, i) for q in quarters for i in range(3)}
+    return quarters, [m for m in months if m not in covered]
+
+
 def _split(period: Period, span: tuple[date, date]) -> _Split | None:
     """Whole months and edge days of `period`, after clipping it to the days with sales; None if none left."""
     first, last = span
@@ -88,6 +101,53 @@ def _split(period: Period, span: tuple[date, date]) -> _Split | None:
         else:
             edges.append((max(month, start), min(month_end(month), end)))
     return _Split(months, edges)
+
+
+# ---------------------------------------------------------------- which table answers
+
+ALL_DIMENSIONS = frozenset(("branch", "product_line", "state", "state_code", "country", "person", "segment"))
+_CUTS = {
+    grain: [
+        (f"analytics_sales_{grain}_cut", f"cut = {cut}", frozenset(dims))
+        for cut, dims in SALES_CUTS.items()
+        if grain == "month" or cut in DAY_CUTS
+    ]
+    for grain in ("day", "month")
+}
+# For each view and grain, the rollups that can answer, smallest first: (table, condition on its rows, the
+# dimensions it keeps).
+_SOURCES = {
+    ("sales", "month"): [*_CUTS["month"], ("analytics_sales_month", "TRUE", ALL_DIMENSIONS)],
+    ("sales", "day"): [*_CUTS["day"], ("analytics_order_day", "TRUE", ALL_DIMENSIONS)],
+    ("customers", "month"): [
+        ("analytics_customer_month", "TRUE", ALL_DIMENSIONS - {"product_line"}),
+        ("analytics_customer_line_month", "TRUE", ALL_DIMENSIONS),
+    ],
+    ("customers", "quarter"): [
+        ("analytics_customer_quarter", "TRUE", ALL_DIMENSIONS - {"product_line"}),
+        ("analytics_customer_line_quarter", "TRUE", ALL_DIMENSIONS),
+    ],
+    ("customers", "day"): [("analytics_order_day", "TRUE", ALL_DIMENSIONS)],
+    ("products", "month"): [("analytics_product_month", "TRUE", frozenset(("product_line",)))],
+    ("products", "day"): [("analytics_product_day", "TRUE", ALL_DIMENSIONS)],
+    ("orders", "month"): [("analytics_order_month", "TRUE", ALL_DIMENSIONS - {"product_line"})],
+    ("orders", "day"): [("analytics_order_day", "TRUE", ALL_DIMENSIONS)],
+}
+
+
+def source(view: str, grain: str, dimensions: set[str]) -> tuple[str, str] | None:
+    """The one place that picks a rollup: the smallest table of `view` at `grain` ('day', 'month' or 'quarter')
+    that keeps every dimension a query groups or filters by, as (table, condition on its rows); None when none
+    does."""
+    return next(
+        ((table, rows) for table, rows, kept in _SOURCES[(view, grain)] if dimensions <= kept),
+        None,
+    )
+
+
+def _dimensions(by: tuple[str, ...], filters: Filters) -> set[str]:
+    """The dimensions a query needs from a rollup: those it groups by and those it filters on."""
+    return (set(by) & ALL_DIMENSIONS) | set(filters.columns())
 
 
 # ---------------------------------------------------------------- SQL pieces
@@ -107,6 +167,8 @@ RAW_COLUMNS = {
     "month": "date_trunc('month', l.invoice_date)::date",
     "product_key": "lower(COALESCE(NULLIF(l.product_code, ''), l.product_name))",
 }
+# How a daily rollup gives the keys a monthly one keeps as columns.
+DAY_COLUMNS = {"month": "date_trunc('month', day)::date"}
 ORDER_RAW = "(l.invoice_number, l.invoice_date, l.customer_key)"
 DIMENSION_KEYS = ("branch", "product_line", "state", "state_code", "country", "person", "segment")
 
@@ -132,13 +194,38 @@ def _in_months(months: list[date], params: list) -> str:
     return "month = ANY(%s)"
 
 
+def _select(keys: tuple[str, ...], mapping: dict[str, str], measures: dict[str, str]) -> str:
+    """`key AS key, ..., expression AS measure, ...`: keys through `mapping` (a key it lacks is a column)."""
+    return ", ".join(
+        [f"{mapping.get(key, key)} AS {key}" for key in keys]
+        + [f"{expression} AS {name}" for name, expression in measures.items()]
+    )
+
+
 def _raw_part(keys: tuple[str, ...], measures: dict[str, str], ranges, filters: Filters, params: list) -> str:
     """A part of a query that reads the sales lines that count, on the given days, grouped by `keys`."""
-    selected = ", ".join(f"{expression} AS {name}" for name, expression in measures.items())
     return (
-        f"SELECT {_select_keys(keys, RAW_COLUMNS)}{selected} FROM ingestion_salesline l "
+        f"SELECT {_select(keys, RAW_COLUMNS, measures)} FROM ingestion_salesline l "
         f"WHERE l.counts AND {_days('l.invoice_date', ranges, params)}{_where(filters, RAW_COLUMNS, params)}"
         f"{_group(keys)}"
+    )
+
+
+def _rollup_part(
+    source_: tuple[str, str], grain: str, keys: tuple[str, ...], measures: dict[str, str], split: _Split,
+    filters: Filters, params: list, columns: dict[str, str] | None = None,
+) -> str:  # fmt: skip
+    """A part of a query that reads a rollup: its whole months (grain 'month') or its edge days ('day').
+    `columns` gives keys the table holds under another name."""
+    table, rows = source_
+    if grain == "month":
+        mapping, when = {}, _in_months(split.months, params)
+    else:
+        mapping, when = DAY_COLUMNS, _days("day", split.edges, params)
+    mapping = {**mapping, **(columns or {})}
+    return (
+        f"SELECT {_select(keys, mapping, measures)} FROM {table} WHERE {rows} AND {when}"
+        f"{_where(filters, None, params)}{_group(keys)}"
     )
 
 
@@ -149,18 +236,17 @@ def _fetch(sql: str, params: list) -> list[dict]:
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def _select_keys(keys: tuple[str, ...], mapping: dict[str, str] | None) -> str:
-    return "".join(f"{mapping[key] if mapping else key} AS {key}, " for key in keys)
-
-
 def _group(keys: tuple[str, ...]) -> str:
     return f" GROUP BY {', '.join(str(i + 1) for i in range(len(keys)))}" if keys else ""
 
 
 def _outer(keys: tuple[str, ...], sums: dict[str, str], parts: list[str]) -> str:
-    measures = ", ".join(f"{expression} AS {name}" for name, expression in sums.items())
-    keys_sql = "".join(f"{key}, " for key in keys)
-    return f"SELECT {keys_sql}{measures} FROM ({' UNION ALL '.join(parts)}) parts{_group(keys)}"
+    return f"SELECT {_select(keys, {}, sums)} FROM ({' UNION ALL '.join(parts)}) parts{_group(keys)}"
+
+
+def _scope_split(scope: Scope) -> _Split | None:
+    span = scope.span or data_span()
+    return _split(scope.period, span) if span else None
 
 
 # ---------------------------------------------------------------- sales: money, lines and orders
@@ -179,37 +265,33 @@ _SALES_RAW = {
 }
 
 
-def sales(scope: Scope, by: tuple[str, ...] = ()) -> list[dict]:
-    """Sales measures grouped by dimension keys and `day` or `month`; one row per group, none without sales."""
-    span = data_span()
-    split = _split(scope.period, span) if span else None
+def _orders_column(dimensions: set[str]) -> str:
+    """Rollup rows are orders per product line: counting them per product line needs `orders`, counting whole
+    orders `orders_first` (each order in its first product line only)."""
+    return "orders" if "product_line" in dimensions else "orders_first"
+
+
+def sales(scope: Scope, by: tuple[str, ...] = (), measures: tuple[str, ...] = SALES_MEASURES) -> list[dict]:
+    """Sales `measures` grouped by dimension keys and `day` or `month`; one row per group, none without sales.
+    Asking only for the measures a page shows saves most of the work on the daily tables."""
+    split = _scope_split(scope)
     if split is None:
         return []
     params: list = []
     parts = []
     if reading_raw_lines():
-        parts.append(_raw_part(by, _SALES_RAW, split.ranges(), scope.filters, params))
+        parts.append(_raw_part(by, {m: _SALES_RAW[m] for m in measures}, split.ranges(), scope.filters, params))
     else:
-        orders = "orders" if "product_line" in by or scope.filters.product_line else "orders_first"
-        sums = ", ".join(f"SUM({m}) AS {m}" for m in SALES_MEASURES[:-1]) + f", SUM({orders}) AS orders"
-        if "day" in by:  # the daily rollup answers for the whole period
-            ranges = split.ranges()
-            split = _Split([], ranges)
-        if split.months:
-            keys = _select_keys(by, {**{k: k for k in by}, "month": "month"})
-            parts.append(
-                f"SELECT {keys}{sums} FROM analytics_sales_month WHERE {_in_months(split.months, params)}"
-                f"{_where(scope.filters, None, params)}{_group(by)}"
-            )
-        if split.edges:
-            keys = _select_keys(by, {**{k: k for k in by}, "month": "date_trunc('month', day)::date"})
-            days = _days("day", split.edges, params)
-            parts.append(
-                f"SELECT {keys}{sums} FROM analytics_sales_day WHERE {days}"
-                f"{_where(scope.filters, None, params)}{_group(by)}"
-            )
+        dimensions = _dimensions(by, scope.filters)
+        sums = {m: f"SUM({_orders_column(dimensions) if m == 'orders' else m})" for m in measures}
+        if "day" in by:  # the daily rollups answer for the whole period
+            split = _Split([], split.ranges())
+        for grain, wanted in (("month", split.months), ("day", split.edges)):
+            if wanted:
+                table = source("sales", grain, dimensions)
+                parts.append(_rollup_part(table, grain, by, sums, split, scope.filters, params))
     counts = ("lines", "orders")  # SUM of integers is numeric in PostgreSQL: back to integers
-    outer = {m: f"SUM({m})::bigint" if m in counts else f"SUM({m})" for m in SALES_MEASURES}
+    outer = {m: f"SUM({m})::bigint" if m in counts else f"SUM({m})" for m in measures}
     return _fetch(_outer(by, outer, parts), params)
 
 
@@ -239,28 +321,53 @@ _CUSTOMER_RAW = {
 }
 
 
-def customers_sql(scope: Scope, by: tuple[str, ...] = ("customer_key",)) -> tuple[str, list] | None:
-    """SQL for measures per customer (and more keys, `month` among them), with its parameters."""
-    span = data_span()
-    split = _split(scope.period, span) if span else None
+def _customer_sums(table: str, dimensions: set[str]) -> dict[str, str]:
+    """The customer measures as a rollup table holds them."""
+    daily = table == "analytics_order_day"
+    # The monthly and quarterly tables without product lines count each order once in `orders` already.
+    orders = (
+        "orders" if table in ("analytics_customer_month", "analytics_customer_quarter") else _orders_column(dimensions)
+    )
+    return {
+        "revenue": "SUM(revenue)",
+        "costed_revenue": "SUM(costed_revenue)",
+        "gross_profit": "SUM(gross_profit)",
+        "orders": f"SUM({orders})",
+        "first_day": "MIN(day)" if daily else "MIN(first_day)",
+        "last_day": "MAX(day)" if daily else "MAX(last_day)",
+    }
+
+
+def customers_sql(
+    scope: Scope, by: tuple[str, ...] = ("customer_key",), measures: tuple[str, ...] = CUSTOMER_MEASURES
+) -> tuple[str, list] | None:
+    """SQL for `measures` per customer (and more keys, `month` among them), with its parameters; with no
+    measures, just the customers (and keys) that bought."""
+    split = _scope_split(scope)
     if split is None:
         return None
     params: list = []
     parts = []
-    raw_ranges = split.edges
     if reading_raw_lines():
-        raw_ranges = split.ranges()
-    elif split.months:
-        by_line = "product_line" in by or bool(scope.filters.product_line)
-        table = "analytics_customer_line_month" if by_line else "analytics_customer_month"
-        sums = ", ".join(f"{expression} AS {name}" for name, expression in _CUSTOMER_OUTER.items())
-        parts.append(
-            f"SELECT {_select_keys(by, None)}{sums} FROM {table} WHERE {_in_months(split.months, params)}"
-            f"{_where(scope.filters, None, params)}{_group(by)}"
-        )
-    if raw_ranges:
-        parts.append(_raw_part(by, _CUSTOMER_RAW, raw_ranges, scope.filters, params))
-    return _outer(by, _CUSTOMER_OUTER, parts), params
+        raw = {m: _CUSTOMER_RAW[m] for m in measures}
+        parts.append(_raw_part(by, raw, split.ranges(), scope.filters, params))
+    else:
+        dimensions = _dimensions(by, scope.filters)
+        if "month" not in by:  # whole quarters from the quarterly tables, a third of the rows
+            quarters, months = _quarters(split.months)
+            if quarters:
+                table = source("customers", "quarter", dimensions)
+                held = _customer_sums(table[0], dimensions)
+                sums = {m: expression for m, expression in held.items() if m in measures}
+                parts.append(_rollup_part(table, "month", by, sums, _Split(quarters, []), scope.filters, params))
+            split = _Split(months, split.edges)
+        for grain, wanted in (("month", split.months), ("day", split.edges)):
+            if wanted:
+                table = source("customers", grain, dimensions)
+                held = _customer_sums(table[0], dimensions)
+                sums = {m: expression for m, expression in held.items() if m in measures}
+                parts.append(_rollup_part(table, grain, by, sums, split, scope.filters, params))
+    return _outer(by, {m: _CUSTOMER_OUTER[m] for m in measures}, parts), params
 
 
 def customers(scope: Scope, by: tuple[str, ...] = ("customer_key",)) -> list[dict]:
@@ -276,12 +383,37 @@ def top_customers(scope: Scope, limit: int, order: str = "revenue") -> list[dict
     if query is None:
         return []
     sql, params = query
-    return _fetch(f"SELECT * FROM ({sql}) c ORDER BY {order} DESC, customer_key LIMIT %s", [*params, limit])
+    return _fetch(f'SELECT * FROM ({sql}) c ORDER BY {order} DESC, customer_key COLLATE "C" LIMIT %s', [*params, limit])
+
+
+def customer_shares(scope: Scope, dimensions: tuple[str, ...], keys: list[str], measure: str) -> dict[str, list]:
+    """`measure` (revenue or gross_profit) of the customers in `keys` by each of `dimensions`, biggest first:
+    {dimension: [(value, amount), ...]}, from one query."""
+    if measure not in ("revenue", "gross_profit") or not set(dimensions) <= ALL_DIMENSIONS:
+        raise ValueError((dimensions, measure))
+    query = customers_sql(scope, ("customer_key", *dimensions), (measure,))
+    result: dict[str, list] = {dimension: [] for dimension in dimensions}
+    if query is None or not keys:
+        return result
+    sql, params = query
+    sets = ", ".join(f"({dimension})" for dimension in dimensions)
+    which = ", ".join(f"GROUPING({dimension}) = 0 AS by_{dimension}" for dimension in dimensions)
+    rows = _fetch(
+        f"SELECT {', '.join(dimensions)}, {which}, SUM({measure}) AS amount FROM ({sql}) c "
+        f"WHERE customer_key = ANY(%s) GROUP BY GROUPING SETS ({sets})",
+        [*params, list(keys)],
+    )
+    for row in rows:
+        dimension = next(dimension for dimension in dimensions if row[f"by_{dimension}"])
+        result[dimension].append((row[dimension], row["amount"]))
+    for pairs in result.values():  # ties by value, byte order, so both ways of reading agree
+        pairs.sort(key=lambda pair: (-pair[1], pair[0].encode()))
+    return result
 
 
 def customer_counts(scope: Scope) -> tuple[int, int]:
     """(customers who bought in the period, those of them whose first purchase ever was in it)."""
-    query = customers_sql(scope)
+    query = customers_sql(scope, measures=())
     if query is None:
         return 0, 0
     sql, params = query
@@ -302,7 +434,7 @@ def _first_purchases_sql() -> str:
 
 def new_and_returning(scope: Scope) -> list[dict]:
     """Per month: customers who bought, and how many of them bought for the first time ever."""
-    query = customers_sql(scope, ("customer_key", "month"))
+    query = customers_sql(scope, ("customer_key", "month"), measures=())
     if query is None:
         return []
     sql, params = query
@@ -337,27 +469,27 @@ _PRODUCT_RAW = {
 
 
 def products(scope: Scope) -> list[dict]:
-    """Measures per product (and its product line). The product rollup has no customer dimensions, so a filter
-    on branch, state, country, salesperson or segment reads the lines."""
-    span = data_span()
-    split = _split(scope.period, span) if span else None
+    """Measures per product (and its product line). The monthly product rollup keeps no other dimension, so a
+    filter on branch, state, country, salesperson or segment reads the daily one for the whole period."""
+    split = _scope_split(scope)
     if split is None:
         return []
     by = ("product_key", "product_line")
     params: list = []
     parts = []
-    raw_ranges = split.edges
-    if reading_raw_lines() or scope.filters.without("product_line"):
-        raw_ranges = split.ranges()
-    elif split.months:
-        sums = ", ".join(f"{expression} AS {name}" for name, expression in PRODUCT_OUTER.items())
-        parts.append(
-            f"SELECT product_key, product_line, {sums} FROM analytics_product_month "
-            f"WHERE {_in_months(split.months, params)}"
-            f"{_where(scope.filters, None, params)} GROUP BY 1, 2"
-        )
-    if raw_ranges:
-        parts.append(_raw_part(by, _PRODUCT_RAW, raw_ranges, scope.filters, params))
+    if reading_raw_lines():
+        parts.append(_raw_part(by, _PRODUCT_RAW, split.ranges(), scope.filters, params))
+    else:
+        dimensions = _dimensions(by, scope.filters)
+        monthly = source("products", "month", dimensions)
+        if monthly is None:
+            split = _Split([], split.ranges())
+        sums = {m: expression.replace("::bigint", "") for m, expression in PRODUCT_OUTER.items()}
+        if split.months:
+            parts.append(_rollup_part(monthly, "month", by, sums, split, scope.filters, params))
+        if split.edges:
+            daily = source("products", "day", dimensions)
+            parts.append(_rollup_part(daily, "day", by, sums, split, scope.filters, params))
     return _fetch(_outer(by, PRODUCT_OUTER, parts), params)
 
 
@@ -367,28 +499,34 @@ def products(scope: Scope) -> list[dict]:
 def order_sizes(scope: Scope) -> list[dict]:
     """Orders and their revenue by `band`, the power of ten of the order's value. With a product line filter,
     an order's value is what it sold of that product line."""
-    span = data_span()
-    split = _split(scope.period, span) if span else None
+    split = _scope_split(scope)
     if split is None:
         return []
     params: list = []
     parts = []
-    raw_ranges = split.edges
-    if reading_raw_lines() or scope.filters.product_line:
-        raw_ranges = split.ranges()
-    elif split.months:
-        parts.append(
-            "SELECT band, SUM(orders) AS orders, SUM(revenue) AS revenue FROM analytics_order_month "
-            f"WHERE {_in_months(split.months, params)}{_where(scope.filters, None, params)} GROUP BY 1"
-        )
-    if raw_ranges:
+    if reading_raw_lines():
         dims = ", ".join(RAW_COLUMNS[key] for key in DIMENSION_KEYS if key != "product_line")
         parts.append(
             "SELECT band, COUNT(*) AS orders, SUM(value) AS revenue FROM ("
             f"SELECT SUM(l.net_amount) AS value, "
             f"(length(GREATEST(floor(SUM(l.net_amount)), 1)::bigint::text) - 1)::smallint AS band "
-            f"FROM ingestion_salesline l WHERE l.counts AND {_days('l.invoice_date', raw_ranges, params)}"
+            f"FROM ingestion_salesline l WHERE l.counts AND {_days('l.invoice_date', split.ranges(), params)}"
             f"{_where(scope.filters, RAW_COLUMNS, params)} "
             f"GROUP BY l.invoice_number, l.invoice_date, l.customer_key, {dims}) orders GROUP BY 1"
         )
+    else:
+        # A row of the daily table is an order's part in one product line: `band` is the whole order's,
+        # `line_band` the part's. The monthly table keeps whole orders only, so a product line reads the days.
+        dimensions = _dimensions((), scope.filters)
+        monthly = source("orders", "month", dimensions)
+        if monthly is None:
+            split = _Split([], split.ranges())
+        if split.months:
+            sums = {"orders": "SUM(orders)", "revenue": "SUM(revenue)"}
+            parts.append(_rollup_part(monthly, "month", ("band",), sums, split, scope.filters, params))
+        if split.edges:
+            band = {"band": "line_band"} if scope.filters.product_line else {}
+            sums = {"orders": f"SUM({_orders_column(dimensions)})", "revenue": "SUM(revenue)"}
+            daily = source("orders", "day", dimensions)
+            parts.append(_rollup_part(daily, "day", ("band",), sums, split, scope.filters, params, band))
     return _fetch(_outer(("band",), {"orders": "SUM(orders)::bigint", "revenue": "SUM(revenue)"}, parts), params)

@@ -73,16 +73,6 @@ class _SalesCell(_Dimensions, _Money):
         abstract = True
 
 
-class SalesDay(_SalesCell):
-    day = models.DateField(db_index=True)
-
-    class Meta:
-        db_table = "analytics_sales_day"
-
-    def __str__(self) -> str:
-        return f"{self.day} {self.product_line} {self.branch}: {self.revenue}"
-
-
 class SalesMonth(_SalesCell):
     month = models.DateField(db_index=True, help_text="the first day of the month")
 
@@ -91,6 +81,52 @@ class SalesMonth(_SalesCell):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.product_line} {self.branch}: {self.revenue}"
+
+
+# The dimensions each cut keeps, smallest cut first: the engine reads the first that keeps every dimension a
+# figure groups or filters by, and the full tables (SalesMonth, OrderDay) when none does. Every cut keeps the
+# product line, so `orders` and `orders_first` mean what they mean in the full tables.
+SALES_CUTS = {
+    1: ("product_line",),
+    2: ("product_line", "state", "state_code", "country", "segment"),
+    3: ("product_line", "branch", "person"),
+}
+# The cuts also kept by day (the others are kept by month only): by day the bigger cuts are half the size of the
+# daily table and would cost the nightly rebuild more than they save a page.
+DAY_CUTS = (1,)
+
+
+class _SalesCut(_SalesCell):
+    """The same sums with some dimensions added up: `cut` names which dimensions a row keeps (see
+    `analytics.rollups.CUTS`); the others hold ''. A few thousand rows answer what the full table answers from a
+    hundred thousand, whenever a figure needs only the cut's dimensions."""
+
+    cut = models.SmallIntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class SalesDayCut(_SalesCut):
+    day = models.DateField()
+
+    class Meta:
+        db_table = "analytics_sales_day_cut"
+        indexes = [models.Index(fields=["cut", "day"], name="sales_day_cut_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.day} cut {self.cut}: {self.revenue}"
+
+
+class SalesMonthCut(_SalesCut):
+    month = models.DateField()
+
+    class Meta:
+        db_table = "analytics_sales_month_cut"
+        indexes = [models.Index(fields=["cut", "month"], name="sales_month_cut_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} cut {self.cut}: {self.revenue}"
 
 
 class _CustomerCell(_Dimensions, _Money):
@@ -126,6 +162,30 @@ class CustomerLineMonth(_CustomerCell):
         return f"{self.month:%Y-%m} {self.customer_key} {self.product_line}: {self.revenue}"
 
 
+class CustomerQuarter(_CustomerCell):
+    """CustomerMonth summed by calendar quarter (`month` is the quarter's first day): a period's whole quarters
+    read a third of the rows."""
+
+    class Meta:
+        db_table = "analytics_customer_quarter"
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} quarter {self.customer_key}: {self.revenue}"
+
+
+class CustomerLineQuarter(_CustomerCell):
+    """CustomerLineMonth summed by calendar quarter (`month` is the quarter's first day)."""
+
+    product_line = _dim()
+    orders_first = models.IntegerField(db_default=0, help_text="orders counted in their first product line only")
+
+    class Meta:
+        db_table = "analytics_customer_line_quarter"
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} quarter {self.customer_key} {self.product_line}: {self.revenue}"
+
+
 class ProductMonth(_Money):
     month = models.DateField(db_index=True)
     product_key = models.CharField(max_length=255)
@@ -140,6 +200,64 @@ class ProductMonth(_Money):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.product_key}: {self.revenue}"
+
+
+class ProductDay(_Dimensions, _Money):
+    """Per product, day and every filter dimension: the edge days of a period, and any product view filtered by
+    more than the product line."""
+
+    day = models.DateField(db_index=True)
+    product_key = models.CharField(max_length=255)
+    product_name = models.CharField(max_length=255, db_default="")
+    product_code = models.CharField(max_length=128, db_default="")
+    product_line = _dim()
+    lines = models.IntegerField(db_default=0)
+    quantity = models.DecimalField(max_digits=20, decimal_places=3, db_default=0)
+
+    class Meta:
+        db_table = "analytics_product_day"
+        # A product view filtered by the organisation or a place reads a few of the million rows.
+        indexes = [
+            models.Index(fields=["branch", "day"], name="product_day_branch_idx"),
+            models.Index(fields=["person", "day"], name="product_day_person_idx"),
+            models.Index(fields=["state", "day"], name="product_day_state_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.product_key}: {self.revenue}"
+
+
+class OrderDay(_Dimensions, _Money):
+    """One row per order and product line, with the day, customer and every filter dimension: the daily grain.
+    It answers the edge days of a period for the sales, customer and order-size views, and every figure whose
+    filters no smaller table keeps. `orders` is 1 and `orders_first` 1 in the order's first product line only,
+    so summing it counts each order once; `band` is the power of ten of the order's value (3 = 1,000 to
+    9,999.99) and `line_band` that of the row's part of it."""
+
+    day = models.DateField(db_index=True)
+    customer_key = models.CharField(max_length=255)
+    product_line = _dim()
+    band = models.SmallIntegerField()
+    line_band = models.SmallIntegerField()
+    orders = models.IntegerField(db_default=0)
+    orders_first = models.IntegerField(db_default=0)
+    lines = models.IntegerField(db_default=0)
+    quantity = models.DecimalField(max_digits=20, decimal_places=3, db_default=0)
+    cgst = _money()
+    sgst = _money()
+    igst = _money()
+
+    class Meta:
+        db_table = "analytics_order_day"
+        # Daily trends and edge days filtered by the organisation or a place read a few of the rows.
+        indexes = [
+            models.Index(fields=["branch", "day"], name="order_day_branch_idx"),
+            models.Index(fields=["person", "day"], name="order_day_person_idx"),
+            models.Index(fields=["state", "day"], name="order_day_state_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.customer_key}: {self.orders} orders"
 
 
 class OrderMonth(_Dimensions):

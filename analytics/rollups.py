@@ -1,13 +1,15 @@
 """Rebuild the rollups (analytics.models) from the sales lines, for some months or for everything.
 
-Whole months are rebuilt at a time, so the monthly tables never hold half a month. The steps read one staging
-table of invoice cells (one row per invoice, day and dimension values), so the million lines are read twice in
-all: once for it and once for the products. One transaction with a per-company lock: readers see the old
+Whole months are rebuilt at a time, so the monthly tables never hold half a month. The lines are read twice:
+once for the daily table of orders (one row per order and product line, with its dimensions), from which every
+sales, customer and order-size table is summed, and once for the daily products, from which the monthly
+products are summed. One transaction with a per-company lock: readers see the old
 rollups until the new ones are committed, and two refreshes never interleave.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from datetime import date
@@ -15,7 +17,7 @@ from datetime import date
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .models import RollupState
+from .models import DAY_CUTS, SALES_CUTS, RollupState
 from .periods import add_months, month_start
 
 logger = logging.getLogger(__name__)
@@ -28,48 +30,95 @@ GROSS_PROFIT = "COALESCE(l.profit, l.net_amount - l.cost)"
 DIMS = "branch, state, state_code, country, person, segment"
 
 
+TABLES = (  # every rollup rebuilt by month, with its date column
+    ("analytics_order_day", "day"),
+    ("analytics_sales_day_cut", "day"),
+    ("analytics_sales_month", "month"),
+    ("analytics_sales_month_cut", "month"),
+    ("analytics_customer_line_month", "month"),
+    ("analytics_customer_month", "month"),
+    ("analytics_product_day", "day"),
+    ("analytics_product_month", "month"),
+    ("analytics_order_month", "month"),
+)
+QUARTER_TABLES = (  # rebuilt by calendar quarter, from the monthly tables
+    ("analytics_customer_quarter", "analytics_customer_month"),
+    ("analytics_customer_line_quarter", "analytics_customer_line_month"),
+)
+
+
 def refresh(date_from: date | None = None, date_to: date | None = None) -> float:
     """Rebuild the months from `date_from` to `date_to` (all of them when either is None); returns seconds."""
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+        cursor.execute("SET LOCAL work_mem = '512MB'")  # the groupings below fit in memory and stay hashes
         if date_from is None or date_to is None:
             start, end = None, None
             where, params = "", {}
         else:
             start, end = month_start(date_from), add_months(month_start(date_to), 1)
             where, params = "AND l.invoice_date >= %(start)s AND l.invoice_date < %(end)s", {"start": start, "end": end}
-        _stage_cells(cursor, where, params)
-        for table, column in (
-            ("analytics_sales_day", "day"),
-            ("analytics_sales_month", "month"),
-            ("analytics_customer_month", "month"),
-            ("analytics_customer_line_month", "month"),
-            ("analytics_product_month", "month"),
-            ("analytics_order_month", "month"),
-        ):
+        for table, column in TABLES:
             if start is None:
                 cursor.execute(f"TRUNCATE {table}")
             else:
                 cursor.execute(f"DELETE FROM {table} WHERE {column} >= %(start)s AND {column} < %(end)s", params)
-        _insert_sales(cursor)
-        _insert_customers(cursor)
-        _insert_products(cursor, where, params)
-        _insert_orders(cursor)
+        # What the steps after the first read: the days just rebuilt of the daily tables.
+        days = "TRUE" if start is None else "day >= %(start)s AND day < %(end)s"
+        with _indexes_built_after(cursor, enabled=start is None):
+            _insert_order_days(cursor, where, params)
+            _insert_sales(cursor, days, params)
+            _insert_customers(cursor, days, params)
+            _insert_products(cursor, where, days, params)
+            _insert_orders(cursor, days, params)
+        _rebuild_quarters(cursor, start, end)
         _rebuild_customer_first(cursor)
         _rebuild_dimension_values(cursor)
-        cursor.execute("DROP TABLE cells")
+        # Fresh statistics for the small tables the customer and sales pages read most (the cuts' `cut` column,
+        # the quarters); the big daily tables keep their shape from one rebuild to the next, and autovacuum
+        # analyzes them after it.
+        cursor.execute(
+            "ANALYZE analytics_sales_month_cut, analytics_sales_day_cut, analytics_customer_quarter, "
+            "analytics_customer_line_quarter"
+        )
         seconds = time.perf_counter() - started
         _record(cursor, seconds)
     logger.info("rollups refreshed for %s..%s in %.2f s", date_from, date_to, seconds)
     return seconds
 
 
-def _stage_cells(cursor, where: str, params: dict) -> None:
+@contextlib.contextmanager
+def _indexes_built_after(cursor, *, enabled: bool):
+    """For a full rebuild: drop the rollups' secondary indexes and build them again once the tables are filled,
+    one sort each instead of a million random insertions. TRUNCATE already holds the tables until commit, so
+    readers wait no longer than they would."""
+    definitions = []
+    if enabled:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+            "AND tablename = ANY(%s) AND indexname NOT LIKE %s",
+            [[table for table, _ in TABLES], "%_pkey"],
+        )
+        definitions = cursor.fetchall()
+        for name, _definition in definitions:
+            cursor.execute(f'DROP INDEX "{name}"')
+    yield
+    for _name, definition in definitions:
+        cursor.execute(definition)
+
+
+SALES_SUMS = "lines, quantity, revenue, costed_revenue, gross_profit, cgst, sgst, igst"
+SUMS = ", ".join(f"SUM({name})" for name in SALES_SUMS.split(", "))
+# The power of ten of an amount: digits before the point, less one (numeric log() is exact but a hundred
+# times slower). The engine computes it the same way from the lines.
+BAND = "(length(GREATEST(floor({}), 1)::bigint::text) - 1)::smallint"
+
+
+def _insert_order_days(cursor, where: str, params: dict) -> None:
     """One row per order and product line: an order is an invoice number on a day for a customer, and its
-    dimension values. `is_first` marks the order's first product line, so counting those rows counts each order
-    once, and `band` is the power of ten of the whole order's value."""
-    cursor.execute("SET LOCAL work_mem = '512MB'")  # the groupings below fit in memory and stay hashes
+    dimension values. `orders_first` is 1 in the order's first product line only, so summing it counts each
+    order once; `band` is the power of ten of the whole order's value, `line_band` of the row's part of it."""
     # Two statements: as one, the planner sorts the wide grouped rows on disk and takes twice as long.
     cursor.execute(
         f"""
@@ -88,57 +137,64 @@ def _stage_cells(cursor, where: str, params: dict) -> None:
         params,
     )
     cursor.execute(
-        """
-        CREATE TEMP TABLE cells ON COMMIT DROP AS
-        SELECT g.*, g.product_line = MIN(g.product_line) OVER w AS is_first,
-               -- digits before the point, less one: numeric log() is exact but a hundred times slower
-               (length(GREATEST(floor(SUM(g.revenue) OVER w), 1)::bigint::text) - 1)::smallint AS band
+        f"""
+        INSERT INTO analytics_order_day (day, customer_key, product_line, {DIMS}, band, line_band, orders,
+                                         orders_first, {SALES_SUMS})
+        SELECT g.day, g.customer_key, g.product_line, {", ".join(f"g.{d}" for d in DIMS.split(", "))},
+               {BAND.format("SUM(g.revenue) OVER w")}, {BAND.format("g.revenue")}, 1,
+               (g.product_line = MIN(g.product_line) OVER w)::int,
+               {", ".join(f"g.{name}" for name in SALES_SUMS.split(", "))}
         FROM order_lines g
         WINDOW w AS (PARTITION BY g.day, g.invoice_number, g.customer_key, g.branch, g.state, g.state_code,
                                   g.country, g.person, g.segment);
         DROP TABLE order_lines;
-        ANALYZE cells;
         """
     )
 
 
-SALES_SUMS = "lines, quantity, revenue, costed_revenue, gross_profit, cgst, sgst, igst"
-SUMS = ", ".join(f"SUM({name})" for name in SALES_SUMS.split(", "))
-
-
-def _insert_sales(cursor) -> None:
-    # A cell row is one order in one product line, so rows are orders and first-line rows are whole orders.
-    cursor.execute(
-        f"""
-        INSERT INTO analytics_sales_day (day, product_line, {DIMS}, {SALES_SUMS}, orders, orders_first)
-        SELECT day, product_line, {DIMS}, {SUMS}, COUNT(*), COUNT(*) FILTER (WHERE is_first)
-        FROM cells GROUP BY day, product_line, {DIMS}
-        """
-    )
-    # Months from the days just written, a third fewer rows than the cells.
+def _insert_sales(cursor, days: str, params: dict) -> None:
+    # A row of the daily table is one order in one product line, so rows are orders and first-line rows are
+    # whole orders.
     cursor.execute(
         f"""
         INSERT INTO analytics_sales_month (month, product_line, {DIMS}, {SALES_SUMS}, orders, orders_first)
         SELECT date_trunc('month', day)::date, product_line, {DIMS}, {SUMS}, SUM(orders), SUM(orders_first)
-        FROM analytics_sales_day
-        WHERE day >= (SELECT MIN(day) FROM cells) AND day <= (SELECT MAX(day) FROM cells)
+        FROM analytics_order_day WHERE {days}
         GROUP BY 1, product_line, {DIMS}
-        """
+        """,
+        params,
     )
+    # The cuts: by month from the monthly table, by day from the daily one.
+    for cut, dims in SALES_CUTS.items():
+        for grain, table, when in (
+            ("month", "analytics_sales_month", days.replace("day", "month")),
+            ("day", "analytics_order_day", days),
+        ):
+            if grain == "month" or cut in DAY_CUTS:
+                columns = ", ".join(dims)
+                cursor.execute(
+                    f"""
+                    INSERT INTO analytics_sales_{grain}_cut (cut, {grain}, {columns}, {SALES_SUMS}, orders,
+                                                             orders_first)
+                    SELECT {cut}, {grain}, {columns}, {SUMS}, SUM(orders), SUM(orders_first)
+                    FROM {table} WHERE {when} GROUP BY {grain}, {columns}
+                    """,
+                    params,
+                )
 
 
-def _insert_customers(cursor) -> None:
+def _insert_customers(cursor, days: str, params: dict) -> None:
     cursor.execute(
         f"""
         INSERT INTO analytics_customer_line_month (month, customer_key, product_line, {DIMS},
                                                    revenue, costed_revenue, gross_profit, orders, orders_first,
                                                    first_day, last_day)
         SELECT date_trunc('month', day)::date, customer_key, product_line, {DIMS},
-               SUM(revenue), SUM(costed_revenue), SUM(gross_profit), COUNT(*),
-               COUNT(*) FILTER (WHERE is_first),
+               SUM(revenue), SUM(costed_revenue), SUM(gross_profit), SUM(orders), SUM(orders_first),
                MIN(day), MAX(day)
-        FROM cells GROUP BY 1, customer_key, product_line, {DIMS}
-        """
+        FROM analytics_order_day WHERE {days} GROUP BY 1, customer_key, product_line, {DIMS}
+        """,
+        params,
     )
     cursor.execute(
         f"""
@@ -146,38 +202,76 @@ def _insert_customers(cursor) -> None:
                                               gross_profit, orders, first_day, last_day)
         SELECT month, customer_key, {DIMS}, SUM(revenue), SUM(costed_revenue),
                SUM(gross_profit), SUM(orders_first), MIN(first_day), MAX(last_day)
-        FROM analytics_customer_line_month
-        WHERE month BETWEEN (SELECT date_trunc('month', MIN(day))::date FROM cells) AND (SELECT MAX(day) FROM cells)
+        FROM analytics_customer_line_month WHERE {days.replace("day", "month")}
         GROUP BY month, customer_key, {DIMS}
-        """
-    )
-
-
-def _insert_products(cursor, where: str, params: dict) -> None:
-    cursor.execute(
-        f"""
-        INSERT INTO analytics_product_month (month, product_key, product_name, product_code, product_line, lines,
-                                             quantity, revenue, costed_revenue, gross_profit)
-        SELECT date_trunc('month', l.invoice_date)::date, lower(COALESCE(NULLIF(l.product_code, ''), l.product_name)),
-               MAX(l.product_name), MAX(l.product_code), l.product_line, COUNT(*), COALESCE(SUM(l.quantity), 0),
-               SUM(l.net_amount), COALESCE(SUM(l.net_amount) FILTER (WHERE {GROSS_PROFIT} IS NOT NULL), 0),
-               COALESCE(SUM({GROSS_PROFIT}), 0)
-        FROM ingestion_salesline l
-        WHERE l.counts {where}
-        GROUP BY 1, 2, l.product_line
         """,
         params,
     )
 
 
-def _insert_orders(cursor) -> None:
+def _insert_products(cursor, where: str, days: str, params: dict) -> None:
+    cursor.execute(
+        f"""
+        INSERT INTO analytics_product_day (day, product_key, product_name, product_code, product_line, {DIMS},
+                                           lines, quantity, revenue, costed_revenue, gross_profit)
+        SELECT l.invoice_date, lower(COALESCE(NULLIF(l.product_code, ''), l.product_name)),
+               MAX(l.product_name), MAX(l.product_code), l.product_line,
+               l.branch, l.state, l.state_code, l.country, {PERSON}, l.segment,
+               COUNT(*), COALESCE(SUM(l.quantity), 0), SUM(l.net_amount),
+               COALESCE(SUM(l.net_amount) FILTER (WHERE {GROSS_PROFIT} IS NOT NULL), 0),
+               COALESCE(SUM({GROSS_PROFIT}), 0)
+        FROM ingestion_salesline l
+        WHERE l.counts {where}
+        GROUP BY 1, 2, l.product_line, l.branch, l.state, l.state_code, l.country, {PERSON}, l.segment
+        """,
+        params,
+    )
+    cursor.execute(
+        f"""
+        INSERT INTO analytics_product_month (month, product_key, product_name, product_code, product_line, lines,
+                                             quantity, revenue, costed_revenue, gross_profit)
+        SELECT date_trunc('month', day)::date, product_key, MAX(product_name), MAX(product_code), product_line,
+               SUM(lines), SUM(quantity), SUM(revenue), SUM(costed_revenue), SUM(gross_profit)
+        FROM analytics_product_day WHERE {days}
+        GROUP BY 1, product_key, product_line
+        """,
+        params,
+    )
+
+
+def _insert_orders(cursor, days: str, params: dict) -> None:
     cursor.execute(
         f"""
         INSERT INTO analytics_order_month (month, band, {DIMS}, orders, revenue)
-        SELECT date_trunc('month', day)::date, band, {DIMS}, COUNT(*) FILTER (WHERE is_first), SUM(revenue)
-        FROM cells GROUP BY 1, band, {DIMS}
-        """
+        SELECT date_trunc('month', day)::date, band, {DIMS}, SUM(orders_first), SUM(revenue)
+        FROM analytics_order_day WHERE {days}
+        GROUP BY 1, band, {DIMS}
+        """,
+        params,
     )
+
+
+def _rebuild_quarters(cursor, start: date | None, end: date | None) -> None:
+    """The customer tables by quarter, for every quarter the rebuilt months touch (all of them when None)."""
+    if start is None or end is None:
+        where, params = "TRUE", {}
+    else:
+        first = date(start.year, 3 * ((start.month - 1) // 3) + 1, 1)
+        where, params = "month >= %(first)s AND month < %(end)s", {"first": first, "end": end}
+    for table, monthly in QUARTER_TABLES:
+        keys = f"customer_key, {DIMS}" + (", product_line" if "line" in table else "")
+        counts = "orders" + (", orders_first" if "line" in table else "")
+        cursor.execute(f"DELETE FROM {table} WHERE {where}", params)
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (month, {keys}, revenue, costed_revenue, gross_profit, {counts}, first_day, last_day)
+            SELECT date_trunc('quarter', month)::date, {keys}, SUM(revenue), SUM(costed_revenue), SUM(gross_profit),
+                   {", ".join(f"SUM({count})" for count in counts.split(", "))}, MIN(first_day), MAX(last_day)
+            FROM {monthly} WHERE {where.replace("month", "date_trunc('quarter', month)::date")}
+            GROUP BY 1, {keys}
+            """,
+            params,
+        )
 
 
 def _rebuild_customer_first(cursor) -> None:
@@ -191,25 +285,28 @@ def _rebuild_customer_first(cursor) -> None:
 
 
 def _rebuild_dimension_values(cursor) -> None:
-    selects = " UNION ALL ".join(
-        f"SELECT '{name}', {column}, SUM(revenue) FROM analytics_sales_month WHERE {column} <> '' GROUP BY {column}"
-        for name, column in (
-            ("branch", "branch"),
-            ("product_line", "product_line"),
-            ("state", "state"),
-            ("country", "country"),
-            ("salesperson", "person"),
-            ("segment", "segment"),
+    selects = []
+    for name, column in (
+        ("branch", "branch"),
+        ("product_line", "product_line"),
+        ("state", "state"),
+        ("country", "country"),
+        ("salesperson", "person"),
+        ("segment", "segment"),
+    ):
+        cut = next(cut for cut, dims in SALES_CUTS.items() if column in dims)
+        selects.append(
+            f"SELECT '{name}', {column}, SUM(revenue) FROM analytics_sales_month_cut "
+            f"WHERE cut = {cut} AND {column} <> '' GROUP BY {column}"
         )
-    )
     cursor.execute(
         f"TRUNCATE analytics_dimension_value; "
-        f"INSERT INTO analytics_dimension_value (dimension, value, revenue) {selects}"
+        f"INSERT INTO analytics_dimension_value (dimension, value, revenue) {' UNION ALL '.join(selects)}"
     )
 
 
 def _record(cursor, seconds: float) -> None:
-    cursor.execute("SELECT MIN(day), MAX(day) FROM analytics_sales_day")
+    cursor.execute("SELECT MIN(day), MAX(day) FROM analytics_order_day")
     first_day, last_day = cursor.fetchone()
     state = RollupState.objects.select_for_update().first() or RollupState()
     state.refreshed_at = timezone.now()

@@ -33,3 +33,4 @@ def setup(database: str = "elettro_bench", *, fresh: bool = True) -> None:
 
     call_command("migrate_schemas", shared=True, verbosity=0)
     call_command("setup_platform", verbosity=0)
+    call_command("migrate_schemas", tenant=True, verbosity=0)  # companies loaded by an earlier run, too

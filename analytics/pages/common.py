@@ -25,7 +25,7 @@ def place_dimension(scope: Scope) -> str:
     """'country' when sales go to more than one country, else 'state'."""
     if scope.filters.country:
         return "state"
-    countries = {row["country"] for row in engine.sales(scope, ("country",)) if row["country"]}
+    countries = {row["country"] for row in engine.sales(scope, ("country",), ("revenue",)) if row["country"]}
     return "country" if len(countries) > 1 else "state"
 
 

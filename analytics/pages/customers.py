@@ -8,7 +8,7 @@ from .. import charts, engine
 from ..dashboard import NO_SALES, Dashboard, Page, Panel, ratio
 from ..engine import Scope
 from ..tables import Column, Table
-from .common import customer_names, label, top_customers
+from .common import customer_names, label
 
 # RFM: recency, frequency and money each scored 1-5 by quintile across the period's customers (5 is best);
 # the segment names follow the common RFM grid.
@@ -67,7 +67,12 @@ def build(d: Dashboard) -> Page:
         top_n = 10
     page.controls = {"top": top_n, "top_choices": [5, 10, 20, 50]}
 
-    top = top_customers(scope, top_n)
+    # One query for every customer of the period: the top N, the RFM segments and the ideal-customer profile
+    # are all read from it.
+    scored = rfm(scope)
+    top = sorted(scored, key=lambda r: (-r["revenue"], r["customer_key"]))[:top_n]
+    names = customer_names(r["customer_key"] for r in top)
+    top = [{**r, "name": names.get(r["customer_key"], r["customer_key"])} for r in top]
     table = Table(
         f"Top {top_n} customers",
         [
@@ -86,7 +91,6 @@ def build(d: Dashboard) -> Page:
     figure["layout"]["height"] = max(320, 22 * len(top) + 60)
     page.panels.append(Panel("top_customers", table.title, table, figure, empty="No customers in this period."))
 
-    scored = rfm(scope)
     segments: dict[str, list] = {name: [0, Decimal(0)] for name, _ in SEGMENTS}
     for row in scored:
         segments[row["segment"]][0] += 1
@@ -172,13 +176,13 @@ def _ideal_customer(page: Page, scope: Scope, scored: list[dict], currency: str)
     best = {row["customer_key"] for row in ranked[: max(1, len(ranked) // 5)]} if ranked else set()
     rows = []
     if best:
+        # State and segment come from one query of the customers by month; product lines need the table by
+        # product line, so a second one.
+        shares = engine.customer_shares(scope, ("state", "segment"), sorted(best), key)
+        shares |= engine.customer_shares(scope, ("product_line",), sorted(best), key)
         for dimension, title in (("state", "State"), ("segment", "Segment"), ("product_line", "Product line")):
-            shares: dict[str, Decimal] = {}
-            for row in engine.customers(scope, ("customer_key", dimension)):
-                if row["customer_key"] in best:
-                    shares[row[dimension]] = shares.get(row[dimension], Decimal(0)) + row[key]
-            whole = sum(shares.values(), Decimal(0))
-            for value, amount in sorted(shares.items(), key=lambda item: -item[1])[:5]:
+            whole = sum((amount for _, amount in shares[dimension]), Decimal(0))
+            for value, amount in shares[dimension][:5]:
                 rows.append([title, label(value), amount, ratio(amount, whole)])
     measure = "Gross profit" if costed else "Revenue"
     table = Table(

@@ -62,7 +62,7 @@ def build(d: Dashboard) -> Page:
     months = engine.sales(scope, ("month",))
     last_year = {
         row["month"].replace(year=row["month"].year + 1): row["revenue"]
-        for row in engine.sales(scope.shifted(scope.period.year_ago()), ("month",))
+        for row in engine.sales(scope.shifted(scope.period.year_ago()), ("month",), ("revenue",))
     }
     months.sort(key=lambda row: row["month"])
     labels = [f"{row['month']:%b %Y}" for row in months]

@@ -89,7 +89,7 @@ def build(d: Dashboard) -> Page:
     )
 
     top_people = [person for person, _ in ranked[:MIX_PEOPLE]]
-    mix_rows = engine.sales(scope, ("person", "product_line"))
+    mix_rows = engine.sales(scope, ("person", "product_line"), ("revenue",))
     lines = sorted({row["product_line"] for row in mix_rows if row["person"] in top_people})
     revenue = {(row["person"], row["product_line"]): row["revenue"] for row in mix_rows}
     table = Table(
@@ -123,7 +123,7 @@ def build(d: Dashboard) -> Page:
         )
     )
 
-    monthly = engine.sales(scope, ("month", "branch"))
+    monthly = engine.sales(scope, ("month", "branch"), ("revenue",))
     months = sorted({row["month"] for row in monthly})
     branches = sorted(
         {row["branch"] for row in monthly}, key=lambda b: -sum(r["revenue"] for r in monthly if r["branch"] == b)

@@ -35,11 +35,11 @@ def _bucket(day: date, grain: str, fiscal_start: int) -> tuple[date, str]:
 
 def daily_series(scope: Scope) -> list[tuple[date, Decimal, int]]:
     """(day, revenue, orders) for every day of the period that lies within the data, zeros included."""
-    span = engine.data_span()
+    span = scope.span or engine.data_span()
     if span is None:
         return []
     start, end = max(scope.period.start, span[0]), min(scope.period.end, span[1])
-    found = {row["day"]: row for row in engine.sales(scope, ("day",))}
+    found = {row["day"]: row for row in engine.sales(scope, ("day",), ("revenue", "orders"))}
     series, day = [], start
     while day <= end:
         row = found.get(day)
@@ -219,9 +219,9 @@ def build(d: Dashboard) -> Page:
 
 
 def _heatmap_and_forecast(page: Page, d: Dashboard, scope: Scope) -> None:
-    span = engine.data_span()
-    history_scope = Scope(Period(span[0], min(scope.period.end, span[1])), scope.filters)
-    months = {row["month"]: row["revenue"] for row in engine.sales(history_scope, ("month",))}
+    span = scope.span or engine.data_span()
+    history_scope = scope.shifted(Period(span[0], min(scope.period.end, span[1])))
+    months = {row["month"]: row["revenue"] for row in engine.sales(history_scope, ("month",), ("revenue",))}
     fiscal = d.fiscal_start
     order = [(fiscal - 1 + i) % 12 + 1 for i in range(12)]
     names = [date(2000, m, 1).strftime("%b") for m in order]

@@ -17,7 +17,7 @@ from django_tenants.utils import tenant_context
 from analytics import rollups
 from analytics.dashboard import dashboard_for
 from analytics.engine import computed_from_raw_lines
-from analytics.models import RollupState, SalesDay, SalesMonth
+from analytics.models import OrderDay, RollupState, SalesMonth
 from analytics.pages import PAGES
 from analytics.tasks import nightly_refresh
 from ingestion import services
@@ -69,6 +69,13 @@ QUERIES = [
     {"product_line": "Lighting"},
     {"product_line": "Cables & Wires", "state": "Karnataka"},
     {"from": "2024-06-10", "to": "2025-09-20", "product_line": "Fans"},
+    # Each rollup the engine can pick: a cut by place, the full tables when no cut keeps the filters, and edge
+    # days read from the daily tables with a filter on them.
+    {"from": "2024-05-17", "to": "2025-02-03", "state": "Karnataka"},
+    {"from": "2024-05-17", "to": "2025-02-03", "branch": "Pune"},
+    {"from": "2024-05-17", "to": "2025-02-03", "product_line": "Lighting"},
+    {"branch": "Pune", "state": "Karnataka"},
+    {"from": "2024-04-01", "to": "2026-03-31", "country": "India", "product_line": "Fans"},
 ]
 
 
@@ -84,6 +91,11 @@ def test_a_salesperson_and_the_file_s_own_totals(generated, tmp_path):
     with tenant_context(company):
         person = SalesLine.objects.values_list("salesperson", flat=True).first()
         assert_rollups_equal_raw(company, {"salesperson": person, "preset": "last_fy"})
+        line = SalesLine.objects.filter(salesperson=person).first()
+        assert_rollups_equal_raw(company, {"salesperson": person, "from": "2024-05-17", "to": "2025-02-03"})
+        assert_rollups_equal_raw(company, {"salesperson": person, "state": line.state})
+        assert_rollups_equal_raw(company, {"state": line.state, "from": "2025-01-09", "to": "2025-01-20"})
+        assert_rollups_equal_raw(company, {"segment": "Retail", "preset": "last_fy"})  # no such segment
         cards, _, _ = page_figures(company, {"from": "2024-04-01", "to": "2026-03-31"}, "overview")
         patterns = list(ExclusionRule.objects.filter(is_active=True).values_list("pattern", flat=True))
     # The same file read by pandas: lines not cancelled and not matching the company's exclusion rules.
@@ -116,7 +128,7 @@ def test_an_upload_refreshes_only_the_months_it_touches(make_company):
         assert SalesMonth.objects.get(month=date(2024, 4, 1)).pk == april  # April was not rebuilt
         june = SalesMonth.objects.get(month=date(2024, 6, 1))  # both Kerala sales, one cell
         assert june.revenue == Decimal("330") and june.orders == 2
-        assert SalesDay.objects.filter(day=date(2024, 6, 3)).get().orders == 1
+        assert OrderDay.objects.filter(day=date(2024, 6, 3)).get().orders == 1
         assert RollupState.objects.get().version == version + 1
         assert_rollups_equal_raw(company, {"from": "2024-04-01", "to": "2024-06-30"})
 

@@ -29,10 +29,11 @@ def _rss_mb(pid: int | None = None) -> float:
 
 
 def _browser_mb() -> float:
-    """Resident memory of the Chromium processes this process started (kaleido's warm browser)."""
+    """Memory of the Chromium processes this process started (kaleido's warm browser), as PSS: Chromium's
+    processes share most of their pages, and adding up their RSS would count those pages once per process."""
     import psutil
 
-    return sum(child.memory_info().rss for child in psutil.Process().children(recursive=True)) / 2**20
+    return sum(child.memory_full_info().pss for child in psutil.Process().children(recursive=True)) / 2**20
 
 
 def review(args) -> None:

@@ -26,6 +26,8 @@ def query_with(selection, **changes):
 def _cell(value, kind: str, currency: str) -> str:
     if value is None or value == "":
         return "–" if kind in ("money", "number", "percent") else ""
+    if isinstance(value, str):  # a label in a number column, like a totals row's "Total"
+        return value
     if kind == "money":
         return format_money(value, currency)
     if kind == "number":

@@ -91,17 +91,18 @@ class Report:
 
 
 def capped(table: Table, limit: int) -> Table:
-    """The first `limit` rows and one row that adds up the rest (sums of money and counts; shares and
-    margins left blank, since a sum of them means nothing)."""
+    """The first `limit` rows and one row that adds up the rest: sums of money and counts; ranks, shares and
+    margins left blank, since a sum of them means nothing. The label goes in the first text column."""
     if len(table.rows) <= limit:
         return table
     rest = table.rows[limit:]
+    label_at = next((i for i, column in enumerate(table.columns) if column.kind == "text"), 0)
     other: list = []
     for index, column in enumerate(table.columns):
-        if index == 0:
+        if index == label_at:
             other.append(f"Other ({len(rest):,})")
-        elif column.kind in ("money", "number"):
-            values = [row[index] for row in rest if row[index] is not None]
+        elif column.kind in ("money", "number") and column.key != "rank":
+            values = [row[index] for row in rest if row[index] is not None and row[index] != ""]
             other.append(sum((Decimal(value) for value in values), Decimal(0)) if values else None)
         else:
             other.append(None)

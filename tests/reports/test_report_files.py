@@ -252,3 +252,19 @@ def test_the_operations_report_sums_each_department_as_the_files_do(make_company
     assert f"Purchase {len(purchase_rows):,}" in text and format_money(amount, "INR") in text
     sheet_rows = list(book["By department"].iter_rows(values_only=True))
     assert sheet_rows[0][0] == "Department" and len(sheet_rows) == 5
+
+
+def test_the_other_row_labels_a_text_column_and_adds_up_only_what_adds_up():
+    from analytics.tables import Column, Table
+    from reports.kinds.base import capped
+
+    table = Table(
+        "Leaderboard",
+        [Column("rank", "Rank", "number"), Column("person", "Person"), Column("gp", "Gross profit", "money"),
+         Column("margin", "Margin", "percent"), Column("orders", "Orders", "number")],
+        [[n, f"P{n}", Decimal(n), Decimal("0.1"), 2] for n in range(1, 51)],
+    )  # fmt: skip
+    short = capped(table, 40)
+    assert len(short.rows) == 41
+    assert short.rows[-1] == [None, "Other (10)", sum(Decimal(n) for n in range(41, 51)), None, 20]
+    assert capped(table, 50) is table

@@ -25,6 +25,14 @@ class GenerateForm(forms.Form):
     date_to = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
     query = forms.CharField(required=False, widget=forms.HiddenInput, max_length=2000)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in DIMENSIONS:
+            self.fields[name] = forms.CharField(required=False, max_length=255, label=LABELS[name])
+
+    def filters(self) -> dict:
+        return {name: " ".join(self.cleaned_data[name].split()) for name in DIMENSIONS if self.cleaned_data.get(name)}
+
     def clean(self):
         data = super().clean()
         if not data.get("kind"):

@@ -39,6 +39,7 @@ def generate(request: HttpRequest) -> HttpResponse:
         return render(request, "reports/reports.html", {"runs": runs, "form": form}, status=400)
     query = dict(parse_qsl(form.cleaned_data["query"] or ""))
     query.pop("download", None)
+    query.update(form.filters())
     if form.cleaned_data["date_from"] or form.cleaned_data["date_to"]:
         query.pop("preset", None)
         for key, value in (("from", form.cleaned_data["date_from"]), ("to", form.cleaned_data["date_to"])):

@@ -56,10 +56,14 @@ def test_generate_on_the_overview_records_the_selection_and_the_download_serves_
 def test_presets_are_written_out_as_dates_when_the_report_is_asked_for(sales_company, company_client):
     company, owner, _ = sales_company
     client = company_client(company, owner)
-    client.post(reverse("report_generate"), {"kind": "gst-summary", "format": "xlsx", "date_from": "2024-07-01"})
+    client.post(
+        reverse("report_generate"),
+        {"kind": "gst-summary", "format": "xlsx", "date_from": "2024-07-01", "state": " Tamil  Nadu "},
+    )
     with tenant_context(company):
         run = ReportRun.objects.get()
     assert run.kind == "gst-summary" and run.query["from"] == "2024-07-01" and run.query["to"]
+    assert run.query["state"] == "Tamil Nadu" and run.filters_label == "state: Tamil Nadu"
 
 
 def test_a_bad_request_saves_nothing_and_says_why(sales_company, company_client):

@@ -19,7 +19,7 @@ from .generation import CONTENT_TYPES
 from .models import ReportRun, Schedule
 
 
-@require_http_methods(["GET", "POST"])
+@require_GET
 @require_permission("reports.download")
 def reports(request: HttpRequest) -> HttpResponse:
     return render(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -202,21 +203,31 @@ def _select(keys: tuple[str, ...], mapping: dict[str, str], measures: dict[str, 
     )
 
 
-def _raw_part(keys: tuple[str, ...], measures: dict[str, str], ranges, filters: Filters, params: list) -> str:
-    """A part of a query that reads the sales lines that count, on the given days, grouped by `keys`."""
+def _raw_part(
+    keys: tuple[str, ...], measures: dict[str, str], ranges, filters: Filters, params: list, customers=None
+) -> str:
+    """A part of a query that reads the sales lines that count, on the given days, grouped by `keys`; only
+    those of the `customers` (keys) when given."""
     return (
         f"SELECT {_select(keys, RAW_COLUMNS, measures)} FROM ingestion_salesline l "
         f"WHERE l.counts AND {_days('l.invoice_date', ranges, params)}{_where(filters, RAW_COLUMNS, params)}"
-        f"{_group(keys)}"
+        f"{_of_customers('l.customer_key', customers, params)}{_group(keys)}"
     )
+
+
+def _of_customers(column: str, customers: list[str] | None, params: list) -> str:
+    if customers is None:
+        return ""
+    params.append(list(customers))
+    return f" AND {column} = ANY(%s)"
 
 
 def _rollup_part(
     source_: tuple[str, str], grain: str, keys: tuple[str, ...], measures: dict[str, str], split: _Split,
-    filters: Filters, params: list, columns: dict[str, str] | None = None,
+    filters: Filters, params: list, columns: dict[str, str] | None = None, customers: list[str] | None = None,
 ) -> str:  # fmt: skip
     """A part of a query that reads a rollup: its whole months (grain 'month') or its edge days ('day').
-    `columns` gives keys the table holds under another name."""
+    `columns` gives keys the table holds under another name; `customers`, when given, the only customers read."""
     table, rows = source_
     if grain == "month":
         mapping, when = {}, _in_months(split.months, params)
@@ -225,7 +236,7 @@ def _rollup_part(
     mapping = {**mapping, **(columns or {})}
     return (
         f"SELECT {_select(keys, mapping, measures)} FROM {table} WHERE {rows} AND {when}"
-        f"{_where(filters, None, params)}{_group(keys)}"
+        f"{_where(filters, None, params)}{_of_customers('customer_key', customers, params)}{_group(keys)}"
     )
 
 
@@ -240,7 +251,15 @@ def _group(keys: tuple[str, ...]) -> str:
     return f" GROUP BY {', '.join(str(i + 1) for i in range(len(keys)))}" if keys else ""
 
 
+_REAGGREGATE = re.compile(r"^(?:SUM|MIN|MAX)\((\w+)\)(::\w+)?$")
+
+
 def _outer(keys: tuple[str, ...], sums: dict[str, str], parts: list[str]) -> str:
+    """Add up the parts' groups. One part is grouped already: grouping it again would only cost a second hash of
+    every group (a third of a customer query's time), so its measures are just cast."""
+    if len(parts) == 1 and all(_REAGGREGATE.match(expression) for expression in sums.values()):
+        casts = {name: "{}{}".format(*_REAGGREGATE.match(expression).groups("")) for name, expression in sums.items()}
+        return f"SELECT {_select(keys, {}, casts)} FROM ({parts[0]}) parts"
     return f"SELECT {_select(keys, {}, sums)} FROM ({' UNION ALL '.join(parts)}) parts{_group(keys)}"
 
 
@@ -339,10 +358,13 @@ def _customer_sums(table: str, dimensions: set[str]) -> dict[str, str]:
 
 
 def customers_sql(
-    scope: Scope, by: tuple[str, ...] = ("customer_key",), measures: tuple[str, ...] = CUSTOMER_MEASURES
+    scope: Scope,
+    by: tuple[str, ...] = ("customer_key",),
+    measures: tuple[str, ...] = CUSTOMER_MEASURES,
+    customers: list[str] | None = None,
 ) -> tuple[str, list] | None:
     """SQL for `measures` per customer (and more keys, `month` among them), with its parameters; with no
-    measures, just the customers (and keys) that bought."""
+    measures, just the customers (and keys) that bought. `customers` (keys) limits it to those customers."""
     split = _scope_split(scope)
     if split is None:
         return None
@@ -350,7 +372,7 @@ def customers_sql(
     parts = []
     if reading_raw_lines():
         raw = {m: _CUSTOMER_RAW[m] for m in measures}
-        parts.append(_raw_part(by, raw, split.ranges(), scope.filters, params))
+        parts.append(_raw_part(by, raw, split.ranges(), scope.filters, params, customers))
     else:
         dimensions = _dimensions(by, scope.filters)
         if "month" not in by:  # whole quarters from the quarterly tables, a third of the rows
@@ -359,14 +381,16 @@ def customers_sql(
                 table = source("customers", "quarter", dimensions)
                 held = _customer_sums(table[0], dimensions)
                 sums = {m: expression for m, expression in held.items() if m in measures}
-                parts.append(_rollup_part(table, "month", by, sums, _Split(quarters, []), scope.filters, params))
+                parts.append(
+                    _rollup_part(table, "month", by, sums, _Split(quarters, []), scope.filters, params, None, customers)
+                )
             split = _Split(months, split.edges)
         for grain, wanted in (("month", split.months), ("day", split.edges)):
             if wanted:
                 table = source("customers", grain, dimensions)
                 held = _customer_sums(table[0], dimensions)
                 sums = {m: expression for m, expression in held.items() if m in measures}
-                parts.append(_rollup_part(table, grain, by, sums, split, scope.filters, params))
+                parts.append(_rollup_part(table, grain, by, sums, split, scope.filters, params, None, customers))
     return _outer(by, {m: _CUSTOMER_OUTER[m] for m in measures}, parts), params
 
 
@@ -391,17 +415,18 @@ def customer_shares(scope: Scope, dimensions: tuple[str, ...], keys: list[str], 
     {dimension: [(value, amount), ...]}, from one query."""
     if measure not in ("revenue", "gross_profit") or not set(dimensions) <= ALL_DIMENSIONS:
         raise ValueError((dimensions, measure))
-    query = customers_sql(scope, ("customer_key", *dimensions), (measure,))
     result: dict[str, list] = {dimension: [] for dimension in dimensions}
-    if query is None or not keys:
+    # The customers are picked inside each part, and the parts sum by dimension values, not per customer.
+    query = customers_sql(scope, dimensions, (measure,), customers=list(keys)) if keys else None
+    if query is None:
         return result
     sql, params = query
     sets = ", ".join(f"({dimension})" for dimension in dimensions)
     which = ", ".join(f"GROUPING({dimension}) = 0 AS by_{dimension}" for dimension in dimensions)
     rows = _fetch(
         f"SELECT {', '.join(dimensions)}, {which}, SUM({measure}) AS amount FROM ({sql}) c "
-        f"WHERE customer_key = ANY(%s) GROUP BY GROUPING SETS ({sets})",
-        [*params, list(keys)],
+        f"GROUP BY GROUPING SETS ({sets})",
+        params,
     )
     for row in rows:
         dimension = next(dimension for dimension in dimensions if row[f"by_{dimension}"])
@@ -434,6 +459,22 @@ def _first_purchases_sql() -> str:
 
 def new_and_returning(scope: Scope) -> list[dict]:
     """Per month: customers who bought, and how many of them bought for the first time ever."""
+    split = _scope_split(scope)
+    if split is None:
+        return []
+    if split.months and not scope.filters.columns() and not reading_raw_lines():
+        # Without filters, whole months were counted at refresh: only the edge days (each within one month) are
+        # counted here.
+        rows = _fetch(
+            "SELECT month, customers, new FROM analytics_customer_month_count WHERE month = ANY(%s)", [split.months]
+        )
+        for start, end in split.edges:
+            rows += _new_and_returning(scope.shifted(Period(start, end)))
+        return sorted(rows, key=lambda row: row["month"])
+    return _new_and_returning(scope)
+
+
+def _new_and_returning(scope: Scope) -> list[dict]:
     query = customers_sql(scope, ("customer_key", "month"), measures=())
     if query is None:
         return []

@@ -289,6 +289,21 @@ class CustomerFirst(models.Model):
         return f"{self.customer_key}: first {self.first_day}"
 
 
+class CustomerMonthCount(models.Model):
+    """Per month, the customers who bought and how many of them bought for the first time ever: the Customers
+    page's new-and-returning chart without filters, read from two dozen rows instead of every customer's months."""
+
+    month = models.DateField(primary_key=True)
+    customers = models.IntegerField()
+    new = models.IntegerField()
+
+    class Meta:
+        db_table = "analytics_customer_month_count"
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}: {self.customers} customers, {self.new} new"
+
+
 class DimensionValue(models.Model):
     """Every value of every filter dimension, with its revenue: the filter bar's choices, biggest first."""
 

@@ -275,11 +275,18 @@ def _rebuild_quarters(cursor, start: date | None, end: date | None) -> None:
 
 
 def _rebuild_customer_first(cursor) -> None:
+    """Rebuilt whole: an upload of older sales can make any later month's customers returning."""
     cursor.execute(
         """
         TRUNCATE analytics_customer_first;
         INSERT INTO analytics_customer_first (customer_key, first_day, last_day)
         SELECT customer_key, MIN(first_day), MAX(last_day) FROM analytics_customer_month GROUP BY customer_key;
+        TRUNCATE analytics_customer_month_count;
+        INSERT INTO analytics_customer_month_count (month, customers, new)
+        SELECT c.month, COUNT(*), COUNT(*) FILTER (WHERE f.first_day >= c.month)
+        FROM (SELECT DISTINCT month, customer_key FROM analytics_customer_month) c
+        JOIN analytics_customer_first f USING (customer_key)
+        GROUP BY c.month;
         """
     )
 

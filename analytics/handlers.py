@@ -19,7 +19,7 @@ def refresh_after_import(sender, *, kind, date_from, date_to, **kwargs) -> None:
     if kind == Kind.SALES and date_from and date_to:
         _refresh(date_from, date_to)
     elif kind == Kind.CUSTOMERS:
-        _refresh()  # a customer master fills in the state and segment of lines loaded before
+        _refresh()  # a customer master fills in the state and segment of lines loaded before: their months
 
 
 @receiver(sales_lines_remarked, dispatch_uid="analytics.sales_lines_remarked")
@@ -30,6 +30,9 @@ def refresh_after_remark(sender, **kwargs) -> None:
 def _refresh(date_from=None, date_to=None) -> None:
     # The lines are committed whatever happens here; a failed refresh is repaired by the nightly rebuild.
     try:
-        rollups.refresh(date_from, date_to)
+        if date_from and date_to:
+            rollups.refresh(date_from, date_to)
+        else:
+            rollups.refresh_changed()
     except Exception:
         logger.exception("rollup refresh after an import failed; the nightly rebuild will repair it")

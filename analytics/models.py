@@ -319,10 +319,28 @@ class DimensionValue(models.Model):
         return f"{self.dimension}={self.value}"
 
 
+class RollupMonth(models.Model):
+    """A fingerprint of one month's sales lines as the rollups last read them: how many lines, the sum of their ids
+    and of their row versions (PostgreSQL's xmin, which every insert and update changes). The nightly compares
+    it with the lines' own, and rebuilds only the months that differ."""
+
+    month = models.DateField(primary_key=True)
+    lines = models.BigIntegerField()
+    id_sum = models.BigIntegerField()
+    version_sum = models.BigIntegerField()
+
+    class Meta:
+        db_table = "analytics_rollup_month"
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}: {self.lines} lines"
+
+
 class RollupState(models.Model):
-    """One row: when the rollups were last rebuilt, and the span of days with sales."""
+    """One row: when the rollups were last refreshed and fully rebuilt, and the span of days with sales."""
 
     refreshed_at = models.DateTimeField(null=True)
+    rebuilt_at = models.DateTimeField(null=True, help_text="the last full rebuild")
     first_day = models.DateField(null=True)
     last_day = models.DateField(null=True)
     seconds = models.FloatField(default=0)

@@ -7,7 +7,7 @@ from . import rollups, services
 
 @company_task(name="analytics.nightly_refresh", time_limit=1800)
 def nightly_refresh() -> int:
-    """Rebuild every rollup from the lines (repairing anything a failed refresh left) and measure the schema;
-    returns the usage snapshot's id."""
-    rollups.refresh()
+    """Rebuild the months whose lines changed since the rollups read them (repairing anything a failed refresh or
+    an edit of the lines left; everything once a week) and measure the schema; returns the usage snapshot's id."""
+    rollups.refresh_nightly()
     return services.usage_snapshot_take().pk

@@ -226,6 +226,8 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".data" / "celerybeat-schedule")
+# The nightly rebuilds the months whose lines changed, and a company's rollups whole every this many days.
+ROLLUP_FULL_REBUILD_DAYS = env.int("ROLLUP_FULL_REBUILD_DAYS", default=7)
 
 # ---------------------------------------------------------------- i18n, static, media
 LANGUAGE_CODE = "en-in"

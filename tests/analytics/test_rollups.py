@@ -6,12 +6,16 @@ Each page is built twice for the same selection, once reading the rollups and on
 
 from __future__ import annotations
 
-from datetime import date
+import io
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pandas as pd
 import pytest
+from django.conf import settings
+from django.core.management import call_command
 from django.db import connection
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from analytics import rollups
@@ -148,10 +152,46 @@ def test_changing_exclusions_and_the_nightly_rebuild_keep_rollups_right(make_com
         services.exclusions_apply()
         assert SalesMonth.objects.get().revenue == Decimal("100")
 
-        with connection.cursor() as cursor:  # a rollup gone wrong (a crash mid-refresh, a manual edit)
+        with connection.cursor() as cursor:  # a rollup edited by hand: no fingerprint sees it, the weekly rebuild does
             cursor.execute("UPDATE analytics_sales_month SET revenue = 1")
+        RollupState.objects.update(rebuilt_at=timezone.now() - timedelta(days=settings.ROLLUP_FULL_REBUILD_DAYS))
         nightly_refresh.apply()
         assert SalesMonth.objects.get().revenue == Decimal("100")
+        assert RollupState.objects.get().rebuilt_at > timezone.now() - timedelta(minutes=1)
+
+
+def test_the_nightly_rebuilds_the_months_whose_lines_changed_and_only_those(make_company):
+    company, _ = make_company("fingerprints")
+    rows = [
+        HEADER,
+        ["A-1", "10/04/2024", "Ravi", "Maharashtra", "Fan", "1", "100", "100", "18"],
+        ["A-2", "12/06/2024", "Asha", "Kerala", "Fan", "1", "250", "250", "18"],
+        ["A-3", "20/08/2024", "Kiran", "Kerala", "Lamp", "2", "40", "80", "18"],
+    ]
+    with tenant_context(company):
+        load(csv_bytes(rows), "lines.csv")
+        assert rollups.refresh_nightly() == "full rebuild"  # never rebuilt whole: uploads refresh their months only
+        assert rollups.refresh_nightly() == "no month changed"
+        august = SalesMonth.objects.get(month=date(2024, 8, 1)).pk
+
+        # Lines changed behind the rollups' back (an operator in the admin, a refresh that failed).
+        SalesLine.objects.filter(invoice_number="A-1").update(net_amount=Decimal("120"))
+        SalesLine.objects.filter(invoice_number="A-2").delete()
+        assert rollups.changed_months() == ([date(2024, 4, 1), date(2024, 6, 1)], (date(2024, 4, 1), date(2024, 8, 1)))
+        assert rollups.refresh_nightly() == "2 changed months rebuilt"
+
+        assert SalesMonth.objects.get(month=date(2024, 4, 1)).revenue == Decimal("120")
+        assert not SalesMonth.objects.filter(month=date(2024, 6, 1)).exists()
+        assert SalesMonth.objects.get(month=date(2024, 8, 1)).pk == august  # unchanged, not rebuilt
+        assert rollups.changed_months() == ([], (date(2024, 4, 1), date(2024, 8, 1)))
+        assert_rollups_equal_raw(company, {"from": "2024-04-01", "to": "2024-08-31"})
+
+        # A change in every month read is one full rebuild.
+        SalesLine.objects.all().delete()
+        rebuilt = RollupState.objects.get().rebuilt_at
+        assert rollups.refresh_nightly() == "2 changed months rebuilt"
+        assert RollupState.objects.get().rebuilt_at > rebuilt
+        assert not SalesMonth.objects.exists()
 
 
 def test_an_invoice_across_product_lines_is_one_order(make_company):
@@ -185,3 +225,27 @@ def test_a_refresh_with_no_lines_left_empties_the_rollups(make_company):
         assert not SalesMonth.objects.exists() and RollupState.objects.get().last_day is None
         cards, _panels, empty = page_figures(company, {}, "overview")
     assert empty and not cards
+
+
+def test_operators_refresh_the_changed_months_or_everything_from_the_command_line(make_company):
+    company, _ = make_company("refreshcmd")
+    rows = [
+        HEADER,
+        ["C-1", "10/04/2024", "Ravi", "Maharashtra", "Fan", "1", "100", "100", "18"],
+        ["C-2", "12/06/2024", "Asha", "Kerala", "Fan", "1", "250", "250", "18"],
+    ]
+    with tenant_context(company):
+        load(csv_bytes(rows), "lines.csv")
+
+    def run(*args: str) -> str:
+        out = io.StringIO()
+        call_command("refresh_rollups", "--company", company.subdomain, *args, stdout=out)
+        return out.getvalue().strip()
+
+    assert run() == "refreshcmd: no month changed; nothing to rebuild"
+    with tenant_context(company):
+        SalesLine.objects.filter(invoice_number="C-2").update(net_amount=Decimal("300"))
+    assert run() == "refreshcmd: 1 changed month rebuilt (Jun 2024)"
+    with tenant_context(company):
+        assert SalesMonth.objects.get(month=date(2024, 6, 1)).revenue == Decimal("300")
+    assert run("--full").startswith("refreshcmd: every month rebuilt in ")

@@ -7,7 +7,7 @@ sales, customer and order-size table is summed, and once for the daily products,
 products are summed. One transaction with a per-company lock: readers see the old
 rollups until the new ones are committed, and two refreshes never interleave.
 
-Each rebuild records a fingerprint of every month it read (`RollupMonth`), so the nightly (`refresh_changed`)
+Each rebuild records a fingerprint of every month it read (`RollupMonth`), so the nightly (`refresh_nightly`)
 rebuilds just the months whose lines changed since: after a failed refresh, an edit in the admin, a remark of
 exclusions or a customer master's new states.
 """

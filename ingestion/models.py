@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.contrib.postgres.indexes import BrinIndex
 from django.db import models
 
+from ingestion.etl.cleaning import MAX_AMOUNT
+
 
 class Kind(models.TextChoices):
     SALES = "sales", "Sales lines (invoices, sales register)"
@@ -145,6 +147,13 @@ class Product(models.Model):
         return self.name or self.code
 
 
+def _amounts_within(limit, *names: str) -> models.Q:
+    condition = models.Q()
+    for name in names:
+        condition &= models.Q(**{f"{name}__isnull": True}) | models.Q(**{f"{name}__gt": -limit, f"{name}__lt": limit})
+    return condition
+
+
 class SalesLine(models.Model):
     """One invoice line as the company's books have it.
 
@@ -205,7 +214,14 @@ class SalesLine(models.Model):
     )
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["line_hash", "occurrence"], name="sales_line_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["line_hash", "occurrence"], name="sales_line_once"),
+            models.CheckConstraint(
+                condition=_amounts_within(MAX_AMOUNT, "net_amount", "cgst", "sgst", "igst", "cost", "profit"),
+                name="sales_amounts_in_range",
+                violation_error_message=f"Amounts must lie between -{MAX_AMOUNT:,} and {MAX_AMOUNT:,}.",
+            ),
+        ]
         # Few indexes on purpose: a b-tree costs seconds per million lines loaded, and dashboards read rollups.
         # A BRIN index on the date costs almost nothing to keep and narrows date-range scans to the blocks of
         # the uploads that cover those dates (exports arrive period by period).

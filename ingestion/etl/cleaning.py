@@ -29,7 +29,9 @@ DateOrder = Literal["DMY", "MDY", "YMD"]
 
 MIN_YEAR = 1950
 MAX_YEAR = 2099
-MAX_AMOUNT = Decimal(10) ** 15  # ₹1,000 lakh crore: anything bigger is an ID or a phone number in the wrong column
+# ₹1 crore crore: anything bigger is an ID or a phone number in the wrong column. The rollups add amounts up as
+# whole ten-thousandths of a rupee in 64-bit integers, exact below 9.2 × 10^14 (SalesLine checks the bound too).
+MAX_AMOUNT = Decimal(10) ** 14
 # Excel serial numbers for 1970-01-01 .. 2099-12-31: a five-digit number in a date column is one of these.
 EXCEL_SERIAL_RANGE = (25569, 73050)
 _EXCEL_EPOCH = datetime(1899, 12, 30)

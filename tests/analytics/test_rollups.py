@@ -13,6 +13,7 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
@@ -249,3 +250,22 @@ def test_operators_refresh_the_changed_months_or_everything_from_the_command_lin
     with tenant_context(company):
         assert SalesMonth.objects.get(month=date(2024, 6, 1)).revenue == Decimal("300")
     assert run("--full").startswith("refreshcmd: every month rebuilt in ")
+
+
+def test_amounts_near_the_limit_add_up_exactly_and_beyond_it_are_refused(make_company):
+    company, _ = make_company("bigamounts")
+    biggest = "99999999999999.9999"
+    rows = [
+        HEADER,
+        ["B-1", "01/04/2024", "Ravi", "Maharashtra", "Turbine", "1", biggest, biggest, "0"],
+        ["B-2", "02/04/2024", "Ravi", "Maharashtra", "Turbine", "1", biggest, biggest, "0"],
+        ["B-3", "03/04/2024", "Ravi", "Maharashtra", "Fan", "1", "0.0001", "0.0001", "0"],
+    ]
+    with tenant_context(company):
+        load(csv_bytes(rows), "big.csv")
+        assert SalesMonth.objects.get().revenue == Decimal("199999999999999.9999")
+        assert_rollups_equal_raw(company, {"from": "2024-04-01", "to": "2024-04-30"})
+        line = SalesLine.objects.first()
+        line.net_amount = Decimal(10) ** 14
+        with pytest.raises(ValidationError, match="Amounts must lie between"):
+            line.validate_constraints()

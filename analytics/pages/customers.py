@@ -37,10 +37,9 @@ def _scores(values: list, reverse: bool = False) -> list[int]:
     return scores
 
 
-def rfm(scope: Scope) -> list[dict]:
-    """Each customer of the period with recency (days before the period's last day with sales), orders and
-    revenue, their scores and segment."""
-    rows = engine.customers(scope)
+def rfm(rows: list[dict], scope: Scope) -> list[dict]:
+    """The customers `rows` (one per customer of the period) with recency (days before the period's last day with
+    sales), orders and revenue, their scores and segment."""
     if not rows:
         return []
     end = min(scope.period.end, max(row["last_day"] for row in rows))
@@ -67,9 +66,10 @@ def build(d: Dashboard) -> Page:
         top_n = 10
     page.controls = {"top": top_n, "top_choices": [5, 10, 20, 50]}
 
-    # One query for every customer of the period: the top N, the RFM segments and the ideal-customer profile
-    # are all read from it.
-    scored = rfm(scope)
+    # One query for every customer of the period by state and segment: the top N, the RFM segments and most of
+    # the ideal-customer profile are all read from it.
+    parts = engine.customers(scope, ("customer_key", *PLACES))
+    scored = rfm(_by_customer(parts), scope)
     top = sorted(scored, key=lambda r: (-r["revenue"], r["customer_key"]))[:top_n]
     names = customer_names(r["customer_key"] for r in top)
     top = [{**r, "name": names.get(r["customer_key"], r["customer_key"])} for r in top]
@@ -164,11 +164,39 @@ def build(d: Dashboard) -> Page:
         )
     )
 
-    _ideal_customer(page, scope, scored, currency)
+    _ideal_customer(page, scope, scored, parts, currency)
     return page
 
 
-def _ideal_customer(page: Page, scope: Scope, scored: list[dict], currency: str) -> None:
+PLACES = ("state", "segment")
+_SUMS = ("revenue", "costed_revenue", "gross_profit", "orders")
+
+
+def _by_customer(parts: list[dict]) -> list[dict]:
+    """Each customer's parts by state and segment added up. An order has one state and segment, so its orders
+    add up too."""
+    customers: dict[str, dict] = {}
+    for part in parts:
+        row = customers.get(part["customer_key"])
+        if row is None:
+            customers[part["customer_key"]] = {k: v for k, v in part.items() if k not in PLACES}
+            continue
+        for name in _SUMS:
+            row[name] += part[name]
+        row["first_day"] = min(row["first_day"], part["first_day"])
+        row["last_day"] = max(row["last_day"], part["last_day"])
+    return list(customers.values())
+
+
+def _shares(pairs) -> list[tuple[str, Decimal]]:
+    """(value, amount) pairs added up by value, biggest first, ties by value in byte order as the engine sorts."""
+    sums: dict[str, Decimal] = {}
+    for value, amount in pairs:
+        sums[value] = sums.get(value, Decimal(0)) + amount
+    return sorted(sums.items(), key=lambda pair: (-pair[1], pair[0].encode()))
+
+
+def _ideal_customer(page: Page, scope: Scope, scored: list[dict], parts: list[dict], currency: str) -> None:
     """Where the top fifth of customers by gross profit (revenue when there are no costs) are, and what they buy."""
     costed = any(row["costed_revenue"] for row in scored)
     key = "gross_profit" if costed else "revenue"
@@ -176,10 +204,15 @@ def _ideal_customer(page: Page, scope: Scope, scored: list[dict], currency: str)
     best = {row["customer_key"] for row in ranked[: max(1, len(ranked) // 5)]} if ranked else set()
     rows = []
     if best:
-        # State and segment come from one query of the customers by month; product lines need the table by
-        # product line, so a second one.
-        shares = engine.customer_shares(scope, ("state", "segment"), sorted(best), key)
-        shares |= engine.customer_shares(scope, ("product_line",), sorted(best), key)
+        # States and segments from the customers' parts; product lines from the table by product line, unless
+        # the filter holds them to one, which then has all of the best customers' amount.
+        chosen = [part for part in parts if part["customer_key"] in best]
+        shares = {place: _shares((part[place], part[key]) for part in chosen) for place in PLACES}
+        if scope.filters.product_line:
+            total = sum((row[key] for row in scored if row["customer_key"] in best), Decimal(0))
+            shares["product_line"] = [(scope.filters.product_line, total)]
+        else:
+            shares |= engine.customer_shares(scope, ("product_line",), sorted(best), key)
         for dimension, title in (("state", "State"), ("segment", "Segment"), ("product_line", "Product line")):
             whole = sum((amount for _, amount in shares[dimension]), Decimal(0))
             for value, amount in shares[dimension][:5]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 
 from .. import charts, engine
@@ -37,6 +38,11 @@ def _scores(values: list, reverse: bool = False) -> list[int]:
     return scores
 
 
+@functools.cache
+def _segment(r: int, f: int, m: int) -> str:
+    return next(name for name, test in SEGMENTS if test(r, f, m))
+
+
 def rfm(rows: list[dict], scope: Scope) -> list[dict]:
     """The customers `rows` (one per customer of the period) with recency (days before the period's last day with
     sales), orders and revenue, their scores and segment."""
@@ -48,8 +54,7 @@ def rfm(rows: list[dict], scope: Scope) -> list[dict]:
     f_scores = _scores([row["orders"] for row in rows])
     m_scores = _scores([row["revenue"] for row in rows])
     for row, days, r, f, m in zip(rows, recency, r_scores, f_scores, m_scores, strict=True):
-        row.update(recency=days, r=r, f=f, m=m)
-        row["segment"] = next(name for name, test in SEGMENTS if test(r, f, m))
+        row.update(recency=days, r=r, f=f, m=m, segment=_segment(r, f, m))
     return rows
 
 
@@ -179,7 +184,9 @@ def _by_customer(parts: list[dict]) -> list[dict]:
     for part in parts:
         row = customers.get(part["customer_key"])
         if row is None:
-            customers[part["customer_key"]] = {k: v for k, v in part.items() if k not in PLACES}
+            customers[part["customer_key"]] = row = dict(part)
+            for place in PLACES:
+                del row[place]
             continue
         for name in _SUMS:
             row[name] += part[name]

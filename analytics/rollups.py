@@ -103,7 +103,7 @@ def refresh(date_from: date | None = None, date_to: date | None = None) -> float
 def _tune(cursor) -> None:
     cursor.execute("SET LOCAL work_mem = '512MB'")  # the groupings below fit in memory and stay hashes
     cursor.execute("SET LOCAL jit = off")  # compiling costs more than it saves on these statements
-    cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+    cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")  # the two connections already fill both cores
 
 
 def _clear(cursor, tables, start: date | None, end: date | None, params: dict) -> None:

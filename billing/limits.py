@@ -53,49 +53,47 @@ def _limit(company, attribute: str) -> tuple[int, str] | tuple[None, None]:
     return (getattr(plan, attribute), plan.name) if plan is not None else (None, None)
 
 
+def _ensure_room(company, attribute: str, count: int, *, doing: str, message: str) -> None:
+    """Writable, and `count` below the plan's `attribute`; else PlanLimitError with `message` formatted with the
+    plan's name, its limit and the count."""
+    _ensure_writable(company, doing)
+    limit, plan = _limit(company, attribute)
+    if limit is not None and count >= limit:
+        raise PlanLimitError(message.format(plan=plan, limit=limit, count=count), company=company)
+
+
+_MORE = (
+    "The {plan} plan allows {limit} %s and this company has {count}. Upgrade the plan on the Billing page to add more."
+)
+
+
 def ensure_can_add_member(company, *, existing_count: int) -> None:
     """`existing_count`: members plus pending invitations."""
-    _ensure_writable(company, "invite people")
-    limit, plan = _limit(company, "max_members")
-    if limit is not None and existing_count >= limit:
-        raise PlanLimitError(
-            f"The {plan} plan allows {limit} people and this company has {existing_count} (members and pending "
-            "invitations). Upgrade the plan on the Billing page to invite more.",
-            company=company,
-        )  # fmt: skip
+    _ensure_room(
+        company, "max_members", existing_count, doing="invite people",
+        message="The {plan} plan allows {limit} people and this company has {count} (members and pending "
+        "invitations). Upgrade the plan on the Billing page to invite more.",
+    )  # fmt: skip
 
 
 def ensure_can_upload(company, *, lines_this_month: int) -> None:
     """`lines_this_month`: lines loaded since the start of this calendar month."""
-    company = _real_company(company)
-    _ensure_writable(company, "upload files")
-    limit, plan = _limit(company, "max_lines_per_month")
-    if limit is not None and lines_this_month >= limit:
-        raise PlanLimitError(
-            f"This month's uploads have reached {lines_this_month:,} lines; the {plan} plan allows {limit:,} a "
-            "month. Upgrade the plan on the Billing page, or upload again next month.",
-            company=company,
-        )  # fmt: skip
+    _ensure_room(
+        _real_company(company), "max_lines_per_month", lines_this_month, doing="upload files",
+        message="This month's uploads have reached {count:,} lines; the {plan} plan allows {limit:,} a month. "
+        "Upgrade the plan on the Billing page, or upload again next month.",
+    )  # fmt: skip
 
 
 def ensure_can_add_schedule(company, existing_count: int) -> None:
     """`existing_count`: report schedules the company has now (paused ones included)."""
-    _ensure_writable(company, "add report schedules")
-    limit, plan = _limit(company, "max_report_schedules")
-    if limit is not None and existing_count >= limit:
-        raise PlanLimitError(
-            f"The {plan} plan allows {limit} report schedules and this company has {existing_count}. Upgrade the "
-            "plan on the Billing page to add more.",
-            company=company,
-        )  # fmt: skip
+    _ensure_room(
+        company, "max_report_schedules", existing_count, doing="add report schedules",
+        message=_MORE % "report schedules",
+    )  # fmt: skip
 
 
 def ensure_can_add_alert_channel(company, existing_count: int) -> None:
-    _ensure_writable(company, "add alert channels")
-    limit, plan = _limit(company, "max_alert_channels")
-    if limit is not None and existing_count >= limit:
-        raise PlanLimitError(
-            f"The {plan} plan allows {limit} alert channels and this company has {existing_count}. Upgrade the "
-            "plan on the Billing page to add more.",
-            company=company,
-        )  # fmt: skip
+    _ensure_room(
+        company, "max_alert_channels", existing_count, doing="add alert channels", message=_MORE % "alert channels"
+    )

@@ -153,8 +153,14 @@ def _dimensions(by: tuple[str, ...], filters: Filters) -> set[str]:
 
 # ---------------------------------------------------------------- SQL pieces
 
+# The rollups are built from the lines with these same expressions (analytics.rollups imports them), so both ways
+# of reading agree. A line's person: its salesperson, or the manager when the file names none.
 PERSON_RAW = "COALESCE(NULLIF(l.salesperson, ''), l.manager)"
+# A line's gross profit: its profit when the file gives one, else net minus cost; unknown without either.
 GROSS_PROFIT_RAW = "COALESCE(l.profit, l.net_amount - l.cost)"
+# The power of ten of an amount: digits before the point, less one (numeric log() is exact but a hundred times
+# slower).
+BAND = "(length(GREATEST(floor({}), 1)::bigint::text) - 1)::smallint"
 RAW_COLUMNS = {
     "branch": "l.branch",
     "product_line": "l.product_line",
@@ -550,7 +556,7 @@ def order_sizes(scope: Scope) -> list[dict]:
         parts.append(
             "SELECT band, COUNT(*) AS orders, SUM(value) AS revenue FROM ("
             f"SELECT SUM(l.net_amount) AS value, "
-            f"(length(GREATEST(floor(SUM(l.net_amount)), 1)::bigint::text) - 1)::smallint AS band "
+            f"{BAND.format('SUM(l.net_amount)')} AS band "
             f"FROM ingestion_salesline l WHERE l.counts AND {_days('l.invoice_date', split.ranges(), params)}"
             f"{_where(scope.filters, RAW_COLUMNS, params)} "
             f"GROUP BY l.invoice_number, l.invoice_date, l.customer_key, {dims}) orders GROUP BY 1"

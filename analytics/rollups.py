@@ -26,6 +26,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from .alongside import work_alongside
+from .engine import BAND, GROSS_PROFIT_RAW, PERSON_RAW
 from .models import DAY_CUTS, SALES_CUTS, RollupState
 from .periods import add_months, month_start
 
@@ -33,9 +34,6 @@ logger = logging.getLogger(__name__)
 
 LOCK_KEY = 7_400_001  # pg_advisory_xact_lock key; schemas are separate, so one key per company is enough
 
-PERSON = "COALESCE(NULLIF(l.salesperson, ''), l.manager)"
-# A line's gross profit: its profit when the file gives one, else net minus cost; unknown without either.
-GROSS_PROFIT = "COALESCE(l.profit, l.net_amount - l.cost)"
 DIMS = "branch, state, state_code, country, person, segment"
 
 
@@ -153,9 +151,6 @@ def _indexes_built_after(cursor, tables: list[str], *, enabled: bool):
 
 SALES_SUMS = "lines, quantity, revenue, costed_revenue, gross_profit, cgst, sgst, igst"
 SUMS = ", ".join(f"SUM({name})" for name in SALES_SUMS.split(", "))
-# The power of ten of an amount: digits before the point, less one (numeric log() is exact but a hundred
-# times slower). The engine computes it the same way from the lines.
-BAND = "(length(GREATEST(floor({}), 1)::bigint::text) - 1)::smallint"
 
 
 def _exact(expression: str, scale: int = 4, where: str = "") -> str:
@@ -174,16 +169,16 @@ def _insert_order_days(cursor, where: str, params: dict) -> None:
         f"""
         CREATE TEMP TABLE order_lines ON COMMIT DROP AS
         SELECT l.invoice_date AS day, l.invoice_number, l.customer_key,
-               l.branch, l.product_line, l.state, l.state_code, l.country, {PERSON} AS person, l.segment,
+               l.branch, l.product_line, l.state, l.state_code, l.country, {PERSON_RAW} AS person, l.segment,
                COUNT(*) AS lines, COALESCE({_exact("l.quantity", 3)}, 0) AS quantity,
                {_exact("l.net_amount")} AS revenue,
-               COALESCE({_exact("l.net_amount", where=f"{GROSS_PROFIT} IS NOT NULL")}, 0) AS costed_revenue,
-               COALESCE({_exact(GROSS_PROFIT)}, 0) AS gross_profit,
+               COALESCE({_exact("l.net_amount", where=f"{GROSS_PROFIT_RAW} IS NOT NULL")}, 0) AS costed_revenue,
+               COALESCE({_exact(GROSS_PROFIT_RAW)}, 0) AS gross_profit,
                {_exact("l.cgst")} AS cgst, {_exact("l.sgst")} AS sgst, {_exact("l.igst")} AS igst
         FROM ingestion_salesline l
         WHERE l.counts {where}
         GROUP BY l.invoice_date, l.invoice_number, l.customer_key, l.branch, l.product_line, l.state,
-                 l.state_code, l.country, {PERSON}, l.segment
+                 l.state_code, l.country, {PERSON_RAW}, l.segment
         """,
         params,
     )
@@ -267,13 +262,13 @@ def _insert_products(cursor, where: str, days: str, params: dict) -> None:
                                            lines, quantity, revenue, costed_revenue, gross_profit)
         SELECT l.invoice_date, lower(COALESCE(NULLIF(l.product_code, ''), l.product_name)),
                MAX(l.product_name), MAX(l.product_code), l.product_line,
-               l.branch, l.state, l.state_code, l.country, {PERSON}, l.segment,
+               l.branch, l.state, l.state_code, l.country, {PERSON_RAW}, l.segment,
                COUNT(*), COALESCE({_exact("l.quantity", 3)}, 0), {_exact("l.net_amount")},
-               COALESCE({_exact("l.net_amount", where=f"{GROSS_PROFIT} IS NOT NULL")}, 0),
-               COALESCE({_exact(GROSS_PROFIT)}, 0)
+               COALESCE({_exact("l.net_amount", where=f"{GROSS_PROFIT_RAW} IS NOT NULL")}, 0),
+               COALESCE({_exact(GROSS_PROFIT_RAW)}, 0)
         FROM ingestion_salesline l
         WHERE l.counts {where}
-        GROUP BY 1, 2, l.product_line, l.branch, l.state, l.state_code, l.country, {PERSON}, l.segment
+        GROUP BY 1, 2, l.product_line, l.branch, l.state, l.state_code, l.country, {PERSON_RAW}, l.segment
         """,
         params,
     )

@@ -232,6 +232,7 @@ def test_balances_count_debit_positive_and_credit_negative(text, expected):
         ("12,5", "has commas in unusual places (is the decimal point a comma?)"),
         ("$100", "is in a currency other than rupees"),
         ("9876543210123456", "is too large to be an amount"),
+        ("200000000000000", "is too large to be an amount"),  # ₹2 crore crore: past the 10^14 bound
         ("18%", "is not a number"),
     ],
 )

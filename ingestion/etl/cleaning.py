@@ -245,7 +245,8 @@ def parse_amount(text: object, *, dr_cr: DrCr = "absolute") -> Decimal | None:
     return value
 
 
-_PLAIN_DECIMAL = r"-?\d{1,15}(?:\.\d+)?"
+# At most as many whole digits as MAX_AMOUNT less one: anything longer goes one by one and is refused there.
+_PLAIN_DECIMAL = rf"-?\d{{1,{len(str(MAX_AMOUNT)) - 1}}}(?:\.\d+)?"
 _GROUPED_DECIMAL = r"-?(?:\d{1,3}(?:,\d{3})+|\d{1,2}(?:,\d{2})*,\d{3})(?:\.\d+)?"
 
 

@@ -47,7 +47,7 @@ class Command(BaseCommand):
             "\n".join(
                 [
                     "",
-                    "  Elettro is starting.",
+                    "  Where to log in (`make run` serves these):",
                     f"    Public site and login : {public_url('/accounts/login/')}",
                     f"    Demo company          : {company_url(demo)}",
                     f"    Demo owner login      : {login['email']}  /  {login['password']}",

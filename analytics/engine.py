@@ -129,7 +129,10 @@ _SOURCES = {
         ("analytics_customer_line_quarter", "TRUE", ALL_DIMENSIONS),
     ],
     ("customers", "day"): [("analytics_order_day", "TRUE", ALL_DIMENSIONS)],
-    ("products", "month"): [("analytics_product_month", "TRUE", frozenset(("product_line",)))],
+    ("products", "month"): [
+        ("analytics_product_month", "TRUE", frozenset(("product_line",))),
+        ("analytics_product_segment_month", "TRUE", frozenset(("product_line", "country", "segment"))),
+    ],
     ("products", "day"): [("analytics_product_day", "TRUE", ALL_DIMENSIONS)],
     ("orders", "month"): [("analytics_order_month", "TRUE", ALL_DIMENSIONS - {"product_line"})],
     ("orders", "day"): [("analytics_order_day", "TRUE", ALL_DIMENSIONS)],
@@ -543,8 +546,9 @@ _PRODUCT_RAW = {
 
 
 def products(scope: Scope) -> list[dict]:
-    """Measures per product (and its product line). The monthly product rollup keeps no other dimension, so a
-    filter on branch, state, country, salesperson or segment reads the daily one for the whole period."""
+    """Measures per product (and its product line). The monthly product rollups keep the product line, country
+    and segment, so a filter on branch, state or salesperson reads the daily one for the whole period (through
+    its indexes: each of those keeps a small part of the lines)."""
     split = _scope_split(scope)
     if split is None:
         return []

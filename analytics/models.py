@@ -186,8 +186,7 @@ class CustomerLineQuarter(_CustomerCell):
         return f"{self.month:%Y-%m} quarter {self.customer_key} {self.product_line}: {self.revenue}"
 
 
-class ProductMonth(_Money):
-    month = models.DateField(db_index=True)
+class _ProductCell(_Money):
     product_key = models.CharField(max_length=255)
     product_name = models.CharField(max_length=255, db_default="")
     product_code = models.CharField(max_length=128, db_default="")
@@ -196,23 +195,39 @@ class ProductMonth(_Money):
     quantity = models.DecimalField(max_digits=20, decimal_places=3, db_default=0)
 
     class Meta:
+        abstract = True
+
+
+class ProductMonth(_ProductCell):
+    month = models.DateField(db_index=True)
+
+    class Meta:
         db_table = "analytics_product_month"
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.product_key}: {self.revenue}"
 
 
-class ProductDay(_Dimensions, _Money):
+class ProductSegmentMonth(_ProductCell):
+    """ProductMonth by the customers' country and segment too. A filter on either keeps most of the lines, so no
+    index narrows the daily table: product views filtered by them read a month's few thousand rows here instead."""
+
+    month = models.DateField(db_index=True)
+    country = _dim(100)
+    segment = _dim(100)
+
+    class Meta:
+        db_table = "analytics_product_segment_month"
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.product_key} {self.country} {self.segment}: {self.revenue}"
+
+
+class ProductDay(_Dimensions, _ProductCell):
     """Per product, day and every filter dimension: the edge days of a period, and any product view filtered by
     more than the product line."""
 
     day = models.DateField(db_index=True)
-    product_key = models.CharField(max_length=255)
-    product_name = models.CharField(max_length=255, db_default="")
-    product_code = models.CharField(max_length=128, db_default="")
-    product_line = _dim()
-    lines = models.IntegerField(db_default=0)
-    quantity = models.DecimalField(max_digits=20, decimal_places=3, db_default=0)
 
     class Meta:
         db_table = "analytics_product_day"

@@ -49,6 +49,7 @@ TABLES = (  # every rollup rebuilt by month from the daily orders, with its date
 PRODUCT_TABLES = (  # rebuilt by month from their own read of the lines
     ("analytics_product_day", "day"),
     ("analytics_product_month", "month"),
+    ("analytics_product_segment_month", "month"),
 )
 QUARTER_TABLES = (  # rebuilt by calendar quarter, from the monthly tables
     ("analytics_customer_quarter", "analytics_customer_month"),
@@ -280,6 +281,18 @@ def _insert_products(cursor, where: str, days: str, params: dict) -> None:
                SUM(lines), SUM(quantity), SUM(revenue), SUM(costed_revenue), SUM(gross_profit)
         FROM analytics_product_day WHERE {days}
         GROUP BY 1, product_key, product_line
+        """,
+        params,
+    )
+    cursor.execute(
+        f"""
+        INSERT INTO analytics_product_segment_month (month, product_key, product_name, product_code, product_line,
+                                                     country, segment, lines, quantity, revenue, costed_revenue,
+                                                     gross_profit)
+        SELECT date_trunc('month', day)::date, product_key, MAX(product_name), MAX(product_code), product_line,
+               country, segment, SUM(lines), SUM(quantity), SUM(revenue), SUM(costed_revenue), SUM(gross_profit)
+        FROM analytics_product_day WHERE {days}
+        GROUP BY 1, product_key, product_line, country, segment
         """,
         params,
     )

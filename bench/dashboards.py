@@ -10,7 +10,8 @@ the nightly in seconds, with nothing changed and with a day's lines edited, besi
 ELETTRO_DATA_DIR to use another checkout's embedded PostgreSQL.
 
 The first run generates the lines with the ingestion generator and loads them through the real pipeline into
-its own database (elettro_bench_dash); later runs reuse it (--fresh to start again).
+its own database (elettro_bench_dash), then a customer master that gives the customers segments and countries
+(the generated lines have neither); later runs reuse it (--fresh to start again).
 """
 
 from __future__ import annotations
@@ -37,6 +38,10 @@ SELECTIONS = {
     "product line": "from=2025-04-01&to=2026-03-31&product_line=Lighting",
     "state + product line": "from=2025-04-01&to=2026-03-31&state=Karnataka&product_line=Fans",
     "salesperson": "from=2025-04-01&to=2026-03-31&salesperson={person}",
+    # Segments and countries come from the customer master the bench uploads after the lines.
+    "segment": "from=2025-04-01&to=2026-03-31&segment=Dealer",
+    "segment edge days": "from=2024-05-17&to=2025-02-03&segment=Contractor",
+    "country": "from=2025-04-01&to=2026-03-31&country=India",
 }
 
 
@@ -54,7 +59,7 @@ def _company(lines: int):
     from django_tenants.utils import tenant_context
 
     from ingestion import services as ingestion
-    from ingestion.models import SalesLine
+    from ingestion.models import Customer, SalesLine
     from ingestion.sample_exports.invoice_lines import write_invoice_lines
     from tenants import services
     from tenants.models import Company, Membership
@@ -75,8 +80,27 @@ def _company(lines: int):
                                           review=False)  # fmt: skip
             job = ingestion.import_run(job_id=job.pk)
             print(f"loaded {job.rows_loaded:,} lines in {time.perf_counter() - started:.1f} s (with rollups)")
+        if not Customer.objects.filter(from_master=True).exists():
+            _upload_customer_master()
     owner = Membership.objects.filter(company=company, role="owner").first().user
     return company, owner
+
+
+def _upload_customer_master() -> None:
+    """A customer master giving every customer a segment and a country, uploaded through the real pipeline, which
+    fills them into the lines (the generated lines have neither) and refreshes the rollups."""
+    from django.core.files.base import ContentFile
+
+    from ingestion import services as ingestion
+    from ingestion.models import Customer, Kind
+    from ingestion.sample_exports import write_customer_segments
+
+    path = write_customer_segments(OUT / "customer_master.csv", Customer.objects.values_list("name", flat=True))
+    started = time.perf_counter()
+    job = ingestion.upload_create(file=ContentFile(path.read_bytes(), name=path.name), kind=Kind.CUSTOMERS,
+                                  run="inline")  # fmt: skip
+    job = ingestion.import_run(job_id=job.pk)
+    print(f"customer master: {job.rows_loaded:,} customers {job.status} in {time.perf_counter() - started:.1f} s")
 
 
 def _time(client, url: str, repeat: int) -> list[float]:

@@ -3,15 +3,8 @@
 from django.db import migrations, models
 
 
-def rebuild_rollups(apps, schema_editor):
-    """The new tables start empty: rebuild the rollups of a schema that had them (a new schema has no sales
-    yet, and may not have the sales table yet either)."""
-    from analytics import rollups
-
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute("SELECT EXISTS (SELECT 1 FROM analytics_rollup_state)")
-        if cursor.fetchone()[0]:
-            rollups.refresh()
+# The new tables are filled after migrating (analytics.handlers.rebuild_after_migrating), not here: a rebuild
+# runs today's rollup code, which needs every table of today's schema.
 
 
 class Migration(migrations.Migration):
@@ -143,5 +136,4 @@ class Migration(migrations.Migration):
             model_name='salesmonthcut',
             index=models.Index(fields=['cut', 'month'], name='sales_month_cut_idx'),
         ),
-        migrations.RunPython(rebuild_rollups, migrations.RunPython.noop),
     ]

@@ -1,7 +1,8 @@
 """Realistic export files for the demo company and the benchmarks, generated from a seed.
 
 - `write_demo_exports`: the demo company's Tally Sales Registers, customer master and ERP department sheets.
-- `write_invoice_lines` / `expected_totals`: generic invoice-line files of any size, for benchmarks.
+- `write_invoice_lines` / `expected_totals`: generic invoice-line files of any size, for benchmarks;
+  `write_customer_segments`: a customer master giving their customers a segment and a country.
 
 Pure Python: nothing here needs Django.
 """
@@ -13,6 +14,7 @@ from ingestion.sample_exports.invoice_lines import (
     InvoiceLineTotals,
     cardinalities,
     expected_totals,
+    write_customer_segments,
     write_invoice_lines,
 )
 from ingestion.sample_exports.tally import (
@@ -41,6 +43,7 @@ __all__ = [
     "cardinalities",
     "expected_totals",
     "write_customer_master",
+    "write_customer_segments",
     "write_demo_exports",
     "write_erp_exports",
     "write_invoice_lines",

@@ -15,6 +15,7 @@ One row per invoice line, several lines per invoice, sorted by invoice (and so b
 - Quantity is a whole number, or has 2 decimals for goods sold by the metre or kilogram.
 - Status is "Invoiced", or "Cancelled" on every line of about 1.5% of invoices.
 - Customer GSTINs are valid and carry the customer's state code; about 6% of customers (B2C) have none.
+- No segment or country: `write_customer_segments` writes a customer master that gives every customer both.
 
 Cardinalities scale with the number of lines (see `cardinalities`): 1,000,000 lines have about 200,000
 invoices, 5,000 customers, 2,000 products, 30 states, 50 salespersons and 10 branches.
@@ -22,8 +23,11 @@ invoices, 5,000 customers, 2,000 products, 30 states, 50 salespersons and 10 bra
 
 from __future__ import annotations
 
+import csv
 import os
 import zipfile
+import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -668,3 +672,24 @@ def write_invoice_lines(
     finally:
         tmp.unlink(missing_ok=True)
     return _totals(draw)
+
+
+# A customer master for the invoice-line customers: the lines name no segment or country, so this gives each
+# customer one, as a customer list exported from the ERP would. Shares of customers; about 1 in 20 buys from abroad.
+MASTER_SEGMENTS = (("Dealer", 40), ("Contractor", 25), ("OEM", 15), ("Institutional", 12), ("Project", 8))
+EXPORT_COUNTRIES = ("United Arab Emirates", "Nepal", "Bangladesh", "Sri Lanka")
+
+
+def write_customer_segments(path: Path | str, customers: Iterable[str]) -> Path:
+    """Write a customer master CSV (Customer Name, Country, Segment) for `customers`, the names as the lines
+    spell them. Customers are shuffled by a checksum of their name, so every run assigns the same: every 20th is
+    abroad (the first one too, so a few customers have one), and the checksum picks the segment."""
+    weights = [name for name, share in MASTER_SEGMENTS for _ in range(share)]
+    path = Path(path)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Customer Name", "Country", "Segment"])
+        for index, name in enumerate(sorted(set(customers), key=lambda name: (zlib.crc32(name.encode()), name))):
+            abroad = EXPORT_COUNTRIES[index // 20 % len(EXPORT_COUNTRIES)] if index % 20 == 0 else None
+            writer.writerow([name, abroad or "India", weights[zlib.crc32(name.encode()) % len(weights)]])
+    return path

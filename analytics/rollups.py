@@ -256,6 +256,9 @@ def _insert_customers(cursor, days: str, params: dict) -> None:
     )
 
 
+_MONTHS = "month >= %(start)s AND month < %(end)s"  # the rebuilt months of a monthly table
+
+
 def _insert_products(cursor, where: str, days: str, params: dict) -> None:
     cursor.execute(
         f"""
@@ -273,17 +276,8 @@ def _insert_products(cursor, where: str, days: str, params: dict) -> None:
         """,
         params,
     )
-    cursor.execute(
-        f"""
-        INSERT INTO analytics_product_month (month, product_key, product_name, product_code, product_line, lines,
-                                             quantity, revenue, costed_revenue, gross_profit)
-        SELECT date_trunc('month', day)::date, product_key, MAX(product_name), MAX(product_code), product_line,
-               SUM(lines), SUM(quantity), SUM(revenue), SUM(costed_revenue), SUM(gross_profit)
-        FROM analytics_product_day WHERE {days}
-        GROUP BY 1, product_key, product_line
-        """,
-        params,
-    )
+    # By month: first by country and segment from the days, then the products alone from that, a quarter of the
+    # rows.
     cursor.execute(
         f"""
         INSERT INTO analytics_product_segment_month (month, product_key, product_name, product_code, product_line,
@@ -293,6 +287,17 @@ def _insert_products(cursor, where: str, days: str, params: dict) -> None:
                country, segment, SUM(lines), SUM(quantity), SUM(revenue), SUM(costed_revenue), SUM(gross_profit)
         FROM analytics_product_day WHERE {days}
         GROUP BY 1, product_key, product_line, country, segment
+        """,
+        params,
+    )
+    cursor.execute(
+        f"""
+        INSERT INTO analytics_product_month (month, product_key, product_name, product_code, product_line, lines,
+                                             quantity, revenue, costed_revenue, gross_profit)
+        SELECT month, product_key, MAX(product_name), MAX(product_code), product_line,
+               SUM(lines), SUM(quantity), SUM(revenue), SUM(costed_revenue), SUM(gross_profit)
+        FROM analytics_product_segment_month WHERE {"TRUE" if days == "TRUE" else _MONTHS}
+        GROUP BY month, product_key, product_line
         """,
         params,
     )

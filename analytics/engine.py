@@ -238,23 +238,20 @@ class _Part:
     """A part of a query that reads a rollup, rendered grouped by its keys, or flat (its rows as they are) when
     `_outer` adds it up with other parts anyway."""
 
-    keys: str  # `column AS key, ...`
+    keys: tuple[str, ...]
+    mapping: dict[str, str]  # keys the table holds under another name or computes
     measures: dict[str, str]  # name: SUM(column), MIN(column) or MAX(column)
     source: str  # FROM ... WHERE ...
-    group: str
 
     def grouped(self) -> str:
-        return f"SELECT {_comma(self.keys, self.measures)} FROM {self.source}{self.group}"
+        return f"SELECT {_select(self.keys, self.mapping, self.measures)} FROM {self.source}{_group(self.keys)}"
 
     def flat(self) -> str | None:
         columns = {name: _REAGGREGATE.match(expression) for name, expression in self.measures.items()}
         if not all(columns.values()):
             return None
-        return f"SELECT {_comma(self.keys, {name: m.group(1) for name, m in columns.items()})} FROM {self.source}"
-
-
-def _comma(keys: str, measures: dict[str, str]) -> str:
-    return ", ".join([keys] * bool(keys) + [f"{expression} AS {name}" for name, expression in measures.items()])
+        plain = {name: match.group(1) for name, match in columns.items()}
+        return f"SELECT {_select(self.keys, self.mapping, plain)} FROM {self.source}"
 
 
 def _rollup_part(
@@ -270,7 +267,7 @@ def _rollup_part(
         mapping, when = DAY_COLUMNS, _days("day", split.edges, params)
     mapping = {**mapping, **(columns or {})}
     where = f"{rows} AND {when}{_where(filters, None, params)}{_of_customers('customer_key', customers, params)}"
-    return _Part(_select(keys, mapping, {}), measures, f"{table} WHERE {where}", _group(keys))
+    return _Part(keys, mapping, measures, f"{table} WHERE {where}")
 
 
 def _fetch(sql: str, params: list) -> list[dict]:

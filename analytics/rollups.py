@@ -256,9 +256,6 @@ def _insert_customers(cursor, days: str, params: dict) -> None:
     )
 
 
-_MONTHS = "month >= %(start)s AND month < %(end)s"  # the rebuilt months of a monthly table
-
-
 def _insert_products(cursor, where: str, days: str, params: dict) -> None:
     cursor.execute(
         f"""
@@ -296,7 +293,7 @@ def _insert_products(cursor, where: str, days: str, params: dict) -> None:
                                              quantity, revenue, costed_revenue, gross_profit)
         SELECT month, product_key, MAX(product_name), MAX(product_code), product_line,
                SUM(lines), SUM(quantity), SUM(revenue), SUM(costed_revenue), SUM(gross_profit)
-        FROM analytics_product_segment_month WHERE {"TRUE" if days == "TRUE" else _MONTHS}
+        FROM analytics_product_segment_month WHERE {days.replace("day", "month")}
         GROUP BY month, product_key, product_line
         """,
         params,

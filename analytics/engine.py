@@ -133,6 +133,10 @@ _SOURCES = {
         ("analytics_product_month", "TRUE", frozenset(("product_line",))),
         ("analytics_product_segment_month", "TRUE", frozenset(("product_line", "country", "segment"))),
     ],
+    ("products", "quarter"): [
+        ("analytics_product_quarter", "TRUE", frozenset(("product_line",))),
+        ("analytics_product_segment_quarter", "TRUE", frozenset(("product_line", "country", "segment"))),
+    ],
     ("products", "day"): [("analytics_product_day", "TRUE", ALL_DIMENSIONS)],
     ("orders", "month"): [("analytics_order_month", "TRUE", ALL_DIMENSIONS - {"product_line"})],
     ("orders", "day"): [("analytics_order_day", "TRUE", ALL_DIMENSIONS)],
@@ -156,8 +160,9 @@ def _dimensions(by: tuple[str, ...], filters: Filters) -> set[str]:
 
 # ---------------------------------------------------------------- SQL pieces
 
-# The rollups are built from the lines with these same expressions (analytics.rollups imports them), so both ways
-# of reading agree. A line's person: its salesperson, or the manager when the file names none.
+# The rollups are built from the lines with these same expressions (analytics.rollups imports them; a line's gross
+# profit it reads from SalesLine.gross_profit_e4, the same expression kept by the database), so both ways of reading
+# agree. A line's person: its salesperson, or the manager when the file names none.
 PERSON_RAW = "COALESCE(NULLIF(l.salesperson, ''), l.manager)"
 # A line's gross profit: its profit when the file gives one, else net minus cost; unknown without either.
 GROSS_PROFIT_RAW = "COALESCE(l.profit, l.net_amount - l.cost)"
@@ -296,6 +301,24 @@ def _outer(keys: tuple[str, ...], sums: dict[str, str], parts: list[str | _Part]
     return f"SELECT {_select(keys, {}, sums)} FROM ({' UNION ALL '.join(rendered)}) parts{_group(keys)}"
 
 
+def _reads(
+    view: str, dimensions: set[str], split: _Split, by: tuple[str, ...]
+) -> list[tuple[tuple[str, str], str, _Split]]:
+    """The rollups a `view` reads for `split`, as (source, grain to read it at, its part of the split): whole
+    quarters from the quarterly rollup, a third of the rows (unless grouped by month), the other whole months
+    from the monthly one and the edge days from the daily one. With no monthly rollup that keeps `dimensions`,
+    the daily one answers for every day."""
+    if source(view, "month", dimensions) is None:
+        split = _Split([], split.ranges())
+    quarters, months = ([], split.months) if "month" in by else _quarters(split.months)
+    reads = [
+        ("quarter", "month", _Split(quarters, [])),
+        ("month", "month", _Split(months, [])),
+        ("day", "day", _Split([], split.edges)),
+    ]
+    return [(source(view, grain, dimensions), read_as, days) for grain, read_as, days in reads if days.ranges()]
+
+
 def _scope_split(scope: Scope) -> _Split | None:
     span = scope.span or data_span()
     return _split(scope.period, span) if span else None
@@ -408,22 +431,10 @@ def customers_sql(
         parts.append(_raw_part(by, raw, split.ranges(), scope.filters, params, customers))
     else:
         dimensions = _dimensions(by, scope.filters)
-        if "month" not in by:  # whole quarters from the quarterly tables, a third of the rows
-            quarters, months = _quarters(split.months)
-            if quarters:
-                table = source("customers", "quarter", dimensions)
-                held = _customer_sums(table[0], dimensions)
-                sums = {m: expression for m, expression in held.items() if m in measures}
-                parts.append(
-                    _rollup_part(table, "month", by, sums, _Split(quarters, []), scope.filters, params, None, customers)
-                )
-            split = _Split(months, split.edges)
-        for grain, wanted in (("month", split.months), ("day", split.edges)):
-            if wanted:
-                table = source("customers", grain, dimensions)
-                held = _customer_sums(table[0], dimensions)
-                sums = {m: expression for m, expression in held.items() if m in measures}
-                parts.append(_rollup_part(table, grain, by, sums, split, scope.filters, params, None, customers))
+        for table, grain, days in _reads("customers", dimensions, split, by):
+            held = _customer_sums(table[0], dimensions)
+            sums = {m: expression for m, expression in held.items() if m in measures}
+            parts.append(_rollup_part(table, grain, by, sums, days, scope.filters, params, None, customers))
     return _outer(by, {m: _CUSTOMER_OUTER[m] for m in measures}, parts), params
 
 
@@ -556,15 +567,9 @@ def products(scope: Scope) -> list[dict]:
         parts.append(_raw_part(by, _PRODUCT_RAW, split.ranges(), scope.filters, params))
     else:
         dimensions = _dimensions(by, scope.filters)
-        monthly = source("products", "month", dimensions)
-        if monthly is None:
-            split = _Split([], split.ranges())
         sums = {m: expression.replace("::bigint", "") for m, expression in PRODUCT_OUTER.items()}
-        if split.months:
-            parts.append(_rollup_part(monthly, "month", by, sums, split, scope.filters, params))
-        if split.edges:
-            daily = source("products", "day", dimensions)
-            parts.append(_rollup_part(daily, "day", by, sums, split, scope.filters, params))
+        for table, grain, days in _reads("products", dimensions, split, by):
+            parts.append(_rollup_part(table, grain, by, sums, days, scope.filters, params))
     return _fetch(_outer(by, PRODUCT_OUTER, parts), params)
 
 

@@ -83,22 +83,27 @@ class SalesMonth(_SalesCell):
         return f"{self.month:%Y-%m} {self.product_line} {self.branch}: {self.revenue}"
 
 
-# The dimensions each cut keeps, smallest cut first: the engine reads the first that keeps every dimension a
-# figure groups or filters by, and the full tables (SalesMonth, OrderDay) when none does. Every cut keeps the
-# product line, so `orders` and `orders_first` mean what they mean in the full tables.
+# The dimensions each cut keeps, smallest cut first (the number only names it): the engine reads the first that
+# keeps every dimension a figure groups or filters by, and the full tables (SalesMonth, OrderDay) when none does;
+# the rebuild sums each cut from the first bigger one that keeps its dimensions. Every cut keeps the product
+# line, so `orders` and `orders_first` mean what they mean in the full tables. A country or a segment usually
+# keeps most of the lines, so cuts 4 and 5 add them to the small cuts: a filter on them would otherwise read the
+# full tables.
 SALES_CUTS = {
     1: ("product_line",),
-    2: ("product_line", "state", "state_code", "country", "segment"),
+    4: ("product_line", "country", "segment"),
     3: ("product_line", "branch", "person"),
+    2: ("product_line", "state", "state_code", "country", "segment"),
+    5: ("product_line", "branch", "person", "country", "segment"),
 }
 # The cuts also kept by day (the others are kept by month only): by day the bigger cuts are half the size of the
 # daily table and would cost the nightly rebuild more than they save a page.
-DAY_CUTS = (1,)
+DAY_CUTS = (1, 4)
 
 
 class _SalesCut(_SalesCell):
     """The same sums with some dimensions added up: `cut` names which dimensions a row keeps (see
-    `analytics.rollups.CUTS`); the others hold ''. A few thousand rows answer what the full table answers from a
+    SALES_CUTS); the others hold ''. A few thousand rows answer what the full table answers from a
     hundred thousand, whenever a figure needs only the cut's dimensions."""
 
     cut = models.SmallIntegerField()
@@ -221,6 +226,33 @@ class ProductSegmentMonth(_ProductCell):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.product_key} {self.country} {self.segment}: {self.revenue}"
+
+
+class ProductQuarter(_ProductCell):
+    """ProductMonth summed by calendar quarter (`month` is the quarter's first day): a period's whole quarters
+    read a third of the rows."""
+
+    month = models.DateField(db_index=True)
+
+    class Meta:
+        db_table = "analytics_product_quarter"
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} quarter {self.product_key}: {self.revenue}"
+
+
+class ProductSegmentQuarter(_ProductCell):
+    """ProductSegmentMonth summed by calendar quarter (`month` is the quarter's first day)."""
+
+    month = models.DateField(db_index=True)
+    country = _dim(100)
+    segment = _dim(100)
+
+    class Meta:
+        db_table = "analytics_product_segment_quarter"
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} quarter {self.product_key} {self.country} {self.segment}: {self.revenue}"
 
 
 class ProductDay(_Dimensions, _ProductCell):

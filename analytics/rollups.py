@@ -17,16 +17,17 @@ exclusions or a customer master's new states.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import time
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from .alongside import work_alongside
-from .engine import BAND, GROSS_PROFIT_RAW, PERSON_RAW
+from .engine import BAND, PERSON_RAW
 from .models import DAY_CUTS, SALES_CUTS, RollupState
 from .periods import add_months, month_start
 
@@ -51,9 +52,41 @@ PRODUCT_TABLES = (  # rebuilt by month from their own read of the lines
     ("analytics_product_month", "month"),
     ("analytics_product_segment_month", "month"),
 )
-QUARTER_TABLES = (  # rebuilt by calendar quarter, from the monthly tables
-    ("analytics_customer_quarter", "analytics_customer_month"),
-    ("analytics_customer_line_quarter", "analytics_customer_line_month"),
+_CUSTOMER_SUMS = {
+    "revenue": "SUM",
+    "costed_revenue": "SUM",
+    "gross_profit": "SUM",
+    "orders": "SUM",
+    "first_day": "MIN",
+    "last_day": "MAX",
+}
+_PRODUCT_SUMS = {
+    "product_name": "MAX",
+    "product_code": "MAX",
+    "lines": "SUM",
+    "quantity": "SUM",
+    "revenue": "SUM",
+    "costed_revenue": "SUM",
+    "gross_profit": "SUM",
+}
+# Rebuilt by calendar quarter from the monthly tables: (table, monthly table, keys, {column: aggregate}).
+CUSTOMER_QUARTERS = (
+    ("analytics_customer_quarter", "analytics_customer_month", f"customer_key, {DIMS}", _CUSTOMER_SUMS),
+    (
+        "analytics_customer_line_quarter",
+        "analytics_customer_line_month",
+        f"customer_key, {DIMS}, product_line",
+        {**_CUSTOMER_SUMS, "orders_first": "SUM"},
+    ),
+)
+PRODUCT_QUARTERS = (
+    ("analytics_product_quarter", "analytics_product_month", "product_key, product_line", _PRODUCT_SUMS),
+    (
+        "analytics_product_segment_quarter",
+        "analytics_product_segment_month",
+        "product_key, product_line, country, segment",
+        _PRODUCT_SUMS,
+    ),
 )
 
 
@@ -68,35 +101,81 @@ def refresh(date_from: date | None = None, date_to: date | None = None) -> float
         where, params = "AND l.invoice_date >= %(start)s AND l.invoice_date < %(end)s", {"start": start, "end": end}
     # What the steps after the first read: the days just rebuilt of the daily tables.
     days = "TRUE" if full else "day >= %(start)s AND day < %(end)s"
-    # The products on a second connection, both cores at work; not inside a caller's transaction, whose rows a
-    # second connection cannot see.
+    # The products and the fingerprints on a second connection, both cores at work; not inside a caller's
+    # transaction, whose rows a second connection cannot see.
     alongside = not connection.in_atomic_block
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+    with _one_at_a_time(session=alongside), transaction.atomic(), connection.cursor() as cursor:
+        snapshot = _shared_snapshot(cursor) if alongside else None
         _tune(cursor)
-        _record_fingerprints(cursor, start, end, params)
-        with work_alongside(lambda c: _rebuild_products(c, start, end, where, days, params), enabled=alongside):
+        read = functools.partial(_read_alongside, start=start, end=end, where=where, days=days, params=params)
+        with work_alongside(read, enabled=alongside, snapshot=snapshot) as fingerprints:
             _clear(cursor, TABLES, start, end, params)
-            tables = [table for table, _ in TABLES] + [table for table, _ in QUARTER_TABLES]
+            tables = [table for table, _ in TABLES] + [quarters[0] for quarters in CUSTOMER_QUARTERS]
             with _indexes_built_after(cursor, tables, enabled=full):
                 _insert_order_days(cursor, where, params)
                 _insert_sales(cursor, days, params)
                 _insert_customers(cursor, days, params)
                 _insert_orders(cursor, days, params)
-                _rebuild_quarters(cursor, start, end)
+                _rebuild_quarters(cursor, CUSTOMER_QUARTERS, start, end)
             _rebuild_customer_first(cursor)
             _rebuild_dimension_values(cursor)
-            # Fresh statistics for the small tables the customer and sales pages read most (the cuts' `cut`
-            # column, the quarters); the big daily tables keep their shape from one rebuild to the next, and
-            # autovacuum analyzes them after it.
-            cursor.execute(
-                "ANALYZE analytics_sales_month_cut, analytics_sales_day_cut, analytics_customer_quarter, "
-                "analytics_customer_line_quarter"
-            )
+            cuts = ("analytics_sales_month_cut (cut, month)", "analytics_sales_day_cut (cut, day)")
+            _analyze(cursor, CUSTOMER_QUARTERS, *cuts)
+        _record_fingerprints(cursor, start, end, params, fingerprints.result)
         seconds = time.perf_counter() - started
         _record(cursor, seconds, full=full)
     logger.info("rollups refreshed for %s..%s in %.2f s", date_from, date_to, seconds)
     return seconds
+
+
+@contextlib.contextmanager
+def _one_at_a_time(*, session: bool):
+    """Refreshes of a company never interleave. Inside a caller's transaction, it holds the lock. Otherwise the
+    lock is the session's, taken before the refresh's transaction starts: a repeatable-read transaction takes
+    its snapshot at its first statement, which must come after the previous refresh's commit (or it would not
+    see the rows it deletes)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {'pg_advisory_lock' if session else 'pg_advisory_xact_lock'}(%s)", [LOCK_KEY])
+    try:
+        yield
+    finally:
+        if session:
+            # A broken connection has lost the lock with the session already.
+            with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
+
+
+def _shared_snapshot(cursor) -> str:
+    """Make this transaction read as of one snapshot and export it for the second connection: both then read
+    the very same lines, and the fingerprints describe exactly what was read."""
+    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+    cursor.execute("SELECT pg_export_snapshot()")
+    return cursor.fetchone()[0]
+
+
+def _read_alongside(cursor, start: date | None, end: date | None, where: str, days: str, params: dict):
+    """The second connection's share: the lines' fingerprints, taken before anything reads the lines, then the
+    products. Returns the fingerprints, which the main connection records with its own tables, so they are
+    committed only if everything is."""
+    _tune(cursor)
+    fingerprints = _fingerprints(cursor, start, end, params)
+    _clear(cursor, PRODUCT_TABLES, start, end, params)
+    tables = [table for table, _ in PRODUCT_TABLES] + [quarters[0] for quarters in PRODUCT_QUARTERS]
+    with _indexes_built_after(cursor, tables, enabled=start is None):
+        _insert_products(cursor, where, days, params)
+        _rebuild_quarters(cursor, PRODUCT_QUARTERS, start, end)
+    _analyze(cursor, PRODUCT_QUARTERS)
+    return fingerprints
+
+
+def _analyze(cursor, quarters, *more: str) -> None:
+    """Fresh statistics for the small tables the pages read most (the quarters, and `more`), on the columns they
+    pick rows by: the cheap part of an ANALYZE. The rest keep theirs until autovacuum analyzes them."""
+    filters = {"month", "product_line", *DIMS.split(", ")}
+    targets = [*more]
+    for table, _monthly, keys, _sums in quarters:
+        targets.append(f"{table} ({', '.join(['month', *(key for key in keys.split(', ') if key in filters)])})")
+    cursor.execute(f"ANALYZE {', '.join(targets)}")
 
 
 def _tune(cursor) -> None:
@@ -111,13 +190,6 @@ def _clear(cursor, tables, start: date | None, end: date | None, params: dict) -
             cursor.execute(f"TRUNCATE {table}")
         else:
             cursor.execute(f"DELETE FROM {table} WHERE {column} >= %(start)s AND {column} < %(end)s", params)
-
-
-def _rebuild_products(cursor, start: date | None, end: date | None, where: str, days: str, params: dict) -> None:
-    _tune(cursor)
-    _clear(cursor, PRODUCT_TABLES, start, end, params)
-    with _indexes_built_after(cursor, [table for table, _ in PRODUCT_TABLES], enabled=start is None):
-        _insert_products(cursor, where, days, params)
 
 
 @contextlib.contextmanager
@@ -154,11 +226,18 @@ SALES_SUMS = "lines, quantity, revenue, costed_revenue, gross_profit, cgst, sgst
 SUMS = ", ".join(f"SUM({name})" for name in SALES_SUMS.split(", "))
 
 
-def _exact(expression: str, scale: int = 4, where: str = "") -> str:
-    """SUM of an amount with `scale` decimals, done on whole units of 10^-scale: exact, and a bigint sum keeps a
-    far smaller running state than a numeric one."""
+def _exact(units: str, scale: int = 4, where: str = "") -> str:
+    """SUM of a sales line's amount from its column in whole units of 10^-scale (SalesLine's `_e4` columns),
+    back in rupees: exact, and far cheaper than converting or adding numerics line by line."""
     condition = f" FILTER (WHERE {where})" if where else ""
-    return f"(SUM((({expression}) * {10**scale})::bigint){condition} * 1e-{scale})"
+    return f"(SUM({units}){condition} * 1e-{scale})"
+
+
+# The sums of a group of sales lines that every rollup keeps (the lines themselves, as `l`).
+LINE_SUMS = f"""COUNT(*) AS lines, COALESCE({_exact("l.quantity_e3", 3)}, 0) AS quantity,
+                {_exact("l.net_amount_e4")} AS revenue,
+                COALESCE({_exact("l.net_amount_e4", where="l.gross_profit_e4 IS NOT NULL")}, 0) AS costed_revenue,
+                COALESCE({_exact("l.gross_profit_e4")}, 0) AS gross_profit"""
 
 
 def _insert_order_days(cursor, where: str, params: dict) -> None:
@@ -171,11 +250,8 @@ def _insert_order_days(cursor, where: str, params: dict) -> None:
         CREATE TEMP TABLE order_lines ON COMMIT DROP AS
         SELECT l.invoice_date AS day, l.invoice_number, l.customer_key,
                l.branch, l.product_line, l.state, l.state_code, l.country, {PERSON_RAW} AS person, l.segment,
-               COUNT(*) AS lines, COALESCE({_exact("l.quantity", 3)}, 0) AS quantity,
-               {_exact("l.net_amount")} AS revenue,
-               COALESCE({_exact("l.net_amount", where=f"{GROSS_PROFIT_RAW} IS NOT NULL")}, 0) AS costed_revenue,
-               COALESCE({_exact(GROSS_PROFIT_RAW)}, 0) AS gross_profit,
-               {_exact("l.cgst")} AS cgst, {_exact("l.sgst")} AS sgst, {_exact("l.igst")} AS igst
+               {LINE_SUMS},
+               {_exact("l.cgst_e4")} AS cgst, {_exact("l.sgst_e4")} AS sgst, {_exact("l.igst_e4")} AS igst
         FROM ingestion_salesline l
         WHERE l.counts {where}
         GROUP BY l.invoice_date, l.invoice_number, l.customer_key, l.branch, l.product_line, l.state,
@@ -211,23 +287,34 @@ def _insert_sales(cursor, days: str, params: dict) -> None:
         """,
         params,
     )
-    # The cuts: by month from the monthly table, by day from the daily one.
-    for cut, dims in SALES_CUTS.items():
-        for grain, table, when in (
-            ("month", "analytics_sales_month", days.replace("day", "month")),
-            ("day", "analytics_order_day", days),
-        ):
-            if grain == "month" or cut in DAY_CUTS:
-                columns = ", ".join(dims)
-                cursor.execute(
-                    f"""
-                    INSERT INTO analytics_sales_{grain}_cut (cut, {grain}, {columns}, {SALES_SUMS}, orders,
-                                                             orders_first)
-                    SELECT {cut}, {grain}, {columns}, {SUMS}, SUM(orders), SUM(orders_first)
-                    FROM {table} WHERE {when} GROUP BY {grain}, {columns}
-                    """,
-                    params,
-                )
+    for grain, full, when in (
+        ("month", "analytics_sales_month", days.replace("day", "month")),
+        ("day", "analytics_order_day", days),
+    ):
+        for cut, dims, parent in _cut_parents(grain):
+            source = f"analytics_sales_{grain}_cut WHERE cut = {parent} AND" if parent else f"{full} WHERE"
+            columns = ", ".join(dims)
+            cursor.execute(
+                f"""
+                INSERT INTO analytics_sales_{grain}_cut (cut, {grain}, {columns}, {SALES_SUMS}, orders, orders_first)
+                SELECT {cut}, {grain}, {columns}, {SUMS}, SUM(orders), SUM(orders_first)
+                FROM {source} {when} GROUP BY {grain}, {columns}
+                """,
+                params,
+            )
+
+
+def _cut_parents(grain: str) -> list[tuple[int, tuple[str, ...], int | None]]:
+    """The cuts kept at `grain` in the order they are built, biggest first, each with the smallest cut built
+    before it that keeps its dimensions (None: the full table), which it is summed from: a few thousand rows
+    instead of a few hundred thousand."""
+    kept = [(cut, dims) for cut, dims in SALES_CUTS.items() if grain == "month" or cut in DAY_CUTS]
+    order, built = [], set()
+    for cut, dims in reversed(kept):
+        parent = next((other for other, more in kept if other in built and set(dims) <= set(more)), None)
+        order.append((cut, dims, parent))
+        built.add(cut)
+    return order
 
 
 def _insert_customers(cursor, days: str, params: dict) -> None:
@@ -264,9 +351,7 @@ def _insert_products(cursor, where: str, days: str, params: dict) -> None:
         SELECT l.invoice_date, lower(COALESCE(NULLIF(l.product_code, ''), l.product_name)),
                MAX(l.product_name), MAX(l.product_code), l.product_line,
                l.branch, l.state, l.state_code, l.country, {PERSON_RAW}, l.segment,
-               COUNT(*), COALESCE({_exact("l.quantity", 3)}, 0), {_exact("l.net_amount")},
-               COALESCE({_exact("l.net_amount", where=f"{GROSS_PROFIT_RAW} IS NOT NULL")}, 0),
-               COALESCE({_exact(GROSS_PROFIT_RAW)}, 0)
+               {LINE_SUMS}
         FROM ingestion_salesline l
         WHERE l.counts {where}
         GROUP BY 1, 2, l.product_line, l.branch, l.state, l.state_code, l.country, {PERSON_RAW}, l.segment
@@ -321,19 +406,24 @@ FINGERPRINTS = """
 """
 
 
-def _record_fingerprints(cursor, start: date | None, end: date | None, params: dict) -> None:
-    """Taken before the rebuild reads the lines: a line committed in between makes the month differ next night and
-    be rebuilt again, never missed."""
+def _fingerprints(cursor, start: date | None, end: date | None, params: dict) -> list[tuple]:
+    """The fingerprints of the months being rebuilt, taken before the rebuild reads the lines (or as of the same
+    snapshot): a line committed in between makes its month differ next night and be rebuilt again, never missed."""
+    where = "" if start is None else "WHERE invoice_date >= %(start)s AND invoice_date < %(end)s"
+    cursor.execute(FINGERPRINTS.format(where=where), params)
+    return cursor.fetchall()
+
+
+def _record_fingerprints(cursor, start: date | None, end: date | None, params: dict, fingerprints) -> None:
     if start is None:
         cursor.execute("TRUNCATE analytics_rollup_month")
-        where = ""
     else:
         cursor.execute("DELETE FROM analytics_rollup_month WHERE month >= %(start)s AND month < %(end)s", params)
-        where = "WHERE invoice_date >= %(start)s AND invoice_date < %(end)s"
-    cursor.execute(
-        f"INSERT INTO analytics_rollup_month (month, lines, id_sum, version_sum) {FINGERPRINTS.format(where=where)}",
-        params,
-    )
+    if fingerprints:
+        cursor.executemany(
+            "INSERT INTO analytics_rollup_month (month, lines, id_sum, version_sum) VALUES (%s, %s, %s, %s)",
+            fingerprints,
+        )
 
 
 def changed_months() -> tuple[list[date], tuple[date, date] | None]:
@@ -382,22 +472,20 @@ def refresh_nightly() -> str:
     return f"{len(changed)} changed month{'s' if len(changed) > 1 else ''} rebuilt"
 
 
-def _rebuild_quarters(cursor, start: date | None, end: date | None) -> None:
-    """The customer tables by quarter, for every quarter the rebuilt months touch (all of them when None)."""
+def _rebuild_quarters(cursor, quarters, start: date | None, end: date | None) -> None:
+    """The `quarters` tables, for every quarter the rebuilt months touch (all of them when None)."""
     if start is None or end is None:
         where, params = "TRUE", {}
     else:
         first = date(start.year, 3 * ((start.month - 1) // 3) + 1, 1)
         where, params = "month >= %(first)s AND month < %(end)s", {"first": first, "end": end}
-    for table, monthly in QUARTER_TABLES:
-        keys = f"customer_key, {DIMS}" + (", product_line" if "line" in table else "")
-        counts = "orders" + (", orders_first" if "line" in table else "")
+    for table, monthly, keys, aggregates in quarters:
         cursor.execute(f"TRUNCATE {table}" if start is None else f"DELETE FROM {table} WHERE {where}", params)
         cursor.execute(
             f"""
-            INSERT INTO {table} (month, {keys}, revenue, costed_revenue, gross_profit, {counts}, first_day, last_day)
-            SELECT date_trunc('quarter', month)::date, {keys}, SUM(revenue), SUM(costed_revenue), SUM(gross_profit),
-                   {", ".join(f"SUM({count})" for count in counts.split(", "))}, MIN(first_day), MAX(last_day)
+            INSERT INTO {table} (month, {keys}, {", ".join(aggregates)})
+            SELECT date_trunc('quarter', month)::date, {keys},
+                   {", ".join(f"{how}({column})" for column, how in aggregates.items())}
             FROM {monthly} WHERE {where.replace("month", "date_trunc('quarter', month)::date")}
             GROUP BY 1, {keys}
             """,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.contrib.postgres.indexes import BrinIndex
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Cast, Coalesce
 
 from ingestion.etl.cleaning import MAX_AMOUNT
 
@@ -147,6 +149,16 @@ class Product(models.Model):
         return self.name or self.code
 
 
+def _in_units(expression, scale: int = 4) -> models.GeneratedField:
+    """`expression` in whole units of 10^-scale, as the column's own scale makes it: exact. The rollups add these
+    up, as a bigint sum costs a third of a numeric one over a million lines."""
+    return models.GeneratedField(
+        expression=Cast(expression * 10**scale, models.BigIntegerField()),
+        output_field=models.BigIntegerField(null=True),
+        db_persist=True,
+    )
+
+
 def _amounts_within(limit, *names: str) -> models.Q:
     condition = models.Q()
     for name in names:
@@ -212,6 +224,14 @@ class SalesLine(models.Model):
     source_job = models.ForeignKey(
         ImportJob, null=True, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
     )
+    # The amounts the rollups add up, in ten-thousandths of a rupee (quantity in thousandths); a line's gross profit
+    # is its profit when the file gives one, else net minus cost, and NULL without either. Kept by the database.
+    net_amount_e4 = _in_units(F("net_amount"))
+    cgst_e4 = _in_units(F("cgst"))
+    sgst_e4 = _in_units(F("sgst"))
+    igst_e4 = _in_units(F("igst"))
+    gross_profit_e4 = _in_units(Coalesce(F("profit"), F("net_amount") - F("cost")))
+    quantity_e3 = _in_units(F("quantity"), 3)
 
     class Meta:
         constraints = [

@@ -3,6 +3,7 @@ rollup rebuild puts the products there. Outside a test transaction, as a second 
 
 from __future__ import annotations
 
+import psycopg
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django_tenants.utils import tenant_context
@@ -59,6 +60,28 @@ def test_failing_work_fails_the_block_and_its_transaction(company):
         assert _values() == set()
 
 
+def test_given_a_snapshot_the_work_reads_as_the_caller_does(company):
+    def values(cursor):
+        cursor.execute("SELECT value FROM analytics_dimension_value")
+        return {row[0] for row in cursor.fetchall()}
+
+    with tenant_context(company):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            cursor.execute("SELECT pg_export_snapshot()")
+            snapshot = cursor.fetchone()[0]
+            # Committed by someone else after the caller's snapshot: the caller does not see it, nor does the work.
+            with psycopg.connect(**connection.get_connection_params(), autocommit=True) as other:
+                other.execute(f"SET search_path = {company.schema_name}")
+                _insert("Nashik")(other.cursor())
+            with work_alongside(values, snapshot=snapshot) as work:
+                assert values(cursor) == set()
+            with work_alongside(values) as without:
+                pass
+        assert work.result == set()
+        assert without.result == {"Nashik"}
+
+
 def test_inside_a_caller_s_transaction_the_work_runs_in_it(company):
     with tenant_context(company):
         with transaction.atomic():
@@ -78,5 +101,9 @@ def test_a_full_rebuild_outside_a_transaction_fills_the_products_from_a_second_c
         assert load(path).status == "succeeded"
         assert not connection.in_atomic_block  # so the products are rebuilt alongside, on their own connection
         rollups.refresh()
+        assert rollups.changed_months()[0] == []  # the fingerprints taken alongside were recorded
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")
+            assert cursor.fetchone()[0] == 0  # the refresh let go of its lock
         for query in ({}, {"from": "2024-05-17", "to": "2025-02-03", "branch": "Pune"}):
             assert_rollups_equal_raw(company, query)

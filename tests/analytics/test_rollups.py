@@ -22,7 +22,14 @@ from django_tenants.utils import tenant_context
 from analytics import rollups
 from analytics.dashboard import dashboard_for
 from analytics.engine import computed_from_raw_lines
-from analytics.models import OrderDay, ProductSegmentMonth, RollupMonth, RollupState, SalesMonth
+from analytics.models import (
+    OrderDay,
+    ProductSegmentMonth,
+    ProductSegmentQuarter,
+    RollupMonth,
+    RollupState,
+    SalesMonth,
+)
 from analytics.pages import PAGES
 from analytics.tasks import nightly_refresh
 from ingestion import services
@@ -91,6 +98,9 @@ QUERIES = [
     {"from": "2024-05-17", "to": "2025-02-03", "segment": "Contractor"},
     {"country": "Nepal", "preset": "last_fy"},
     {"country": "India", "segment": "OEM", "product_line": "Lighting"},
+    # The cuts that keep the country with the organisation (monthly) and with the product line (daily too).
+    {"country": "India", "branch": "Pune", "preset": "last_fy"},
+    {"from": "2024-05-17", "to": "2025-02-03", "country": "India"},
 ]
 
 
@@ -304,6 +314,21 @@ def test_amounts_near_the_limit_add_up_exactly_and_beyond_it_are_refused(make_co
         line.net_amount = Decimal(10) ** 14
         with pytest.raises(ValidationError, match="Amounts must lie between"):
             line.validate_constraints()
+
+
+def test_a_company_migrated_from_before_the_country_cuts_and_product_quarters_has_them_filled(generated):
+    """analytics 0009 fills the new cuts and quarterly products from the rollups a company has (its rollups are
+    not rebuilt until its lines change), so the pages that read them are right from the first request."""
+    company, _ = generated
+    call_command("migrate_schemas", "analytics", "0008", schema_name=company.schema_name, verbosity=0)
+    with tenant_context(company), connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM analytics_sales_month_cut WHERE cut IN (4, 5)")
+        assert cursor.fetchone()[0] == 0  # as before the migration
+    call_command("migrate_schemas", schema_name=company.schema_name, verbosity=0)
+    with tenant_context(company):
+        assert ProductSegmentQuarter.objects.exists()
+        for query in ({"country": "India", "branch": "Pune", "preset": "last_fy"}, {"segment": "Dealer"}):
+            assert_rollups_equal_raw(company, query)
 
 
 def test_a_company_migrated_from_before_fingerprints_gets_its_rollups_rebuilt(make_company):

@@ -11,6 +11,7 @@ as the caller does.
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -51,7 +52,10 @@ def work_alongside(work: Callable, *, enabled: bool = True, snapshot: str | None
             with transaction.atomic(), connection.cursor() as cursor:
                 if snapshot:
                     cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-                    cursor.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
+                    # A utility statement takes no bind parameters: the id goes in as a literal, checked first.
+                    if not re.fullmatch(r"[0-9A-F]+-[0-9A-F]+-[0-9]+", snapshot):
+                        raise ValueError(f"not a snapshot id: {snapshot!r}")
+                    cursor.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
                 done.result = work(cursor)
                 finished.set()
                 decided.wait()

@@ -186,6 +186,7 @@ class CustomerLineQuarter(_CustomerCell):
 
     class Meta:
         db_table = "analytics_customer_line_quarter"
+        indexes = [models.Index(fields=["product_line", "month"], name="customer_line_quarter_idx")]
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} quarter {self.customer_key} {self.product_line}: {self.revenue}"

@@ -20,11 +20,12 @@ logger = logging.getLogger(__name__)
 
 
 @receiver(import_finished, dispatch_uid="analytics.import_finished")
-def refresh_after_import(sender, *, kind, date_from, date_to, **kwargs) -> None:
-    if kind == Kind.SALES and date_from and date_to:
-        _refresh(date_from, date_to)
-    elif kind == Kind.CUSTOMERS:
-        _refresh()  # a customer master fills in the state and segment of lines loaded before: their months
+def refresh_after_import(sender, *, job, kind, **kwargs) -> None:
+    """The months whose lines the upload changed, found by their fingerprints: a sales file's new or replaced
+    lines (nothing when every line was a duplicate), or the lines a customer master filled in the state and
+    segment of. The lines are committed and the job shows done already; the dashboards follow."""
+    if (kind == Kind.SALES and (job.rows_loaded or job.rows_replaced)) or kind == Kind.CUSTOMERS:
+        _refresh()
 
 
 @receiver(sales_lines_remarked, dispatch_uid="analytics.sales_lines_remarked")
@@ -47,12 +48,9 @@ def rebuild_after_migrating(sender, *, schema_name, **kwargs) -> None:
             _refresh()  # no fingerprints: everything
 
 
-def _refresh(date_from=None, date_to=None) -> None:
+def _refresh() -> None:
     # The lines are committed whatever happens here; a failed refresh is repaired by the nightly rebuild.
     try:
-        if date_from and date_to:
-            rollups.refresh(date_from, date_to)
-        else:
-            rollups.refresh_changed()
+        rollups.refresh_changed()
     except Exception:
         logger.exception("rollup refresh after an import failed; the nightly rebuild will repair it")

@@ -24,7 +24,10 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
+
+from ingestion.models import ImportJob, Kind
 
 from .alongside import work_alongside
 from .engine import BAND, PERSON_RAW
@@ -443,6 +446,21 @@ def changed_months() -> tuple[list[date], tuple[date, date] | None]:
         return changed, (first, last) if first else None
 
 
+def catching_up(state: RollupState | None) -> bool:
+    """Whether an upload has committed lines the rollups have not read yet: its task is rebuilding them now (or
+    failed to, and the nightly will)."""
+    uploaded = (
+        ImportJob.objects.filter(status=ImportJob.Status.SUCCEEDED)
+        .filter(
+            Q(kind=Kind.SALES, rows_loaded__gt=0) | Q(kind=Kind.SALES, rows_replaced__gt=0) | Q(kind=Kind.CUSTOMERS)
+        )
+        .order_by("-finished_at")
+        .values_list("finished_at", flat=True)
+        .first()
+    )
+    return uploaded is not None and (state is None or state.refreshed_at is None or state.refreshed_at < uploaded)
+
+
 def refresh_changed() -> list[date]:
     """Rebuild the months whose lines changed since the rollups read them; returns them. Changes cluster in a few
     recent months, so one rebuild from the first changed month to the last does them all; when that spans every
@@ -450,6 +468,7 @@ def refresh_changed() -> list[date]:
     changed, read = changed_months()
     if not changed:
         logger.info("rollups: no month changed")
+        RollupState.objects.update(refreshed_at=timezone.now())  # checked: current as of now
         return []
     if read is None or (changed[0] <= read[0] and changed[-1] >= read[1]):
         refresh()

@@ -8,7 +8,7 @@ from django.utils.safestring import mark_safe
 
 from tenants.permissions import has_permission, require_permission
 
-from . import charts
+from . import charts, rollups
 from .dashboard import dashboard_for
 from .exports import download_response
 from .filters import DIMENSIONS, LABELS
@@ -27,6 +27,7 @@ def page(request: HttpRequest, name: str = "overview") -> HttpResponse:
     if "download" in request.GET:
         return _download(request, dashboard, built, name)
     figures = [{"id": f"chart-{panel.key}", "figure": panel.figure} for panel in built.panels if panel.figure]
+    rollups_state = RollupState.objects.first()
     return render(
         request,
         "analytics/page.html",
@@ -40,7 +41,8 @@ def page(request: HttpRequest, name: str = "overview") -> HttpResponse:
             "filters": _filter_choices(dashboard.selection.filters),
             "clear_query": dashboard.selection.query(**dict.fromkeys(DIMENSIONS)),
             "figures_json": mark_safe(charts.figures_json(figures)),  # noqa: S308 (escaped for <script>)
-            "rollups": RollupState.objects.first(),
+            "rollups": rollups_state,
+            "catching_up": rollups.catching_up(rollups_state),
         },
     )
 

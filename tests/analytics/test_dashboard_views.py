@@ -6,13 +6,17 @@ import csv
 import io
 import json
 import re
+from datetime import timedelta
 
 import openpyxl
 import plotly.graph_objects as go
 import pytest
 from django_tenants.utils import tenant_context
 
+from analytics import rollups
+from analytics.models import RollupState
 from analytics.pages import PAGES
+from ingestion.models import ImportJob
 from tests.ingestion.test_pipeline import HEADER, csv_bytes, load
 
 pytestmark = pytest.mark.django_db
@@ -129,3 +133,23 @@ def test_trends_forecast_is_hidden_with_too_little_history(company_with_sales, c
     html = company_client(company, owner).get("/trends/?from=2024-04-01&to=2025-03-31").content.decode()
 
     assert "A forecast needs at least 12 whole months of sales" in html
+
+
+def test_while_an_upload_s_lines_are_being_added_the_pages_say_so(company_with_sales, company_client):
+    company, owner = company_with_sales
+    client = company_client(company, owner)
+    assert "data-catching-up" not in client.get("/").content.decode()  # the upload's task refreshed the rollups
+
+    with tenant_context(company):
+        job = ImportJob.objects.get()
+        # As between an upload's commit and its task's rebuild: the rollups last read the lines before it.
+        RollupState.objects.update(refreshed_at=job.finished_at - timedelta(seconds=1))
+    assert "being added to the dashboards" in client.get("/").content.decode()
+
+    with tenant_context(company):
+        rollups.refresh_changed()  # nothing left to read: checked current
+    assert "data-catching-up" not in client.get("/").content.decode()
+
+    with tenant_context(company):
+        load(csv_bytes(ROWS), "again.csv")  # every line a duplicate: nothing to add
+    assert "data-catching-up" not in client.get("/").content.decode()

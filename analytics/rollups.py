@@ -5,13 +5,13 @@ Whole months are rebuilt at a time, so the monthly tables never hold half a mont
 once for the daily table of orders (one row per order and product line, with its dimensions), from which every
 sales, customer and order-size table is summed, and once for the daily products, from which the monthly
 products are summed. The products are rebuilt on a second connection at the same time (`alongside`), which
-halves a full rebuild on two cores. One transaction per connection, under a per-company lock: readers see the
-old rollups until the new ones are committed (the products a moment earlier), and two refreshes never
-interleave.
+halves a full rebuild on two cores. One transaction per connection, both reading the lines as of one snapshot,
+under a per-company lock: readers see the old rollups until the new ones are committed (the products a moment
+earlier), and two refreshes never interleave.
 
-Each rebuild records a fingerprint of every month it read (`RollupMonth`), so the nightly (`refresh_nightly`)
-rebuilds just the months whose lines changed since: after a failed refresh, an edit in the admin, a remark of
-exclusions or a customer master's new states.
+Each rebuild records a fingerprint of every month it read (`RollupMonth`), so an upload's task and the nightly
+(`refresh_changed`, `refresh_nightly`) rebuild just the months whose lines changed since: after an upload, a
+failed refresh, an edit in the admin, a remark of exclusions or a customer master's new states.
 """
 
 from __future__ import annotations

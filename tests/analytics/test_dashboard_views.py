@@ -144,11 +144,15 @@ def test_while_an_upload_s_lines_are_being_added_the_pages_say_so(company_with_s
         job = ImportJob.objects.get()
         # As between an upload's commit and its task's rebuild: the rollups last read the lines before it.
         RollupState.objects.update(refreshed_at=job.finished_at - timedelta(seconds=1))
-    assert "being added to the dashboards" in client.get("/").content.decode()
+    html = client.get("/").content.decode()
+    assert "being added to the dashboards" in html
+    assert '<meta http-equiv="refresh"' in html  # and reloads itself until they are
 
     with tenant_context(company):
         rollups.refresh_changed()  # nothing left to read: checked current
-    assert "data-catching-up" not in client.get("/").content.decode()
+    html = client.get("/").content.decode()
+    assert "data-catching-up" not in html
+    assert 'http-equiv="refresh"' not in html
 
     with tenant_context(company):
         load(csv_bytes(ROWS), "again.csv")  # every line a duplicate: nothing to add

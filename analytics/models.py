@@ -214,13 +214,18 @@ class ProductMonth(_ProductCell):
         return f"{self.month:%Y-%m} {self.product_key}: {self.revenue}"
 
 
-class ProductSegmentMonth(_ProductCell):
-    """ProductMonth by the customers' country and segment too. A filter on either keeps most of the lines, so no
-    index narrows the daily table: product views filtered by them read a month's few thousand rows here instead."""
-
+class _ProductSegmentCell(_ProductCell):
     month = models.DateField(db_index=True)
     country = _dim(100)
     segment = _dim(100)
+
+    class Meta:
+        abstract = True
+
+
+class ProductSegmentMonth(_ProductSegmentCell):
+    """ProductMonth by the customers' country and segment too. A filter on either keeps most of the lines, so no
+    index narrows the daily table: product views filtered by them read a month's few thousand rows here instead."""
 
     class Meta:
         db_table = "analytics_product_segment_month"
@@ -242,12 +247,8 @@ class ProductQuarter(_ProductCell):
         return f"{self.month:%Y-%m} quarter {self.product_key}: {self.revenue}"
 
 
-class ProductSegmentQuarter(_ProductCell):
+class ProductSegmentQuarter(_ProductSegmentCell):
     """ProductSegmentMonth summed by calendar quarter (`month` is the quarter's first day)."""
-
-    month = models.DateField(db_index=True)
-    country = _dim(100)
-    segment = _dim(100)
 
     class Meta:
         db_table = "analytics_product_segment_quarter"

@@ -20,7 +20,7 @@ import contextlib
 import functools
 import logging
 import time
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
@@ -446,9 +446,9 @@ def changed_months() -> tuple[list[date], tuple[date, date] | None]:
         return changed, (first, last) if first else None
 
 
-def catching_up(state: RollupState | None) -> bool:
-    """Whether an upload has committed lines the rollups have not read yet: its task is rebuilding them now (or
-    failed to, and the nightly will)."""
+def unread_upload(state: RollupState | None) -> datetime | None:
+    """When the latest upload whose lines the rollups have not read yet was committed (None when they have read
+    every upload): its task is rebuilding them now, or failed to and the nightly will."""
     uploaded = (
         ImportJob.objects.filter(status=ImportJob.Status.SUCCEEDED)
         .filter(
@@ -458,7 +458,9 @@ def catching_up(state: RollupState | None) -> bool:
         .values_list("finished_at", flat=True)
         .first()
     )
-    return uploaded is not None and (state is None or state.refreshed_at is None or state.refreshed_at < uploaded)
+    if uploaded is None or (state is not None and state.refreshed_at is not None and state.refreshed_at >= uploaded):
+        return None
+    return uploaded
 
 
 def refresh_changed() -> list[date]:

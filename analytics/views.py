@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from tenants.permissions import has_permission, require_permission
@@ -28,6 +32,7 @@ def page(request: HttpRequest, name: str = "overview") -> HttpResponse:
         return _download(request, dashboard, built, name)
     figures = [{"id": f"chart-{panel.key}", "figure": panel.figure} for panel in built.panels if panel.figure]
     rollups_state = RollupState.objects.first()
+    unread = rollups.unread_upload(rollups_state)
     return render(
         request,
         "analytics/page.html",
@@ -42,7 +47,9 @@ def page(request: HttpRequest, name: str = "overview") -> HttpResponse:
             "clear_query": dashboard.selection.query(**dict.fromkeys(DIMENSIONS)),
             "figures_json": mark_safe(charts.figures_json(figures)),  # noqa: S308 (escaped for <script>)
             "rollups": rollups_state,
-            "catching_up": rollups.catching_up(rollups_state),
+            "unread_upload": unread,
+            # The upload's task may still be at it until its time limit; after that only the nightly will.
+            "catching_up": unread and timezone.now() - unread < timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT),
         },
     )
 

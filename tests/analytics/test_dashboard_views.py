@@ -148,6 +148,13 @@ def test_while_an_upload_s_lines_are_being_added_the_pages_say_so(company_with_s
     assert "being added to the dashboards" in html
     assert '<meta http-equiv="refresh"' in html  # and reloads itself until they are
 
+    with tenant_context(company):  # the upload's task is long gone: it failed, and the nightly will do it
+        ImportJob.objects.update(finished_at=job.finished_at - timedelta(hours=1))
+        RollupState.objects.update(refreshed_at=job.finished_at - timedelta(hours=2))
+    html = client.get("/").content.decode()
+    assert "tonight's refresh will add it" in html
+    assert 'http-equiv="refresh"' not in html
+
     with tenant_context(company):
         rollups.refresh_changed()  # nothing left to read: checked current
     html = client.get("/").content.decode()

@@ -305,12 +305,13 @@ def _reads(
     view: str, dimensions: set[str], split: _Split, by: tuple[str, ...]
 ) -> list[tuple[tuple[str, str], str, _Split]]:
     """The rollups a `view` reads for `split`, as (source, grain to read it at, its part of the split): whole
-    quarters from the quarterly rollup, a third of the rows (unless grouped by month), the other whole months
-    from the monthly one and the edge days from the daily one. With no monthly rollup that keeps `dimensions`,
-    the daily one answers for every day."""
+    quarters from the quarterly rollup, a third of the rows (when the view has one, unless grouped by month), the
+    other whole months from the monthly one and the edge days from the daily one. With no monthly rollup that
+    keeps `dimensions`, the daily one answers for every day."""
     if source(view, "month", dimensions) is None:
         split = _Split([], split.ranges())
-    quarters, months = ([], split.months) if "month" in by else _quarters(split.months)
+    quarterly = (view, "quarter") in _SOURCES and "month" not in by
+    quarters, months = _quarters(split.months) if quarterly else ([], split.months)
     reads = [
         ("quarter", "month", _Split(quarters, [])),
         ("month", "month", _Split(months, [])),
@@ -361,10 +362,8 @@ def sales(scope: Scope, by: tuple[str, ...] = (), measures: tuple[str, ...] = SA
         sums = {m: f"SUM({_orders_column(dimensions) if m == 'orders' else m})" for m in measures}
         if "day" in by:  # the daily rollups answer for the whole period
             split = _Split([], split.ranges())
-        for grain, wanted in (("month", split.months), ("day", split.edges)):
-            if wanted:
-                table = source("sales", grain, dimensions)
-                parts.append(_rollup_part(table, grain, by, sums, split, scope.filters, params))
+        for table, grain, days in _reads("sales", dimensions, split, by):
+            parts.append(_rollup_part(table, grain, by, sums, days, scope.filters, params))
     counts = ("lines", "orders")  # SUM of integers is numeric in PostgreSQL: back to integers
     outer = {m: f"SUM({m})::bigint" if m in counts else f"SUM({m})" for m in measures}
     return _fetch(_outer(by, outer, parts), params)
@@ -598,15 +597,11 @@ def order_sizes(scope: Scope) -> list[dict]:
         # A row of the daily table is an order's part in one product line: `band` is the whole order's,
         # `line_band` the part's. The monthly table keeps whole orders only, so a product line reads the days.
         dimensions = _dimensions((), scope.filters)
-        monthly = source("orders", "month", dimensions)
-        if monthly is None:
-            split = _Split([], split.ranges())
-        if split.months:
-            sums = {"orders": "SUM(orders)", "revenue": "SUM(revenue)"}
-            parts.append(_rollup_part(monthly, "month", ("band",), sums, split, scope.filters, params))
-        if split.edges:
-            band = {"band": "line_band"} if scope.filters.product_line else {}
-            sums = {"orders": f"SUM({_orders_column(dimensions)})", "revenue": "SUM(revenue)"}
-            daily = source("orders", "day", dimensions)
-            parts.append(_rollup_part(daily, "day", ("band",), sums, split, scope.filters, params, band))
+        for table, grain, days in _reads("orders", dimensions, split, ("band",)):
+            if grain == "month":
+                band, sums = {}, {"orders": "SUM(orders)", "revenue": "SUM(revenue)"}
+            else:
+                band = {"band": "line_band"} if scope.filters.product_line else {}
+                sums = {"orders": f"SUM({_orders_column(dimensions)})", "revenue": "SUM(revenue)"}
+            parts.append(_rollup_part(table, grain, ("band",), sums, days, scope.filters, params, band))
     return _fetch(_outer(("band",), {"orders": "SUM(orders)::bigint", "revenue": "SUM(revenue)"}, parts), params)

@@ -496,7 +496,10 @@ def customer_counts(scope: Scope) -> tuple[int, int]:
 
 def _first_purchases_sql() -> str:
     if reading_raw_lines():
-        return "(SELECT customer_key, MIN(invoice_date) AS first_day FROM ingestion_salesline WHERE counts GROUP BY 1)"
+        return (
+            "(SELECT customer_key, MIN(invoice_date) AS first_day FROM ingestion_salesline "
+            "WHERE counts AND customer_key <> '' GROUP BY 1)"
+        )
     return "analytics_customer_first"
 
 

@@ -515,12 +515,14 @@ def _rebuild_quarters(cursor, quarters, start: date | None, end: date | None) ->
 
 
 def _rebuild_customer_first(cursor) -> None:
-    """Rebuilt whole: an upload of older sales can make any later month's customers returning."""
+    """Rebuilt whole: an upload of older sales can make any later month's customers returning. Walk-in sales
+    (customer key '') are left out here, and so out of every count of customers, which joins this table."""
     cursor.execute(
         """
         TRUNCATE analytics_customer_first;
         INSERT INTO analytics_customer_first (customer_key, first_day, last_day)
-        SELECT customer_key, MIN(first_day), MAX(last_day) FROM analytics_customer_month GROUP BY customer_key;
+        SELECT customer_key, MIN(first_day), MAX(last_day) FROM analytics_customer_month
+        WHERE customer_key <> '' GROUP BY customer_key;
         TRUNCATE analytics_customer_month_count;
         INSERT INTO analytics_customer_month_count (month, customers, new)
         SELECT c.month, COUNT(*), COUNT(*) FILTER (WHERE f.first_day >= c.month)

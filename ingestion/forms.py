@@ -9,7 +9,7 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 class MultipleFileField(forms.FileField):
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".xlsx,.xlsm,.xls,.csv,.tsv,.txt"}))
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".xlsx,.xlsm,.xls,.csv,.tsv,.txt,.xml"}))
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):

@@ -23,6 +23,7 @@ class ImportJob(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
         MAPPING = "mapping", "Waiting for you to check the columns"
+        REVIEW = "review", "Needs review: many rows could not be read"
         RUNNING = "running", "Running"
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"
@@ -49,11 +50,26 @@ class ImportJob(models.Model):
     duplicates = models.PositiveIntegerField(default=0)
     rows_rejected = models.PositiveIntegerField(default=0)
     rows_replaced = models.PositiveIntegerField(default=0)
+    skipped = models.JSONField(
+        default=dict, blank=True, help_text="voucher type -> rows left out because that type is not a sale"
+    )
+    set_aside = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="rows read that are not lines (blank, total, repeated header, merged duplicate) -> count; with "
+        "the loaded, duplicate, rejected and skipped rows they add up to rows_read",
+    )
+    load_good_rows = models.BooleanField(
+        default=False, help_text="a person chose to load the readable rows of a file with many rejected rows"
+    )
     needs_review = models.BooleanField(
         default=False, help_text="ask a person to confirm the columns unless they were confirmed before"
     )
     proposal = models.JSONField(default=dict, blank=True, help_text="per sheet: columns, suggested mapping, preview")
     column_mapping = models.JSONField(default=dict, blank=True)
+    sheet_roles = models.JSONField(
+        default=dict, blank=True, help_text="sheet -> what a person said it holds: data, returns, people or ignored"
+    )
     unmapped_columns = models.JSONField(default=list, blank=True)
     messages = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True)
@@ -112,6 +128,44 @@ class ExclusionRule(models.Model):
         return f"{self.get_field_display()} contains “{self.pattern}”"
 
 
+class VoucherType(models.Model):
+    """What a company's voucher or document type means: its own sales types, its returns, everything else left out.
+
+    Rows are added, with a guess from the name, the first time an upload shows a type; the owner can change them."""
+
+    class Role(models.TextChoices):
+        SALE = "sale", "Sale (counts in revenue)"
+        RETURN = "return", "Return (kept, not counted)"
+        SKIP = "skip", "Not a sale (left out)"
+
+    name = models.CharField(max_length=64, unique=True)
+    role = models.CharField(max_length=8, choices=Role.choices)
+    guessed = models.BooleanField(default=True, help_text="guessed from the name; False once a person chose")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.get_role_display()}"
+
+
+class StatusWord(models.Model):
+    """A word in a line's status that keeps the line out of the figures. No rows: the defaults in code apply."""
+
+    class Meaning(models.TextChoices):
+        CANCELLED = "cancelled", "Cancelled"
+        RETURNED = "returned", "Returned"
+
+    word = models.CharField(max_length=64, unique=True)
+    meaning = models.CharField(max_length=10, choices=Meaning.choices)
+
+    class Meta:
+        ordering = ["meaning", "word"]
+
+    def __str__(self) -> str:
+        return f"{self.word}: {self.meaning}"
+
+
 class Customer(models.Model):
     """One row per customer seen in sales or given by a customer master upload (which wins)."""
 
@@ -127,6 +181,7 @@ class Customer(models.Model):
     region = models.CharField(max_length=100, blank=True)
     postal_code = models.CharField(max_length=20, blank=True)
     from_master = models.BooleanField(default=False, help_text="came from a customer master upload")
+    last_seen = models.DateField(null=True, blank=True, help_text="date of the latest line naming the customer")
 
     class Meta:
         ordering = ["name"]
@@ -211,13 +266,22 @@ class SalesLine(models.Model):
     status = models.CharField(max_length=64, blank=True, db_default="")
     deal_size = models.CharField(max_length=32, blank=True, db_default="")
     voucher_type = models.CharField(max_length=64, blank=True, db_default="")
+    currency = models.CharField(max_length=3, blank=True, db_default="", help_text="'' is the company's currency")
+    is_other_currency = models.BooleanField(
+        default=False, db_default=False, help_text="in another currency than the company's: kept, never added in"
+    )
+    amount_includes_tax = models.BooleanField(
+        default=False, db_default=False, help_text="the file gave only a total including GST (a Day Book)"
+    )
     hsn = models.CharField(max_length=16, blank=True, db_default="")
     line_number = models.CharField(max_length=32, blank=True, db_default="")
     ship_date = models.DateField(null=True)
     is_cancelled = models.BooleanField(default=False)
     is_returned = models.BooleanField(default=False)
     is_excluded = models.BooleanField(default=False, help_text="matched an exclusion rule")
-    counts = models.BooleanField(default=True, help_text="counts in revenue: not cancelled, returned or excluded")
+    counts = models.BooleanField(
+        default=True, help_text="counts in revenue: not cancelled, returned, excluded or in another currency"
+    )
     line_hash = models.BigIntegerField(help_text="hash of the line's content, for duplicates")
     occurrence = models.PositiveSmallIntegerField(default=1, help_text="nth identical line in the same invoice")
     # No database constraint: checking it would fire a trigger per line, seconds per million lines loaded.

@@ -21,30 +21,33 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import connection, transaction
+from django.db import connection, models, transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 
+from . import sale_rules
 from .etl import mapping as fields
+from .etl.amounts import sources as amount_sources
+from .etl.amounts import work_out
 from .etl.cleaning import clean_table, customer_keys, neutralize_formula
-from .etl.errors import IngestError
+from .etl.errors import IngestError, NeedsReview
 from .etl.headers import HeaderResult, locate_header, tidy_columns, tidy_rows
 from .etl.readers import read_table
+from .line_identity import line_hashes, occurrences
 from .loading import LoadResult, load_new_rows, load_rows
-from .models import ColumnMapping, Customer, ExclusionRule, ImportJob, Kind, SalesLine
+from .models import ColumnMapping, Customer, ExclusionRule, ImportJob, Kind, SalesLine, VoucherType
 
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[int, str], None]
 
-# What makes two sales lines the same line. Status, salesperson and the like may change between exports of the
-# same invoice, so they are not part of it.
-SALES_IDENTITY = (
-    "invoice_number", "invoice_date", "customer_key", "product_code", "product_name",
-    "quantity", "unit_price", "net_amount", "line_number",
-)  # fmt: skip
-# Words in a status, voucher type or party that mark a line cancelled or returned.
-CANCEL_WORDS = ("cancel", "void", "reversed")
-RETURN_WORDS = ("return", "credit note", "creditnote")
+# Past this share of rejected rows a file is not loaded until a person has looked: 41 good rows of 23,672 is not
+# an upload that "succeeded".
+REVIEW_SHARE = 0.2
+# An order's place, branch, segment and people are its first line's, so no order is counted twice when its lines
+# disagree (a web-shop's lines shipped to two states, a register whose salesperson is set per item).
+ORDER_LEVEL = ("state", "state_code", "country", "city", "postal_code", "region", "branch", "segment",
+               "salesperson", "manager")  # fmt: skip
 
 # canonical field -> SalesLine column, where the names differ
 _SALES_COLUMNS = {"invoice": "invoice_number", "date": "invoice_date", "customer": "customer_name"}
@@ -79,6 +82,14 @@ class Outcome:
     date_from: object = None
     date_to: object = None
     rejects: list[dict] = field(default_factory=list)
+    notes: list[dict] = field(default_factory=list)  # rows loaded with a change worth telling (a name cut short)
+    skipped: dict[str, int] = field(default_factory=dict)  # voucher type -> rows left out
+    set_aside: dict[str, int] = field(default_factory=dict)  # blank, total, repeated header... -> rows
+    derived: dict[str, list[str]] = field(default_factory=dict)  # sheet -> how its amounts were worked out
+
+    def set_apart(self, what: str, rows: int) -> None:
+        if rows:
+            self.set_aside[what] = self.set_aside.get(what, 0) + rows
 
 
 # ---------------------------------------------------------------- planning: which sheet is what
@@ -91,10 +102,28 @@ def remembered_mapping(kind: str, columns: list[str]) -> dict[str, str] | None:
     return saved.mapping
 
 
+ROLES = ("data", "returns", "people", "ignored")
+
+
+def lookup_role(mapping: dict[str, str]) -> str | None:
+    """The lookup a sales workbook's extra sheet is: returned orders, or the person of each region."""
+    if {"invoice", "returned"} <= mapping.keys():
+        return "returns"
+    if "region" in mapping and ({"salesperson", "manager"} & mapping.keys()):
+        return "people"
+    return None
+
+
 def plan_sheets(
-    sheets, kind: str, *, confirmed: dict[str, dict[str, str]] | None = None, require_data: bool = True
+    sheets,
+    kind: str,
+    *,
+    confirmed: dict[str, dict[str, str]] | None = None,
+    roles: dict[str, str] | None = None,
+    require_data: bool = True,
 ) -> list[SheetPlan]:
-    """Find each sheet's header and mapping, and say which sheets hold data and which are lookups."""
+    """Find each sheet's header and mapping, and say which sheets hold data and which are lookups; `roles` are
+    what a person said a sheet holds."""
     plans = []
     for sheet in sheets:
         header = locate_header(sheet.rows, kind=kind)
@@ -102,11 +131,10 @@ def plan_sheets(
         mapping = mapping or fields.auto_map(header.columns, kind)
         missing = fields.missing_required(mapping, kind)
         role = "data" if not missing else "ignored"
-        if missing and kind == Kind.SALES:
-            if {"invoice", "returned"} <= mapping.keys():
-                role = "returns"
-            elif "region" in mapping and ({"salesperson", "manager"} & mapping.keys()):
-                role = "people"
+        # A sheet that maps only as a lookup (Superstore's Returns and People) is that lookup.
+        if kind == Kind.SALES and (lookup := lookup_role(mapping)) and (missing or _few_fields(mapping)):
+            role = lookup
+        role = (roles or {}).get(sheet.name, role)
         plan = SheetPlan(name=sheet.name, header=header, mapping=mapping, role=role, missing=missing)
         plan.remembered = (
             bool((confirmed or {}).get(sheet.name)) or remembered_mapping(kind, header.columns) is not None
@@ -123,17 +151,26 @@ def plan_sheets(
     return plans
 
 
+def _few_fields(mapping: dict[str, str]) -> bool:
+    """A returns or people sheet has a handful of columns; now that a sale needs only a date and an amount, a
+    two-column lookup must not pass for sales."""
+    return len(mapping) <= 3
+
+
 # ---------------------------------------------------------------- the job
 
 PREVIEW_ROWS = 8
 
 
-def propose(job: ImportJob) -> dict | None:
-    """What a person should check before loading: None when every data sheet's columns were confirmed before."""
+def propose(job: ImportJob, *, always: bool = False) -> dict | None:
+    """What a person should check before loading: None when every data sheet's columns were confirmed before
+    (unless `always`)."""
     sheets = read_table(job.file.path, filename=job.original_name, max_bytes=settings.UPLOAD_MAX_BYTES)
-    plans = plan_sheets(sheets, job.kind, confirmed=job.column_mapping or None, require_data=False)
+    plans = plan_sheets(
+        sheets, job.kind, confirmed=job.column_mapping or None, roles=job.sheet_roles or None, require_data=False
+    )
     relevant = [plan for plan in plans if plan.role != "ignored" or len(plans) == 1]
-    if relevant and all(plan.remembered and plan.role != "ignored" for plan in relevant):
+    if not always and relevant and all(plan.remembered and plan.role != "ignored" for plan in relevant):
         return None
     proposal = {}
     for plan in plans:
@@ -146,8 +183,34 @@ def propose(job: ImportJob) -> dict | None:
             "role": plan.role,
             "title_lines": plan.header.title_lines[:5],
             "preview": [[str(value) for value in row] for row in preview.itertuples(index=False)],
+            **(how_sales_are_read(plan) if job.kind == Kind.SALES else {}),
         }
     return proposal
+
+
+def how_sales_are_read(plan: SheetPlan) -> dict:
+    """What the column check says about a sales sheet: how amounts, orders and customers are worked out, and
+    which voucher types count as sales."""
+    mapping = plan.mapping
+    labels = {name: f"'{column}'" for name, column in mapping.items()}
+    notes = {"amounts": [source.how for source in amount_sources(lambda name: name in mapping, labels)]}
+    if "invoice" in mapping:
+        notes["orders"] = f"An order is an invoice: {labels['invoice']}."
+    else:
+        notes["orders"] = "The file has no invoice numbers: an order is a customer's purchases on one day."
+    if "customer_code" in mapping:
+        notes["customers"] = (
+            f"Customers are told apart by their code, {labels['customer_code']}, under their latest name."
+        )
+    elif "customer" in mapping:
+        notes["customers"] = f"Customers are told apart by their name, {labels['customer']}."
+    else:
+        notes["customers"] = "The file names no customer (walk-in sales): its customers are counted as unknown."
+    column = mapping.get("voucher_type")
+    if column is not None and plan.header.data is not None:
+        types = plan.header.data[column].dropna().astype("str").str.strip()
+        notes["voucher_types"] = sale_rules.voucher_roles(sorted(set(types) - {""})[:200])
+    return notes
 
 
 def run_job(job: ImportJob, *, progress: Progress) -> Outcome:
@@ -169,7 +232,7 @@ def _run(job: ImportJob, progress: Progress) -> Outcome:
     progress(5, "Reading the file")
     sheets = read_table(job.file.path, filename=job.original_name, max_bytes=settings.UPLOAD_MAX_BYTES)
     progress(15, "Finding the columns")
-    plans = plan_sheets(sheets, job.kind, confirmed=job.column_mapping or None)
+    plans = plan_sheets(sheets, job.kind, confirmed=job.column_mapping or None, roles=job.sheet_roles or None)
     del sheets  # the plans keep each table's rows below its header; the raw copy can go
     outcome = Outcome()
     frames = []
@@ -177,12 +240,20 @@ def _run(job: ImportJob, progress: Progress) -> Outcome:
         if plan.role != "data":
             continue
         keys, items = tidy_columns(plan.mapping, job.kind)
+        outcome.rows_read += len(plan.header.data)
         tidy = tidy_rows(plan.header.data, keys, item_columns=items)
+        outcome.set_apart("blank rows", tidy.blank_rows)
+        outcome.set_apart("total rows", len(tidy.total_rows))
+        outcome.set_apart("repeated header rows", tidy.repeated_headers)
+        _report_repeated_rows(tidy.rows, plan.name, outcome)
         progress(25, f"Cleaning {plan.name}")
         if job.kind == Kind.SALES:
             _keep_cancelled_vouchers(tidy.rows, plan.mapping)
         cleaned = clean_table(tidy.rows, plan.mapping, job.kind)
-        outcome.rows_read += len(tidy.rows)
+        if job.kind == Kind.SALES:
+            _leave_out_other_vouchers(cleaned, outcome)
+            _carry_currency(cleaned)
+            outcome.derived[plan.name] = _work_out_amounts(cleaned, plan.mapping)
         outcome.mapping[plan.name] = plan.mapping
         outcome.unmapped += [c for c in plan.header.columns if c not in plan.mapping.values() and c.strip()]
         if tidy.total_rows:
@@ -197,9 +268,18 @@ def _run(job: ImportJob, progress: Progress) -> Outcome:
     outcome.rows_rejected = len(outcome.rejects)
     rows = _combine(frames)
     frames.clear()
+    if rows.empty and outcome.skipped and not outcome.rejects:
+        raise IngestError(_no_sales_vouchers(outcome.skipped), code="no_sales_vouchers")
     if rows.empty:
         reasons = "; ".join(sorted({r["reason"] for r in outcome.rejects})[:3])
         raise IngestError(f"No row of this file could be used. {reasons}".strip(), code="no_rows")
+    if outcome.rows_rejected > REVIEW_SHARE * (outcome.rows_rejected + len(rows)) and not job.load_good_rows:
+        raise NeedsReview(
+            _review_message(outcome.rejects, good=len(rows)),
+            rejects=outcome.rejects,
+            rows_read=outcome.rows_read,
+            rows_good=len(rows),
+        )
     progress(55, "Preparing the lines")
     lookups = {plan.role: plan for plan in plans if plan.role in ("returns", "people")}
     loader = _LOADERS[job.kind]
@@ -229,23 +309,130 @@ def _combine(frames: list[pd.DataFrame]) -> pd.DataFrame:
 def _keep_cancelled_vouchers(rows: pd.DataFrame, mapping: dict[str, str]) -> None:
     """Tally shows a cancelled voucher as one line with no item or amount: keep it, at zero, flagged cancelled."""
     marked = pd.Series(False, index=rows.index)
+    cancel_words = [word for word, meaning in sale_rules.status_words().items() if meaning == "cancelled"]
     for name in ("customer", "status", "voucher_type"):
         if name in mapping:
-            marked |= _matches_any(rows[mapping[name]].astype("str").fillna(""), CANCEL_WORDS)
+            marked |= _matches_any(rows[mapping[name]].astype("str").fillna(""), cancel_words)
     if not marked.any():
         return
-    for name, placeholder in (("net_amount", "0"), ("product_name", "(cancelled voucher)")):
-        column = mapping.get(name)
+    amount = next((mapping[name] for name in ("net_amount", "gross_amount", "credit_amount") if name in mapping), None)
+    for column, placeholder in ((amount, "0"), (mapping.get("product_name"), "(cancelled voucher)")):
         if column is not None:
             empty = marked & rows[column].isna()
             rows.loc[empty, column] = placeholder
 
 
+def _report_repeated_rows(rows: pd.DataFrame, sheet: str, outcome: Outcome) -> None:
+    """Rows that appear twice in one file are kept (two equal item lines can be real) but said, so a hand-joined
+    file that repeats a month is noticed."""
+    repeated = int(rows.duplicated().sum())
+    if repeated:
+        outcome.messages.append(
+            f"{sheet}: {repeated:,} row(s) are exact copies of an earlier row of the file. They were kept, as two "
+            "identical item lines can be real; if the file was joined by hand, check it."
+        )
+
+
+def _leave_out_other_vouchers(cleaned, outcome: Outcome) -> None:
+    """Only sales vouchers are sales: returns are kept and marked, every other type is left out and counted."""
+    if "voucher_type" not in cleaned.rows:
+        return
+    types = cleaned.rows["voucher_type"].astype("str").fillna("").str.strip()
+    roles = sale_rules.voucher_roles(types.unique().tolist())
+    role = types.map(roles).fillna(VoucherType.Role.SALE)
+    skip = (role == VoucherType.Role.SKIP).to_numpy()
+    for name, count in types[skip].value_counts().items():
+        outcome.skipped[name] = outcome.skipped.get(name, 0) + int(count)
+    keep = ~skip
+    cleaned.rows = cleaned.rows[keep].assign(voucher_role=role[keep])
+    cleaned.errors, cleaned.warnings = cleaned.errors[keep], cleaned.warnings[keep]
+    if cleaned.currencies is not None:
+        cleaned.currencies = cleaned.currencies[keep]
+
+
+def _work_out_amounts(cleaned, mapping: dict[str, str]) -> list[str]:
+    """Each line's net amount from what the sheet gives; returns how, for the column check and the job."""
+    rows = cleaned.rows
+    amounts = work_out(rows, {name: f"'{column}'" for name, column in mapping.items()})
+    rows["net_amount"] = amounts.net
+    rows["amount_includes_tax"] = amounts.includes_tax
+    if amounts.gross is not None:
+        rows["gross_amount"] = amounts.gross
+    return describe_amounts(amounts)
+
+
+def describe_amounts(amounts) -> list[str]:
+    lines = ["Net amount = " + " , else ".join(amounts.how)] if amounts.how else []
+    lines += [
+        f"{name.replace('_', ' ')}: an invoice total repeated on each line, counted once" for name in amounts.repeated
+    ]
+    return lines
+
+
+def _carry_currency(cleaned) -> None:
+    """A currency column wins; else the currency the amounts name ('$12.99'); else none (the company's)."""
+    found = cleaned.currencies
+    if found is None:
+        return
+    if "currency" in cleaned.rows:
+        cleaned.rows["currency"] = cleaned.rows["currency"].where(cleaned.rows["currency"].notna(), found)
+    else:
+        cleaned.rows["currency"] = found
+
+
+def _no_sales_vouchers(skipped: dict[str, int]) -> str:
+    kinds = ", ".join(
+        f"{name or 'no type'} ({count:,})" for name, count in sorted(skipped.items(), key=lambda i: -i[1])
+    )
+    return (
+        f"This file has no sales vouchers: it holds {kinds}. Only sales vouchers are loaded as sales, and credit "
+        "notes as returns. If one of these types is how your company records sales, mark it as a sale under "
+        "Uploads → Voucher types and upload the file again; otherwise export the Sales Register or a Day Book "
+        "that includes sales."
+    )
+
+
+_REASON = re.compile(r"^(?P<column>.*?): '.*' (?P<problem>[^']*)$|^(?P<what>.*?) is empty \(column (?P<col>.*)\)$")
+
+
+def _review_message(rejects: list[dict], *, good: int) -> str:
+    """The top reasons and the columns they came from, for a file most of whose rows could not be read."""
+    counts: dict[str, int] = {}
+    for reject in rejects:
+        for reason in str(reject["reason"]).split("; "):
+            match = _REASON.match(reason)
+            if match and match.group("column") is not None:
+                key = f"column '{match.group('column')}': {match.group('problem')}"
+            elif match:
+                key = f"{match.group('what')} is empty (column {match.group('col')})"
+            else:
+                key = reason
+            counts[key] = counts.get(key, 0) + 1
+    top = sorted(counts.items(), key=lambda item: -item[1])[:3]
+    reasons = "; ".join(f"{reason} ({count:,} rows)" for reason, count in top)
+    total = len(rejects) + good
+    return (
+        f"{len(rejects):,} of {total:,} rows could not be read, so nothing was loaded yet. Top reasons: {reasons}. "
+        "Check the columns chosen for them, or load the good rows anyway."
+    )
+
+
 def _finish(job: ImportJob, outcome: Outcome) -> None:
-    if outcome.rejects:
-        job.rejects_file.save(f"rejects-{job.pk}.csv", ContentFile(_rejects_csv(outcome.rejects)), save=False)
+    if outcome.rejects or outcome.notes:
+        rows = outcome.rejects + outcome.notes
+        job.rejects_file.save(f"rejects-{job.pk}.csv", ContentFile(rejects_csv(rows)), save=False)
     if outcome.duplicates:
         outcome.messages.append(f"{outcome.duplicates} line(s) were already loaded and were skipped.")
+    if outcome.skipped:
+        kinds = ", ".join(f"{name} {count:,}" for name, count in sorted(outcome.skipped.items(), key=lambda i: -i[1]))
+        outcome.messages.append(f"Left out, not sales: {kinds}.")
+    if outcome.notes:
+        outcome.messages.append(
+            f"{len(outcome.notes):,} long text(s) were cut to fit; the rejected-rows file lists them."
+        )
+    for sheet, lines in outcome.derived.items():
+        outcome.messages += [f"{sheet}: {line}." for line in lines]
+    job.skipped, job.set_aside = outcome.skipped, outcome.set_aside
     job.status = ImportJob.Status.SUCCEEDED
     job.progress = 100
     job.stage = "Done"
@@ -259,7 +446,7 @@ def _finish(job: ImportJob, outcome: Outcome) -> None:
     job.save()
 
 
-def _rejects_csv(rejects: list[dict]) -> bytes:
+def rejects_csv(rejects: list[dict]) -> bytes:
     columns = list(dict.fromkeys(key for row in rejects for key in row))
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -314,11 +501,22 @@ def _split_gst(net: pd.Series, rate: pd.Series, intra: pd.Series) -> tuple[list,
     return cgst, sgst, igst
 
 
+def _matches_words(values: pd.Series, words: list[str]) -> pd.Series:
+    """Values with any of the words at a word's start: 'cancel' finds 'Cancelled', 'rto' doesn't find 'Porto'."""
+    pattern = sale_rules.status_pattern(words)
+    if pattern is None:
+        return pd.Series(False, index=values.index)
+    return _matches(values, re.compile(pattern, re.IGNORECASE))
+
+
 def _matches_any(values: pd.Series, patterns: list[str]) -> pd.Series:
     """Case-insensitive match of any pattern, tested once per distinct value (a million lines hold few products)."""
     if not patterns:
         return pd.Series(False, index=values.index)
-    regex = re.compile("|".join(re.escape(p) for p in patterns), re.IGNORECASE)
+    return _matches(values, re.compile("|".join(re.escape(p) for p in patterns), re.IGNORECASE))
+
+
+def _matches(values: pd.Series, regex: re.Pattern) -> pd.Series:
     codes, uniques = pd.factorize(values)
     hits = np.array([bool(regex.search(value)) for value in uniques.tolist()] + [False])
     return pd.Series(hits[codes], index=values.index)
@@ -353,7 +551,15 @@ def _returned_invoices(plan: SheetPlan | None) -> set[str]:
     return set(returned[plan.mapping["invoice"]].astype(str).str.strip())
 
 
-def build_sales_frame(rows: pd.DataFrame, *, home_state: str, lookups: dict[str, SheetPlan], job_id) -> pd.DataFrame:
+def build_sales_frame(
+    rows: pd.DataFrame,
+    *,
+    home_state: str,
+    lookups: dict[str, SheetPlan],
+    job_id,
+    currency: str = "INR",
+    notes: list[dict] | None = None,
+) -> pd.DataFrame:
     """Canonical cleaned rows -> SalesLine columns, with every Indian business rule applied.
 
     Columns are moved out of `rows` as they are used, so a million lines are not held twice.
@@ -371,7 +577,8 @@ def build_sales_frame(rows: pd.DataFrame, *, home_state: str, lookups: dict[str,
         out["ship_date"] = out["ship_date"].astype("datetime64[s]")
     for name in ("quantity", "unit_price", "net_amount", "gst_rate", "gross_amount", "cost", "profit", "discount"):
         out[name] = _maybe(rows, name)
-    out["customer_key"] = customer_keys(out["customer_name"]).fillna("").astype(str)
+    out["amount_includes_tax"] = rows.pop("amount_includes_tax") if "amount_includes_tax" in present else False
+    _identify_customers(out)
     _enrich_from_customer_master(out)
 
     # Region-level lookups: the branch filter falls back to the region, managers come from the People sheet.
@@ -380,6 +587,7 @@ def build_sales_frame(rows: pd.DataFrame, *, home_state: str, lookups: dict[str,
     if people:
         from_people = out["region"].str.strip().str.casefold().map(people).fillna("")
         out["manager"] = out["manager"].where(out["manager"] != "", from_people)
+    _one_value_per_order(out)
 
     same_state = (out["state_code"] == home_state) | (out["state_code"] == "")
     if present & {"cgst", "sgst", "igst"}:  # taxes the file states are kept as given
@@ -390,32 +598,86 @@ def build_sales_frame(rows: pd.DataFrame, *, home_state: str, lookups: dict[str,
     else:
         out["cgst"] = out["sgst"] = out["igst"] = "0"
 
+    words = sale_rules.status_words()
     returned_invoices = _returned_invoices(lookups.get("returns"))
     status_text = out["status"] + " " + out["voucher_type"]
-    out["is_cancelled"] = _matches_any(status_text, CANCEL_WORDS)
+    role = _text(rows, "voucher_role", take=True)
+    out["is_cancelled"] = _matches_words(status_text, [w for w, m in words.items() if m == "cancelled"])
     out["is_cancelled"] |= _matches_any(out["customer_name"], ["(cancelled)"])
     returned_flag = rows.pop("returned").fillna(False).astype(bool) if "returned" in present else False
-    out["is_returned"] = _matches_any(status_text, RETURN_WORDS)
+    out["is_returned"] = _matches_words(status_text, [w for w, m in words.items() if m == "returned"])
+    out["is_returned"] |= role == VoucherType.Role.RETURN
     out["is_returned"] |= out["invoice_number"].isin(returned_invoices)
     out["is_returned"] |= returned_flag
     out["is_excluded"] = _exclusion_mask(out)
-    out["counts"] = ~(out["is_cancelled"] | out["is_returned"] | out["is_excluded"])
+    out["currency"] = _text(rows, "currency", take=True).str.upper()
+    out["is_other_currency"] = (out["currency"] != "") & (out["currency"] != currency)
+    out["counts"] = ~(out["is_cancelled"] | out["is_returned"] | out["is_excluded"] | out["is_other_currency"])
+    _fit_text(out, notes if notes is not None else [])
 
-    out["line_hash"] = content_hash(out, SALES_IDENTITY)
-    out["occurrence"] = out.groupby("line_hash").cumcount() + 1
+    out["line_hash"] = line_hashes(out)
+    out["occurrence"] = occurrences(out["line_hash"].to_numpy())
     out["source_job_id"] = job_id
     return out
 
 
+def _identify_customers(out: pd.DataFrame) -> None:
+    """A customer code is the identity when there is one (a code whose name changes is one customer); else the
+    folded name. Walk-in lines with neither stay unknown: key ''."""
+    names, codes = out["customer_name"], out["customer_code"].str.strip()
+    by_name = customer_keys(names).fillna("").astype(str)
+    out["customer_key"] = ("#" + codes.str.casefold()).where(codes != "", by_name)
+    out["customer_name"] = names.where(names != "", codes)
+
+
+def _one_value_per_order(out: pd.DataFrame) -> None:
+    """Order-level columns take the order's first filled value on every line of the order (see ORDER_LEVEL)."""
+    numbered = out["invoice_number"] != ""
+    if not numbered.any():
+        return
+    order = out.groupby(["invoice_number", "invoice_date", "customer_key"], sort=False).ngroup()
+    order = order.where(numbered, -1 - np.arange(len(out)))  # lines without a number stand alone
+    for column in ORDER_LEVEL:
+        values = out[column]
+        if not (values != "").any():
+            continue
+        first = values.mask(values == "").groupby(order.to_numpy()).transform("first").fillna("")
+        if not first.equals(values):
+            out[column] = first.astype(values.dtype)
+
+
+def _fit_text(out: pd.DataFrame, notes: list[dict]) -> None:
+    """Text longer than its column is cut to fit, and each cut is noted in the rejected-rows file."""
+    for model_field in SalesLine._meta.concrete_fields:
+        if model_field.get_internal_type() != "CharField" or model_field.column not in out:
+            continue
+        values, limit = out[model_field.column], model_field.max_length
+        long = values.str.len() > limit
+        if not long.any():
+            continue
+        for label, text in values[long].items():
+            notes.append(
+                {"row": label, "reason": f"{model_field.verbose_name}: cut to {limit} characters (the line was "
+                 f"loaded): '{text}'"}
+            )  # fmt: skip
+        out[model_field.column] = values.where(~long, values.str.slice(0, limit))
+
+
 def _enrich_from_customer_master(out: pd.DataFrame) -> None:
     """Fill GSTIN, state, city, country and segment from the customer master where the line leaves them empty."""
+    keys = set(out["customer_key"]) - {""}
+    codes = {key[1:] for key in keys if key.startswith("#")}
     master = pd.DataFrame(
-        Customer.objects.filter(from_master=True, key__in=set(out["customer_key"])).values(
-            "key", "gstin", "state", "state_code", "city", "country", "segment"
-        )
+        Customer.objects.filter(from_master=True)
+        .annotate(code_folded=Lower("code"))
+        .filter(models.Q(key__in=keys) | models.Q(code_folded__in=codes))
+        .values("key", "code", "gstin", "state", "state_code", "city", "country", "segment")
     )
     if master.empty:
         return
+    # Lines keyed by a customer code meet the master through the master's code column.
+    by_code = master[master["code"] != ""].assign(key=lambda m: "#" + m["code"].str.strip().str.casefold())
+    master = pd.concat([master, by_code]).drop_duplicates("key").drop(columns="code")
     joined = out[["customer_key"]].merge(master, how="left", left_on="customer_key", right_on="key")
     joined.index = out.index
     targets = {"customer_gstin": "gstin", "state": "state", "state_code": "state_code", "city": "city",
@@ -435,16 +697,24 @@ _OPTIONAL_TEXT = [f.column for f in SalesLine._meta.concrete_fields if f.get_int
 
 def _load_sales(rows, *, job, lookups, outcome) -> Write:
     """Prepare the lines now; the returned function writes them, inside the caller's transaction."""
-    frame = build_sales_frame(rows, home_state=connection.tenant.home_state, lookups=lookups, job_id=job.pk)
+    company = connection.tenant
+    frame = build_sales_frame(
+        rows, home_state=company.home_state, lookups=lookups, job_id=job.pk, currency=company.currency,
+        notes=outcome.notes,
+    )  # fmt: skip
     del rows
     excluded = int(frame["is_excluded"].sum())
     if excluded:
         outcome.messages.append(f"{excluded} line(s) matched an exclusion rule: kept, but not counted in sales.")
+    _tell_other_currencies(frame, company.currency, outcome)
     span = (frame["invoice_date"].min().date(), frame["invoice_date"].max().date())
     renamed = {"customer_name": "name", "customer_key": "key", "customer_code": "code", "customer_gstin": "gstin"}
-    kept = [*renamed, "state", "state_code", "city", "country", "segment"]
-    # Columns first, then rows: filtering the whole frame would copy a million lines of forty columns.
-    customers = frame[kept][~frame["is_cancelled"]].drop_duplicates("customer_key").rename(columns=renamed)
+    kept = [*renamed, "state", "state_code", "city", "country", "segment", "invoice_date"]
+    # Columns first, then rows: filtering the whole frame would copy a million lines of forty columns. A customer
+    # is shown under the name of its latest line.
+    customers = frame[kept][~frame["is_cancelled"] & (frame["customer_key"] != "")]
+    customers = customers.sort_values("invoice_date", kind="stable").drop_duplicates("customer_key", keep="last")
+    customers = customers.rename(columns={**renamed, "invoice_date": "last_seen"})
     customers["from_master"] = False
     customers["region"] = customers["postal_code"] = ""
     products = frame[["product_code", "product_name", "product_line", "sub_category"]]
@@ -464,10 +734,47 @@ def _load_sales(rows, *, job, lookups, outcome) -> Write:
             replace=job.mode == ImportJob.Mode.REPLACE_PERIOD,
         )
         load_rows(table="ingestion_customer", frame=customers, conflict_columns=("key",))
+        _rename_customers(customers)
         load_rows(table="ingestion_product", frame=products, conflict_columns=("key",))
         return result, span
 
     return write
+
+
+def _tell_other_currencies(frame: pd.DataFrame, currency: str, outcome: Outcome) -> None:
+    """Lines in other currencies are kept, never added in; a file with nothing in the company's currency is refused."""
+    other = frame["is_other_currency"]
+    if not other.any():
+        return
+    names = " and ".join(sorted(set(frame.loc[other, "currency"])))
+    if other.all():
+        raise IngestError(
+            f"Every line of this file is in {names}, and this company's figures are in {currency}. If {names} is "
+            "your company's currency, change it under Settings and upload the file again; otherwise upload the "
+            f"sales you made in {currency}.",
+            code="other_currency",
+        )
+    outcome.messages.append(f"{int(other.sum()):,} lines in {names} are not counted in {currency} figures.")
+
+
+def _rename_customers(customers: pd.DataFrame) -> None:
+    """A customer seen again under a newer name (same code) takes that name; an older file never renames it."""
+    if customers.empty:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE ingestion_customer c SET name = s.name, last_seen = s.last_seen
+            FROM unnest(%s::text[], %s::text[], %s::date[]) AS s(key, name, last_seen)
+            WHERE c.key = s.key AND NOT c.from_master AND (c.last_seen IS NULL OR s.last_seen >= c.last_seen)
+              AND (c.name IS DISTINCT FROM s.name OR c.last_seen IS DISTINCT FROM s.last_seen)
+            """,
+            [
+                customers["key"].tolist(),
+                customers["name"].tolist(),
+                [day.date() for day in customers["last_seen"]],
+            ],
+        )
 
 
 # ---------------------------------------------------------------- customer master and ERP sheets
@@ -484,7 +791,10 @@ def _load_customers(rows, *, job, lookups, outcome) -> Write:
         frame["state_code"] != "", gstin_state.where(gstin_state.str.isdigit(), "")
     )
     frame["from_master"] = True
-    frame = frame[frame["key"] != ""].drop_duplicates("key", keep="last")
+    named = frame[frame["key"] != ""]
+    outcome.set_apart("rows without a name", len(frame) - len(named))
+    frame = named.drop_duplicates("key", keep="last")
+    outcome.set_apart("duplicate rows within the file (merged)", len(named) - len(frame))
     return lambda: _write_customers(frame)
 
 
@@ -533,7 +843,9 @@ def _load_erp(rows, *, job, lookups, outcome) -> Write:
         field_type = _erp_model(job.kind)._meta.get_field(column).get_internal_type()
         frame[column] = "" if field_type == "CharField" else None
     frame["record_hash"] = content_hash(frame, sorted(c for c in frame.columns if c != "status"))
-    frame = frame.drop_duplicates("record_hash")
+    unique = frame.drop_duplicates("record_hash")
+    outcome.set_apart("duplicate rows within the file (merged)", len(frame) - len(unique))
+    frame = unique
     frame["source_job_id"] = job.pk
     dates = frame[date_column].dropna()
     span = (dates.min(), dates.max()) if len(dates) else (None, None)

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.utils import timezone
@@ -15,20 +16,22 @@ from django.utils import timezone
 from billing.limits import ensure_can_upload
 from elettro.errors import ApplicationError
 
+from . import sale_rules
 from .etl import mapping as fields
-from .etl.errors import IngestError
-from .models import ColumnMapping, ExclusionRule, ImportJob, Kind
-from .pipeline import propose, run_job
+from .etl.errors import IngestError, NeedsReview
+from .models import ColumnMapping, ExclusionRule, ImportJob, Kind, VoucherType
+from .pipeline import propose, rejects_csv, run_job
 from .selectors import lines_loaded_this_month
 from .signals import import_finished, sales_lines_remarked
 
 logger = logging.getLogger(__name__)
 
-ACCEPTED_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".csv", ".tsv", ".txt")
+ACCEPTED_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".csv", ".tsv", ".txt", ".xml")
 
 
 def upload_create(*, file: UploadedFile, kind: str = Kind.SALES, mode: str = ImportJob.Mode.APPEND,
-                  user=None, run: str = "worker", review: bool = False) -> ImportJob:  # fmt: skip
+                  user=None, run: str = "worker", review: bool = False, load_good_rows: bool = False,
+                  ) -> ImportJob:  # fmt: skip
     """Store an uploaded file in the company's storage and make its import job; the worker runs it."""
     name = Path(file.name or "upload").name
     if kind not in Kind.values:
@@ -56,7 +59,7 @@ def upload_create(*, file: UploadedFile, kind: str = Kind.SALES, mode: str = Imp
         job = ImportJob(
             kind=kind, mode=mode, original_name=name, checksum=digest.hexdigest(), size_bytes=file.size,
             uploaded_by_id=getattr(user, "pk", None), uploaded_by_email=getattr(user, "email", "") or "",
-            needs_review=review,
+            needs_review=review, load_good_rows=load_good_rows,
         )  # fmt: skip
         job.file.save(name, file, save=False)
         job.save()
@@ -91,15 +94,57 @@ def import_run(*, job_id: int) -> ImportJob:
             job.refresh_from_db()
             return job
         outcome = run_job(job, progress=progress)
+    except NeedsReview as review:
+        _hold_for_review(job, review)
     except IngestError as error:
-        _fail(job, error.message)
-    except Exception:
+        if error.code == "missing_required" and not job.column_mapping:
+            _ask_for_columns(job, error.message)  # a person can choose the columns we could not find
+        else:
+            _fail(job, error.message)
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException:  # a panic in a native reader is a BaseException: the job must still end
         logger.exception("import job %s crashed", job.pk)
         _fail(job, "Something went wrong while reading this file. We have been told; please try again later.")
         raise
     else:
         import_finished.send(sender=ImportJob, job=job, kind=job.kind, date_from=outcome.date_from,
                              date_to=outcome.date_to)  # fmt: skip
+    job.refresh_from_db()
+    return job
+
+
+def _ask_for_columns(job: ImportJob, message: str) -> None:
+    try:
+        proposal = propose(job, always=True)
+    except IngestError as error:
+        _fail(job, error.message)
+        return
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.MAPPING, proposal=proposal, progress=10, stage="Check the columns", error=message
+    )
+
+
+def _hold_for_review(job: ImportJob, review: NeedsReview) -> None:
+    """Nothing loaded: the person sees the top reasons and the rejected rows, then fixes the columns or loads the
+    good rows anyway."""
+    job.rejects_file.save(f"rejects-{job.pk}.csv", ContentFile(rejects_csv(review.rejects)), save=False)
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.REVIEW, error=review.message, finished_at=timezone.now(), stage="Needs review",
+        rows_read=review.rows_read, rows_rejected=len(review.rejects), rows_loaded=0, duplicates=0,
+        rejects_file=job.rejects_file.name,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def job_load_good_rows(*, job: ImportJob) -> ImportJob:
+    """Load the readable rows of a file held for review; the rejected ones stay in its rejected-rows file."""
+    if job.status != ImportJob.Status.REVIEW:
+        raise ApplicationError("This upload is not waiting for a review.")
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.QUEUED, load_good_rows=True, stage="Queued", error="", progress=0
+    )
+    transaction.on_commit(lambda: _enqueue(job.pk))
     job.refresh_from_db()
     return job
 
@@ -111,28 +156,106 @@ def _fail(job: ImportJob, message: str) -> None:
     )  # fmt: skip
 
 
+_LOOKUP_NEEDS = {"returns": (("invoice",), ("returned",)), "people": (("region",), ("salesperson", "manager"))}
+
+
 @transaction.atomic
-def job_mapping_confirm(*, job: ImportJob, mappings: dict[str, dict[str, str]], user=None) -> ImportJob:
-    """A person's columns for each sheet of a waiting job: remembered, then the job runs with them."""
+def job_mapping_confirm(
+    *,
+    job: ImportJob,
+    mappings: dict[str, dict[str, str]],
+    roles: dict[str, str] | None = None,
+    voucher_roles: dict[str, str] | None = None,
+    user=None,
+    run: str = "worker",
+) -> ImportJob:
+    """A person's columns (and what each sheet holds) for a waiting job: remembered, then the job runs with them."""
     if job.status != ImportJob.Status.MAPPING:
         raise ApplicationError("This upload is not waiting for its columns.")
-    confirmed = {}
-    for sheet, mapping in mappings.items():
-        columns = job.proposal.get(sheet, {}).get("columns")
-        if columns is None:
-            raise ApplicationError(f"This file has no sheet called {sheet!r}.")
-        if not any(mapping.values()):
-            continue  # a sheet the person left out
-        confirmed[sheet] = mapping_confirm(kind=job.kind, columns=columns, mapping=mapping, user=user).mapping
-    if not confirmed:
-        raise ApplicationError("Choose the columns of at least one sheet.")
-    job.column_mapping = confirmed
+    job_columns_set(job=job, mappings=mappings, roles=roles, voucher_roles=voucher_roles, user=user)
     job.status = ImportJob.Status.QUEUED
     job.needs_review = False
     job.stage = "Queued"
-    job.save(update_fields=["column_mapping", "status", "needs_review", "stage"])
-    transaction.on_commit(lambda: _enqueue(job.pk))
+    job.save(update_fields=["status", "needs_review", "stage"])
+    if run == "worker":
+        transaction.on_commit(lambda: _enqueue(job.pk))
     return job
+
+
+def job_columns_set(
+    *,
+    job: ImportJob,
+    mappings: dict[str, dict[str, str]],
+    roles: dict[str, str] | None = None,
+    voucher_roles: dict[str, str] | None = None,
+    user=None,
+) -> ImportJob:
+    """Check and keep a job's columns per sheet and each sheet's role (data, returns, people, ignored)."""
+    proposal = job.proposal or {}
+    roles = {sheet: role for sheet, role in (roles or {}).items() if role}
+    confirmed = {}
+    for sheet in set(mappings) | set(roles):
+        columns = proposal.get(sheet, {}).get("columns")
+        if columns is None:
+            raise ApplicationError(f"This file has no sheet called {sheet!r}.")
+        role = roles.get(sheet) or proposal[sheet].get("role", "data")
+        if role not in ("data", "returns", "people", "ignored"):
+            raise ApplicationError(f"{sheet}: choose what the sheet holds.")
+        mapping = {name: column for name, column in mappings.get(sheet, {}).items() if column}
+        if role == "ignored" or (not mapping and sheet not in roles):
+            roles[sheet] = "ignored"
+            continue  # a sheet the person left out
+        roles[sheet] = role
+        if role == "data":
+            confirmed[sheet] = mapping_confirm(kind=job.kind, columns=columns, mapping=mapping, user=user).mapping
+        else:
+            confirmed[sheet] = _lookup_mapping(sheet, role, mapping, columns)
+    if not any(role == "data" for role in roles.values()):
+        raise ApplicationError("Choose the columns of at least one sheet.")
+    for name, role in (voucher_roles or {}).items():
+        if role not in VoucherType.Role.values:
+            raise ApplicationError(f"Voucher type {name!r}: choose sale, return or not a sale.")
+        sale_rules.voucher_role_set(name=name, role=role)
+    job.column_mapping, job.sheet_roles = confirmed, roles
+    job.save(update_fields=["column_mapping", "sheet_roles"])
+    return job
+
+
+def job_columns_choose(
+    *, job: ImportJob, overrides: dict[str, str] | None = None, sheet_roles: dict[str, str] | None = None
+) -> ImportJob:
+    """The proposal, with a person's (or an operator's) fields and sheet roles on top, as the job's columns.
+
+    An override FIELD=COLUMN applies to every data sheet that has that column."""
+    job.proposal = propose(job, always=True)
+    job.save(update_fields=["proposal"])
+    labels = fields.FIELD_LABELS[job.kind]
+    roles = {sheet: plan["role"] for sheet, plan in job.proposal.items()} | (sheet_roles or {})
+    mappings = {sheet: dict(plan["mapping"]) for sheet, plan in job.proposal.items()}
+    for name, column in (overrides or {}).items():
+        if name not in labels:
+            raise ApplicationError(f"{name!r} is not a field of {job.kind} data: use one of {', '.join(labels)}.")
+        sheets = [sheet for sheet, plan in job.proposal.items() if column in plan["columns"]]
+        if not sheets:
+            raise ApplicationError(f"{labels[name]}: the file has no column called {column!r}.")
+        for sheet in sheets:
+            mappings[sheet] = {key: value for key, value in mappings[sheet].items() if value != column}
+            mappings[sheet][name] = column
+            if sheet_roles is None or sheet not in sheet_roles:
+                roles[sheet] = "data" if roles[sheet] == "ignored" else roles[sheet]
+    return job_columns_set(job=job, mappings=mappings, roles=roles)
+
+
+def _lookup_mapping(sheet: str, role: str, mapping: dict[str, str], columns: list[str]) -> dict[str, str]:
+    labels = fields.FIELD_LABELS[Kind.SALES]
+    for column in mapping.values():
+        if column not in columns:
+            raise ApplicationError(f"{sheet}: the sheet has no column called {column!r}.")
+    for group in _LOOKUP_NEEDS[role]:
+        if not any(mapping.get(name) for name in group):
+            needed = " or ".join(labels[name] for name in group)
+            raise ApplicationError(f"{sheet}: choose the column for {needed}.")
+    return mapping
 
 
 def mapping_confirm(*, kind: str, columns: list[str], mapping: dict[str, str], user=None) -> ColumnMapping:
@@ -168,7 +291,7 @@ def exclusions_apply() -> int:
             """
             UPDATE ingestion_salesline SET
               is_excluded = new.excluded,
-              counts = NOT (is_cancelled OR is_returned OR new.excluded)
+              counts = NOT (is_cancelled OR is_returned OR new.excluded OR is_other_currency)
             FROM (
               SELECT id, (COALESCE(product_name ~* %(p)s OR product_code ~* %(p)s, false)
                           OR COALESCE(product_line ~* %(l)s, false)) AS excluded

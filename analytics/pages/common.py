@@ -7,9 +7,12 @@ from ingestion.models import Customer
 from .. import engine
 from ..engine import Scope
 
+UNKNOWN_CUSTOMER = "Walk-in / unknown customers"
+
 
 def customer_names(keys) -> dict[str, str]:
-    return dict(Customer.objects.filter(key__in=list(keys)).values_list("key", "name"))
+    """Names by customer key; sales that named no customer (key '') show as one walk-in row."""
+    return {"": UNKNOWN_CUSTOMER, **dict(Customer.objects.filter(key__in=list(keys)).values_list("key", "name"))}
 
 
 def top_customers(scope: Scope, limit: int, *, order: str = "revenue") -> list[dict]:

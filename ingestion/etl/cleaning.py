@@ -168,10 +168,23 @@ def neutralize_formulas(series: pd.Series) -> pd.Series:
 # ---------------------------------------------------------------- amounts
 
 _WHITESPACE = re.compile(r"[\s\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]+")
-_RUPEE_PREFIX = re.compile(r"^(?:₹|rs\.?|inr|re\.?)", re.IGNORECASE)
-_RUPEE_SUFFIX = re.compile(r"(?:₹|rs\.?|inr|/-)$", re.IGNORECASE)
+# Currency marks exports put on amounts, longest first so "US$" wins over "$". A bare "$" is the US dollar, as
+# the shops that write it mean; other dollars carry their prefix (A$, C$, S$).
+_SIGNS = {"us$": "USD", "a$": "AUD", "au$": "AUD", "c$": "CAD", "ca$": "CAD", "s$": "SGD", "nz$": "NZD",
+          "hk$": "HKD", "$": "USD", "₹": "INR", "rs.": "INR", "rs": "INR", "re.": "INR", "/-": "INR", "€": "EUR",
+          "£": "GBP", "¥": "JPY", "د.إ": "AED", "﷼": "SAR"}  # fmt: skip
+CURRENCY_CODES = frozenset(
+    (
+        "INR", "USD", "EUR", "GBP", "JPY", "CNY", "AUD", "CAD", "SGD", "NZD", "HKD", "CHF", "SEK",
+        "NOK", "DKK", "AED", "SAR", "QAR", "OMR", "KWD", "BHD", "LKR", "NPR", "BDT", "PKR", "MYR",
+        "THB", "IDR", "PHP", "VND", "KRW", "ZAR", "NGN", "KES", "EGP", "TRY", "RUB", "BRL", "MXN",
+    )
+)  # fmt: skip
+_MARK = "|".join(re.escape(sign) for sign in sorted(_SIGNS, key=len, reverse=True))
+_CODE = "|".join(code.lower() for code in sorted(CURRENCY_CODES))
+_CURRENCY_PREFIX = re.compile(rf"^(?:{_MARK}|(?:{_CODE})\.?)", re.IGNORECASE)
+_CURRENCY_SUFFIX = re.compile(rf"(?:{_MARK}|{_CODE})$", re.IGNORECASE)
 _DR_CR = re.compile(r"(dr|cr)\.?$", re.IGNORECASE)
-_FOREIGN = re.compile(r"[$€£¥]|usd|eur|gbp|aed", re.IGNORECASE)
 _WESTERN_GROUPS = re.compile(r"^\d{1,3}(?:,\d{3})+$")
 _INDIAN_GROUPS = re.compile(r"^\d{1,2}(?:,\d{2})*,\d{3}$")
 _NUMBER = re.compile(r"^(\d[\d,]*)?(\.\d*)?(?:e[+-]?\d+)?$", re.IGNORECASE)
@@ -179,22 +192,47 @@ _DASHES = {"-", "–", "—", "--"}
 _PER_UNIT = re.compile(r"(?<=\d)/[^\W\d_][\w.]{0,11}$")
 
 
+def currency_code(mark: object) -> str | None:
+    """'₹' / 'Rs.' / 'inr' -> 'INR', '$' -> 'USD', 'omr' -> 'OMR'; None for anything that is not a currency."""
+    if mark is None or (isinstance(mark, float) and mark != mark):
+        return None
+    text = _WHITESPACE.sub("", str(mark)).casefold().rstrip(".")
+    if not text:
+        return None
+    code = _SIGNS.get(text) or _SIGNS.get(text + ".")
+    if code:
+        return code
+    return text.upper() if text.upper() in CURRENCY_CODES else None
+
+
 def _amount(text: str, dr_cr: DrCr = "absolute") -> tuple[Decimal | None, str | None]:
-    """(value, None), (None, None) for blank, or (None, why it is not an amount)."""
+    """(value, None), (None, None) for blank, or (None, why it is not an amount). Only rupees are amounts here."""
+    value, problem, currency = _amount_in_currency(text, dr_cr)
+    if currency not in (None, "INR"):
+        return None, "is in a currency other than rupees"
+    return value, problem
+
+
+def _amount_in_currency(text: str, dr_cr: DrCr = "absolute") -> tuple[Decimal | None, str | None, str | None]:
+    """(value, problem, currency the text names or None): '$1,299.00' -> (1299.00, None, 'USD')."""
     compact = _WHITESPACE.sub("", text).replace("−", "-")
     if not compact:
-        return None, None
+        return None, None, None
     if compact in _DASHES:
-        return Decimal(0), None  # Excel's accounting format shows zero as a dash
+        return Decimal(0), None, None  # Excel's accounting format shows zero as a dash
     body = _PER_UNIT.sub("", compact.replace("(-)", "-", 1))  # Tally: '(-)1,200.00', '4,860.00/Nos'
     side_match = _DR_CR.search(body)
     side = side_match.group(1).lower() if side_match else None
     if side_match:
         body = body[: side_match.start()]
-    negative = False
+    negative, currency = False, None
     for _ in range(3):  # signs, brackets and ₹ come in every order: -₹1,200  ₹-1,200  (₹1,200)  ₹(1,200)
         before = body
-        body = _RUPEE_SUFFIX.sub("", _RUPEE_PREFIX.sub("", body))
+        for pattern in (_CURRENCY_PREFIX, _CURRENCY_SUFFIX):
+            mark = pattern.search(body)
+            if mark and mark.group(0) and len(mark.group(0)) < len(body):
+                currency = currency or currency_code(mark.group(0))
+                body = body[: mark.start()] + body[mark.end() :]
         if body.startswith("(") and body.endswith(")"):
             negative, body = not negative, body[1:-1]
         if body.startswith(("-", "+")):
@@ -203,27 +241,25 @@ def _amount(text: str, dr_cr: DrCr = "absolute") -> tuple[Decimal | None, str | 
             negative, body = not negative, body[:-1]  # trailing minus from old ERPs
         if body == before:
             break
-    if _FOREIGN.search(body):
-        return None, "is in a currency other than rupees"
     match = _NUMBER.match(body)
     if not body or not match or not any(char.isdigit() for char in body):
-        return None, "is not a number"
+        return None, "is not a number", None
     integer = match.group(1) or ""
     if "," in integer and not (_WESTERN_GROUPS.match(integer) or _INDIAN_GROUPS.match(integer)):
-        return None, "has commas in unusual places (is the decimal point a comma?)"
+        return None, "has commas in unusual places (is the decimal point a comma?)", None
     try:
         value = Decimal(body.replace(",", ""))
     except InvalidOperation:
-        return None, "is not a number"
+        return None, "is not a number", None
     if negative:
         value = -value
     if dr_cr == "debit_positive" and side == "cr":
         value = -value
     if abs(value) >= MAX_AMOUNT:
-        return None, "is too large to be an amount"
+        return None, "is too large to be an amount", None
     if value.as_tuple().exponent > 0:
         value = Decimal(_plain(value))  # 1.5E+3 from Excel's scientific display: keep it as 1500
-    return (value.copy_abs() if value.is_zero() else value), None
+    return (value.copy_abs() if value.is_zero() else value), None, currency
 
 
 def _plain(value: Decimal) -> str:
@@ -267,20 +303,53 @@ def _plain_text(text: pd.Series) -> pd.Series:
 
 
 def parse_amounts(series: pd.Series, *, dr_cr: DrCr = "absolute") -> tuple[pd.Series, pd.Series]:
-    """(plain decimal text or NaN per row, reason or None per row); reasons name the column and the value."""
+    """(plain decimal text or NaN per row, reason or None per row); reasons name the column and the value.
+
+    Only rupees (or no currency at all) are amounts here; see ``parse_money`` for amounts in any currency."""
+    values, errors, currencies = parse_money(series, dr_cr=dr_cr)
+    foreign = currencies.notna() & (currencies != "INR")
+    if foreign.any():
+        errors = errors.copy()
+        text = _as_text(series)[foreign]
+        errors[foreign] = [_reason(series.name, value, "is in a currency other than rupees") for value in text]
+        values = values.mask(foreign)
+    return values, errors
+
+
+def parse_money(series: pd.Series, *, dr_cr: DrCr = "absolute") -> tuple[pd.Series, pd.Series, pd.Series]:
+    """(plain decimal text or NaN, reason or None, currency code the value names or None) per row."""
     text = _as_text(series)
     quick = _plain_text(text)
     result = quick.to_numpy(dtype=object)
     errors = np.full(len(text), None, dtype=object)
+    currencies = np.full(len(text), None, dtype=object)
     rest = (quick.isna() & text.notna()).to_numpy()
     if rest.any():
 
-        def one(value: str) -> tuple[str | None, str | None]:
-            amount, problem = _amount(value, dr_cr)
-            return (None if amount is None else _plain(amount)), (problem and _reason(series.name, value, problem))
+        def one(value: str) -> tuple[str | None, str | None, str | None]:
+            amount, problem, currency = _amount_in_currency(value, dr_cr)
+            reason = problem and _reason(series.name, value, problem)
+            return (None if amount is None else _plain(amount)), reason, currency
 
-        result[rest], errors[rest] = _per_distinct(text[rest], one, 2)
-    return pd.Series(result, index=series.index, dtype="str"), pd.Series(errors, index=series.index, dtype=object)
+        result[rest], errors[rest], currencies[rest] = _per_distinct(text[rest], one, 3)
+    index = series.index
+    return (
+        pd.Series(result, index=index, dtype="str"),
+        pd.Series(errors, index=index, dtype=object),
+        pd.Series(currencies, index=index, dtype=object),
+    )
+
+
+def canonical_decimals(series: pd.Series, places: int) -> pd.Series:
+    """Decimal text as the database keeps it, without trailing zeros: '1250.5000', '1250.50' and 1250.5 written
+    by Excel all give '1250.5'; '' when blank. Two exports of one line spell amounts differently; this doesn't."""
+    text = series.astype("str").fillna("").str.strip()
+    finer = text.str.contains(rf"\.\d{{{places + 1},}}$", regex=True)
+    if finer.any():  # more decimals than the column keeps: rounded the way PostgreSQL rounds NUMERIC
+        step = Decimal(1).scaleb(-places)
+        text = text.where(~finer, _map_distinct(text[finer], lambda v: _plain(Decimal(v).quantize(step))))
+    text = text.str.replace(r"(\.\d*?)0+$", r"\1", regex=True).str.replace(r"\.$", "", regex=True)
+    return text.replace("-0", "0")
 
 
 # ---------------------------------------------------------------- quantities and percentages
@@ -574,6 +643,8 @@ class CleanTable:
     errors: pd.Series
     warnings: pd.Series
     date_orders: dict[str, str] = field(default_factory=dict)
+    # The currency each row's amounts name ('$12.99' -> 'USD'), None where they name none.
+    currencies: pd.Series | None = None
 
     @property
     def accepted(self) -> pd.DataFrame:
@@ -635,7 +706,8 @@ def clean_table(
             )
             return values, problems, order, None
         if value_type == fields.AMOUNT:
-            return (*parse_amounts(source, dr_cr=dr_cr), None, None)
+            values, problems, currencies = parse_money(source, dr_cr=dr_cr)
+            return values, problems, None, currencies
         if value_type == fields.QUANTITY:
             values, units, problems = parse_quantities(source)
             return values, problems, None, units
@@ -645,18 +717,23 @@ def clean_table(
             return (*_clean_gstins(source), None, None)
         if value_type == fields.FLAG:
             return (*_clean_flags(source), None, None)
+        if value_type == fields.CURRENCY:
+            return (*_clean_currencies(source), None, None)
         return normalize_names(source), None, None, None
 
     # Columns are independent and most of the work is in Arrow, which releases the GIL: two at a time.
     with ThreadPoolExecutor(max_workers=2) as pool:
         parsed = list(pool.map(lambda item: parse(*item), mapping.items()))
-    for (name, _column), (values, problems, order, units) in zip(mapping.items(), parsed, strict=True):
+    currencies = None
+    for (name, _column), (values, problems, order, extra) in zip(mapping.items(), parsed, strict=True):
         value_type = types[name]
         rows[name] = values
         if order is not None:
             date_orders[name] = order
-        if name == "quantity" and units is not None and units.notna().any():
-            units_in_quantities = units
+        if name == "quantity" and extra is not None and extra.notna().any():
+            units_in_quantities = extra
+        if value_type == fields.AMOUNT and extra.notna().any():
+            currencies = extra if currencies is None else currencies.where(currencies.notna(), extra)
         if problems is not None:
             if name in strict and value_type != fields.GSTIN:
                 errors = _join_reasons(errors, problems)
@@ -665,12 +742,20 @@ def clean_table(
     if units_in_quantities is not None and "unit" in types:
         # '12 Nos' in the quantity column names the unit when no unit column says otherwise
         rows["unit"] = rows["unit"].fillna(units_in_quantities) if "unit" in rows else units_in_quantities
+    needs = fields.NEEDS.get(kind, {})
     for group in fields.REQUIRED[kind]:
-        present = [name for name in group if name in rows and name in mapping]
+        present = [name for name in group if name in rows and needs.get(name, name) in mapping]
         if not present:
             continue
-        blank = np.logical_and.reduce([_as_text(frame[mapping[name]]).isna().to_numpy() for name in present])
-        what = " or ".join(labels[name] for name in group)
+        # An alternative that needs a partner (a rate needs a quantity) is blank when either is.
+        blank = np.logical_and.reduce(
+            [
+                _as_text(frame[mapping[name]]).isna().to_numpy()
+                | _as_text(frame[mapping[needs.get(name, name)]]).isna().to_numpy()
+                for name in present
+            ]
+        )
+        what = " or ".join(labels[name] for name in group if name in present)
         columns = ", ".join(f"'{mapping[name]}'" for name in present)
         message = pd.Series(
             np.where(blank, f"{what} is empty (column {columns})", None), index=frame.index, dtype=object
@@ -682,7 +767,7 @@ def clean_table(
         # '27-Maharashtra', 'MAHARASHTRA', 'Orissa' -> the official name; foreign states stay as written
         official = _map_distinct(rows["state"], _state_code_of_text).map(GST_STATES, na_action="ignore")
         rows["state"] = official.where(official.notna(), rows["state"]).astype("str")
-    return CleanTable(rows=rows, errors=errors, warnings=warnings, date_orders=date_orders)
+    return CleanTable(rows=rows, errors=errors, warnings=warnings, date_orders=date_orders, currencies=currencies)
 
 
 def _clean_gstins(source: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -693,6 +778,15 @@ def _clean_gstins(source: pd.Series) -> tuple[pd.Series, pd.Series]:
         if gstin_is_valid(gstin):
             return gstin, None
         return None, _reason(source.name, value, f"is not a valid GSTIN: {gstin_error(gstin)}")
+
+    values, problems = _per_distinct(_as_text(source), one, 2)
+    return pd.Series(values, index=source.index, dtype="str"), pd.Series(problems, index=source.index, dtype=object)
+
+
+def _clean_currencies(source: pd.Series) -> tuple[pd.Series, pd.Series]:
+    def one(value: str) -> tuple[str | None, str | None]:
+        code = currency_code(value)
+        return (code, None) if code else (None, _reason(source.name, value, "is not a currency we know"))
 
     values, problems = _per_distinct(_as_text(source), one, 2)
     return pd.Series(values, index=source.index, dtype="str"), pd.Series(problems, index=source.index, dtype=object)

@@ -18,3 +18,15 @@ class IngestError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+class NeedsReview(IngestError):
+    """Too many rows could not be read to call the upload done: nothing is loaded until a person decides.
+
+    ``rejects`` are the rejected rows (for the rejected-rows file); ``rows_read`` and ``rows_good`` the counts."""
+
+    def __init__(self, message: str, *, rejects: list[dict], rows_read: int, rows_good: int) -> None:
+        super().__init__(message, code="needs_review")
+        self.rejects = rejects
+        self.rows_read = rows_read
+        self.rows_good = rows_good

@@ -21,7 +21,7 @@ from ingestion.etl.errors import IngestError
 KINDS = ("sales", "customers", "purchase", "production", "packing", "shipment")
 
 # Value types drive cleaning: how a field's text is parsed and checked.
-DATE, AMOUNT, QUANTITY, PERCENT, TEXT, NAME, GSTIN, STATE, CODE, FLAG = (
+DATE, AMOUNT, QUANTITY, PERCENT, TEXT, NAME, GSTIN, STATE, CODE, FLAG, CURRENCY = (
     "date",
     "amount",
     "quantity",
@@ -32,6 +32,7 @@ DATE, AMOUNT, QUANTITY, PERCENT, TEXT, NAME, GSTIN, STATE, CODE, FLAG = (
     "state",
     "code",
     "flag",
+    "currency",
 )
 
 
@@ -102,7 +103,9 @@ _CUSTOMER_CODE = _field(
     "customer_code",
     "Customer code",
     CODE,
-    "Customer ID|Customer Code|Customer No|Party Code|Party ID|Ledger Code|Account Code|CardCode|Client ID|Client Code",
+    "Customer ID|Cust ID|Customer Code|CustomerCode|Cust Code|Customer No|Customer Number|Party Code|Party ID|"
+    "Ledger Code|Account Code|CardCode|Client ID|Client Code|Sold-To Party|Sold To Party|Sold-to|Buyer ID|Debtor Code",
+    avoid="gstin name",
 )
 _PRODUCT_CODE = _field(
     "product_code",
@@ -239,9 +242,13 @@ SALES_FIELDS = (
         "Invoice total (with tax)",
         AMOUNT,
         "Gross Total|Gross Amount|Invoice Value|Invoice Amount|Invoice Total|Bill Amount|Bill Value|Total Amount|"
-        "Grand Total|Total Invoice Value|Amount With Tax|Total Value|Total~85|Debit~75|Credit~70|Amount~70",
-        avoid="qty quantity tax taxable",
+        "Grand Total|Total Invoice Value|Amount With Tax|Total Value|Order Total|Order Total Amount|DocTotal|"
+        "Total~85|Debit Amount~80|Debit~75|Amount~70",
+        avoid="qty quantity tax taxable credit",
     ),
+    # A Day Book's credit side: the amount of credit notes (returns), never the gross amount of sales.
+    _field("credit_amount", "Credit amount (returns)", AMOUNT, "Credit Amount~80|Credit~75", avoid="limit days note"),
+    _field("currency", "Currency", CURRENCY, "Currency|Currency Code|Document Currency|DocCur|Order Currency|Curr"),
     _field(
         "cost",
         "Cost",
@@ -535,7 +542,9 @@ FIELDS: dict[str, tuple[Field, ...]] = {
 
 # Each entry is a group of alternatives: the requirement is met when any one of them is mapped.
 REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
-    "sales": (("invoice",), ("date",), ("customer",), ("product_code", "product_name"), ("net_amount",)),
+    # Amount-only invoice lists, walk-in retail and files without invoice numbers are first-class: a sale needs a
+    # date and something to count. A rate counts only beside a quantity (see NEEDS).
+    "sales": (("date",), ("net_amount", "gross_amount", "credit_amount", "unit_price")),
     "customers": (("name",),),
     "purchase": (("po_number",), ("vendor",), ("order_date",), ("item", "item_code"), ("quantity",)),
     "production": (("production_id", "batch"), ("product",), ("quantity",), ("start_date",)),
@@ -543,10 +552,13 @@ REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
     "shipment": (("shipment_id",), ("customer",), ("shipment_date",), ("quantity",)),
 }
 
+# An alternative of a required group that is only enough together with another field.
+NEEDS: dict[str, dict[str, str]] = {"sales": {"unit_price": "quantity"}}
+
 # Besides required fields, these must be readable or the row is rejected: they feed totals and quantities.
 # An unreadable value elsewhere (profit, cost, a tax rate) is blanked with a warning instead.
 STRICT_FIELDS: dict[str, tuple[str, ...]] = {
-    "sales": ("quantity", "unit_price", "net_amount", "gross_amount", "cgst", "sgst", "igst"),
+    "sales": ("quantity", "unit_price", "net_amount", "gross_amount", "credit_amount", "cgst", "sgst", "igst"),
     "customers": (),
     "purchase": ("quantity", "received_quantity", "unit_price", "amount"),
     "production": ("quantity", "rejected_quantity"),
@@ -706,10 +718,15 @@ def missing_required(mapping: dict[str, str], kind: str) -> list[str]:
     _fields(kind)
     labels = FIELD_LABELS[kind]
     missing = []
+    needs = NEEDS.get(kind, {})
     for group in REQUIRED[kind]:
-        if not any(mapping.get(name) for name in group):
-            missing.append(" or ".join(labels[name] for name in group))
+        if not any(mapping.get(name) and mapping.get(needs.get(name, name)) for name in group):
+            missing.append(" or ".join(_alternative_label(name, labels, needs) for name in group))
     return missing
+
+
+def _alternative_label(name: str, labels: dict[str, str], needs: dict[str, str]) -> str:
+    return f"{labels[needs[name]]} with {labels[name]}" if name in needs else labels[name]
 
 
 def check_mapping(mapping: dict[str, str], columns: Sequence[str], kind: str) -> None:

@@ -85,6 +85,10 @@ def read_table(
     file_format = detect_format(path, filename=filename, max_unzipped_bytes=max_unzipped_bytes, max_cells=max_cells)
     if file_format == TEXT_FORMAT:
         sheets = [_read_delimited(path.read_bytes(), name=Path(filename).name, max_cells=max_cells)]
+    elif file_format == "tally_xml":
+        from ingestion.etl.tally_xml import read_tally_xml
+
+        sheets = [read_tally_xml(path.read_bytes(), name=Path(filename).name)]
     else:
         sheets = _read_workbook(path, file_format, max_cells=max_cells)
     sheets = [sheet for sheet in sheets if not sheet.rows.empty]
@@ -128,7 +132,7 @@ def detect_format(
     max_unzipped_bytes: int = MAX_UNZIPPED_BYTES,
     max_cells: int = MAX_CELLS,
 ) -> str:
-    """``"csv"`` for delimited text, or one of WORKBOOK_FORMATS; IngestError for anything else."""
+    """``"csv"`` for delimited text, ``"tally_xml"`` for Tally's XML, or one of WORKBOOK_FORMATS; else IngestError."""
     path = Path(path)
     extension = Path(filename).suffix.lower()
     with path.open("rb") as handle:
@@ -140,6 +144,10 @@ def detect_format(
     for magic, what in _MAGIC_FORMATS:
         if head.startswith(magic):
             raise _not_a_table(what, extension)
+    from ingestion.etl.tally_xml import looks_like_tally_xml
+
+    if looks_like_tally_xml(head, extension=extension):
+        return "tally_xml"
     _reject_markup(head, extension)
     return TEXT_FORMAT
 

@@ -460,8 +460,7 @@ def test_clean_table_turns_text_into_typed_canonical_columns():
         ("Quantity", "ten", "Quantity: 'ten' is not a quantity"),
         ("Value", "N/A", "Value: 'N/A' is not a number"),
         ("Date", None, "Invoice date is empty (column 'Date')"),
-        ("Voucher No.", "  ", "Invoice / voucher number is empty (column 'Voucher No.')"),
-        ("Stock Item", None, "Product code or Product name is empty (column 'Stock Item')"),
+        ("Value", "  ", "Net amount (before tax) is empty (column 'Value')"),
     ],
 )
 def test_impossible_values_reject_the_row_with_a_reason(column, bad, reason):
@@ -470,6 +469,13 @@ def test_impossible_values_reject_the_row_with_a_reason(column, bad, reason):
     assert clean.errors.tolist() == [None, reason]
     assert len(clean.accepted) == 1
     assert clean.rejected["reason"].tolist() == [reason]
+
+
+@pytest.mark.parametrize("column", ["Voucher No.", "Particulars", "Stock Item"])
+def test_a_sale_without_invoice_number_customer_or_product_is_kept(column):
+    """Walk-in retail, amount-only invoice lists and files without numbers are sales too: a date and an amount do."""
+    clean = clean_table(sales_frame(**{column: [sales_frame()[column].iloc[0], None]}), SALES_MAPPING, "sales")
+    assert clean.errors.isna().all() and len(clean.accepted) == 2
 
 
 def test_invalid_gstin_is_a_warning_not_a_rejection():

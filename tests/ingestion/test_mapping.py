@@ -332,12 +332,26 @@ def test_other_kinds_map(kind, columns, expected):
 
 def test_missing_required_names_fields_in_words():
     assert missing_required({}, "sales") == [
-        "Invoice / voucher number",
         "Invoice date",
-        "Customer",
-        "Product code or Product name",
-        "Net amount (before tax)",
+        "Net amount (before tax) or Invoice total (with tax) or Credit amount (returns) or Quantity with "
+        "Rate / unit price",
     ]
+
+
+@pytest.mark.parametrize(
+    ("amounts", "missing"),
+    [
+        ({"net_amount": "a"}, []),
+        ({"gross_amount": "a"}, []),
+        ({"credit_amount": "a"}, []),
+        ({"quantity": "a", "unit_price": "b"}, []),
+        ({"unit_price": "b"}, ["Net amount"]),  # a rate without a quantity is no amount
+        ({"quantity": "a"}, ["Net amount"]),
+    ],
+)
+def test_a_sale_needs_a_date_and_something_that_gives_its_amount(amounts, missing):
+    found = missing_required({"date": "d", **amounts}, "sales")
+    assert [label.split(" (")[0] for label in found] == missing
 
 
 @pytest.mark.parametrize("product_field", ["product_code", "product_name"])

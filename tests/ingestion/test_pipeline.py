@@ -260,7 +260,6 @@ def _corrupt_xlsx() -> bytes:
         (_corrupt_xlsx(), "broken.xlsx", "damaged"),
         (_zip_bomb(), "bomb.xlsx", ""),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "locked.xlsx", ""),
-        (csv_bytes([["Foo", "Bar"], ["1", "2"]]), "nothing.csv", "could not find the columns"),
         (csv_bytes([HEADER, ["X", "31/02/2024", "Ravi", "", "Fan", "abc", "1", "lots", "18"]]), "bad.csv", "No row"),
     ],
 )
@@ -269,6 +268,14 @@ def test_bad_files_fail_with_a_clear_message_and_load_nothing(company, content, 
 
     assert job.status == "failed"
     assert message in job.error and len(job.error) > 20
+    assert SalesLine.objects.count() == 0 and job.rows_loaded == 0
+
+
+def test_a_file_whose_columns_we_cannot_place_waits_for_a_person_and_loads_nothing(company):
+    job = load(csv_bytes([["Foo", "Bar"], ["1", "2"]]), "nothing.csv")
+
+    assert job.status == "mapping" and "could not find the columns" in job.error
+    assert job.proposal["nothing.csv"]["columns"] == ["Foo", "Bar"]
     assert SalesLine.objects.count() == 0 and job.rows_loaded == 0
 
 
@@ -288,6 +295,11 @@ def test_rows_with_impossible_values_are_rejected_with_reasons_and_formulas_stay
             ["BAD-2", "02/04/2024", "=cmd|' /C calc'!A0", "MH", "Fan", "many", "100", "100", "18"]]  # fmt: skip
 
     job = load(csv_bytes(rows), "mixed.csv")
+    # Two rows of three could not be read: nothing loads until a person says so.
+    assert job.status == "review" and job.rows_loaded == 0 and job.rows_rejected == 2
+    assert "2 of 3 rows could not be read" in job.error and SalesLine.objects.count() == 0
+    services.job_load_good_rows(job=job)
+    job = services.import_run(job_id=job.pk)
 
     assert job.status == "succeeded" and job.rows_loaded == 1 and job.rows_rejected == 2
     assert SalesLine.objects.get().customer_name == '=HYPERLINK("http://evil","x")'  # stored as text

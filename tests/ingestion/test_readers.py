@@ -396,9 +396,9 @@ def test_web_page_saved_as_xls(write_file):
     assert "Save As" in str(error)
 
 
-def test_tally_xml_export(write_file):
+def test_a_tally_xml_export_without_vouchers_says_which_report_to_export(write_file):
     error = refusal(write_file("daybook.xls", b'<?xml version="1.0"?>\r\n<ENVELOPE><HEADER></HEADER></ENVELOPE>'))
-    assert error.code == "tally_xml"
+    assert error.code == "tally_xml_no_vouchers" and "Day Book" in str(error)
 
 
 def test_workbook_of_only_empty_and_hidden_sheets_has_no_data(build_xlsx):

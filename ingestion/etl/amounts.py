@@ -1,0 +1,188 @@
+"""A line's amount worked out from what the export gives, column-wise and exactly (Arrow decimals, never float).
+
+Exports differ in what they give: a taxable value; a quantity and a rate; a gross total and its taxes; only a total
+including GST (a Day Book); or an invoice total repeated on each item line. Each line takes the first of these its
+row has, and the column check says which.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+# Wide enough to read any amount with its decimals; products are rounded to the 4 places a line keeps.
+_READ = pa.decimal128(32, 12)
+_AMOUNT = pa.decimal128(18, 4)
+_QUANTITY = pa.decimal128(18, 3)
+_SHARE = pa.decimal128(12, 6)  # what is left after a percentage discount
+_TAXES = ("cgst", "sgst", "igst")
+# An invoice-level figure repeated on item lines: most invoices of several lines show one value on all of them.
+_REPEATED_SHARE = 0.9
+_REPEATED_MIN_INVOICES = 3
+
+
+@dataclass
+class Amounts:
+    net: pd.Series  # plain decimal text, NaN where nothing gives an amount
+    includes_tax: pd.Series  # bool: the amount is a total including GST
+    gross: pd.Series | None  # the gross column as it should be kept (an invoice total only on its first line)
+    how: list[str] = field(default_factory=list)  # what the column check shows, best source first
+    repeated: list[str] = field(default_factory=list)  # fields found to be invoice totals repeated per line
+
+
+def _decimal(series: pd.Series, scale: pa.DataType = _AMOUNT) -> pa.Array:
+    text = series.astype("str")
+    values = pa.array(text.to_numpy(dtype=object, na_value=None), type=pa.string())
+    return pc.cast(pc.round(pc.cast(values, _READ), ndigits=scale.scale, round_mode="half_up"), scale)
+
+
+def _text(values: pa.Array, index: pd.Index) -> pd.Series:
+    rounded = pc.cast(pc.round(values, ndigits=4, round_mode="half_up"), pa.decimal128(38, 4), safe=False)
+    return pd.Series(pc.cast(rounded, pa.string()).to_numpy(zero_copy_only=False), index=index, dtype="str")
+
+
+def _has(rows: pd.DataFrame, name: str) -> bool:
+    return name in rows and rows[name].notna().any()
+
+
+def repeated_per_invoice(values: pd.Series, invoices: pd.Series, products: pd.Series | None = None) -> bool:
+    """Is this column an invoice total written on every item line? Judged on invoices of two or more lines."""
+    frame = pd.DataFrame({"invoice": invoices, "value": values}).dropna()
+    frame = frame[frame["invoice"] != ""]
+    sizes = frame.groupby("invoice")["value"].agg(["size", "nunique"])
+    multi = sizes[sizes["size"] >= 2]
+    if len(multi) < _REPEATED_MIN_INVOICES or (multi["nunique"] == 1).mean() < _REPEATED_SHARE:
+        return False
+    if products is None:
+        return True
+    # Two identical item lines repeat their amount too: a total covers lines of different products.
+    kinds = pd.DataFrame({"invoice": invoices, "product": products})
+    kinds = kinds[kinds["invoice"].isin(multi.index)].groupby("invoice")["product"].nunique()
+    return bool((kinds > 1).any())
+
+
+def _before_tax(gross: pd.Series, rate: pd.Series) -> pd.Series:
+    """Gross × 100 / (100 + rate), per distinct pair: Arrow's decimal division widens past 38 digits."""
+    cent = Decimal("0.0001")
+
+    def one(pair: tuple[object, object]) -> Decimal | None:
+        total, percent = pair
+        if pd.isna(total) or pd.isna(percent):
+            return None
+        return (Decimal(total) * 100 / (100 + Decimal(percent))).quantize(cent, rounding=ROUND_HALF_UP)
+
+    pairs = pd.Series(list(zip(gross, rate, strict=True)), index=gross.index)
+    codes, uniques = pd.factorize(pairs)
+    values = np.array([one(pair) for pair in uniques] + [None], dtype=object)
+    return pd.Series(values[codes], index=gross.index, dtype=object)
+
+
+def _first_of_invoice(invoices: pd.Series) -> pd.Series:
+    """True on each invoice's first line; every line without an invoice number stands alone."""
+    return ~invoices.duplicated() | (invoices == "")
+
+
+@dataclass(frozen=True)
+class Source:
+    """One way to get a line's amount: `kind` says how, `how` says it in the user's column names."""
+
+    kind: str  # net, rate, gross_less_tax, gross_less_rate, gross, credit
+    how: str
+    includes_tax: bool = False
+
+
+def sources(has: Callable[[str], bool], labels: dict[str, str]) -> list[Source]:
+    """The ways a file's columns give a line's amount, best first. `has(field)` says whether the file gives it."""
+    found = []
+    if has("net_amount"):
+        found.append(Source("net", labels["net_amount"]))
+    if has("quantity") and has("unit_price"):
+        how = f"{labels['quantity']} × {labels['unit_price']}"
+        if has("discount"):
+            how += f" − {labels['discount']}"
+        elif has("discount_percent"):
+            how += f" less {labels['discount_percent']}"
+        found.append(Source("rate", how))
+    if has("gross_amount"):
+        taxes = [name for name in _TAXES if has(name)]
+        if taxes:
+            found.append(Source("gross_less_tax", " − ".join([labels["gross_amount"], *(labels[n] for n in taxes)])))
+        elif has("gst_rate"):
+            found.append(Source("gross_less_rate", f"{labels['gross_amount']} less {labels['gst_rate']}"))
+        found.append(Source("gross", f"{labels['gross_amount']} (including GST)", includes_tax=True))
+    if has("credit_amount"):
+        found.append(Source("credit", f"{labels['credit_amount']} (including GST)", includes_tax=True))
+    return found
+
+
+def work_out(rows: pd.DataFrame, labels: dict[str, str]) -> Amounts:
+    """Each line's net amount from the first source its row has; `labels` name the user's columns."""
+    index = rows.index
+    invoices = rows["invoice"].astype("str").fillna("") if "invoice" in rows else pd.Series("", index=index)
+    products = next((rows[n].astype("str").fillna("") for n in ("product_code", "product_name") if _has(rows, n)), None)
+    repeated: list[str] = []
+    checked: set[str] = set()
+    first_line = _first_of_invoice(invoices)
+
+    def once_per_invoice(name: str) -> pd.Series:
+        """The column, or, when it is an invoice total repeated on item lines, kept on the first line only."""
+        column = rows[name]
+        if name not in checked:
+            checked.add(name)
+            if not invoices.eq("").all() and repeated_per_invoice(column, invoices, products):
+                repeated.append(name)
+        return column.where(first_line, "0") if name in repeated else column
+
+    def zero_if_blank(name: str) -> pa.Array:
+        return pc.coalesce(_decimal(rows[name]), pa.scalar(0, _AMOUNT))
+
+    def value(source: Source) -> pa.Array:
+        if source.kind == "net":
+            return _decimal(once_per_invoice("net_amount"))
+        if source.kind == "rate":
+            product = pc.multiply(_decimal(rows["quantity"], _QUANTITY), _decimal(rows["unit_price"]))
+            if _has(rows, "discount"):
+                return pc.subtract(product, zero_if_blank("discount"))
+            if _has(rows, "discount_percent"):
+                share = pc.multiply(_decimal(rows["discount_percent"]), pa.scalar(Decimal("0.01"), pa.decimal128(3, 2)))
+                keep = pc.subtract(pa.scalar(1, _AMOUNT), pc.coalesce(share, pa.scalar(0, _AMOUNT))).cast(_SHARE)
+                product = pc.round(product, ndigits=4, round_mode="half_up").cast(pa.decimal128(19, 4))
+                return pc.multiply(product, keep)
+            return product
+        if source.kind == "gross_less_tax":
+            total = _decimal(once_per_invoice("gross_amount"))
+            for name in _TAXES:
+                if _has(rows, name):
+                    total = pc.subtract(total, zero_if_blank(name))
+            return total
+        if source.kind == "gross_less_rate":
+            before = _before_tax(once_per_invoice("gross_amount"), rows["gst_rate"])
+            return pa.array(before.to_numpy(dtype=object, na_value=None), _AMOUNT)
+        if source.kind == "gross":
+            return _decimal(once_per_invoice("gross_amount"))
+        return _decimal(rows["credit_amount"])
+
+    found = sources(lambda name: _has(rows, name), labels)
+    if found and found[0].kind == "net" and len(found) > 1 and found[1].kind == "rate":
+        # A 'net' column that is really an invoice total repeated per line gives way to quantity × rate.
+        once_per_invoice("net_amount")
+        if "net_amount" in repeated:
+            found = found[1:]
+    net = pd.Series(np.nan, index=index, dtype="str")
+    includes_tax = pd.Series(False, index=index)
+    for source in found:
+        missing = net.isna()
+        if not missing.any():
+            break
+        text = _text(value(source), index)
+        take = missing & text.notna()
+        net = net.where(~take, text)
+        includes_tax |= take & source.includes_tax
+    gross = once_per_invoice("gross_amount") if _has(rows, "gross_amount") else None
+    return Amounts(net=net, includes_tax=includes_tax, gross=gross, how=[s.how for s in found], repeated=repeated)

@@ -153,8 +153,8 @@ class StatusWord(models.Model):
     """A word in a line's status that keeps the line out of the figures. No rows: the defaults in code apply."""
 
     class Meaning(models.TextChoices):
-        CANCELLED = "cancelled", "Cancelled"
-        RETURNED = "returned", "Returned"
+        CANCELLED = "cancelled", "Not a sale (cancelled, void, draft, quotation)"
+        RETURNED = "returned", "Returned or refunded"
 
     word = models.CharField(max_length=64, unique=True)
     meaning = models.CharField(max_length=10, choices=Meaning.choices)

@@ -26,6 +26,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from . import sale_rules
+from .etl import column_values
 from .etl import mapping as fields
 from .etl.amounts import sources as amount_sources
 from .etl.amounts import work_out
@@ -128,7 +129,9 @@ def plan_sheets(
     for sheet in sheets:
         header = locate_header(sheet.rows, kind=kind)
         mapping = (confirmed or {}).get(sheet.name) or remembered_mapping(kind, header.columns)
-        mapping = mapping or fields.auto_map(header.columns, kind)
+        if not mapping:
+            mapping = fields.auto_map(header.columns, kind, fits=column_values.judge(header.data, kind))
+            mapping = column_values.orders_over_invoices(mapping, header.data) if kind == Kind.SALES else mapping
         missing = fields.missing_required(mapping, kind)
         role = "data" if not missing else "ignored"
         # A sheet that maps only as a lookup (Superstore's Returns and People) is that lookup.
@@ -241,7 +244,12 @@ def _run(job: ImportJob, progress: Progress) -> Outcome:
             continue
         keys, items = tidy_columns(plan.mapping, job.kind)
         outcome.rows_read += len(plan.header.data)
-        tidy = tidy_rows(plan.header.data, keys, item_columns=items)
+        day, order = None, ()
+        if job.kind == Kind.SALES:  # voucher numbers restart per voucher type: the type is part of the order
+            day = plan.mapping.get("date")
+            order = [plan.mapping[name] for name in ("voucher_type", "invoice") if name in plan.mapping]
+            order = order if "invoice" in plan.mapping else ()
+        tidy = tidy_rows(plan.header.data, keys, item_columns=items, day_column=day, order_columns=order)
         outcome.set_apart("blank rows", tidy.blank_rows)
         outcome.set_apart("total rows", len(tidy.total_rows))
         outcome.set_apart("repeated header rows", tidy.repeated_headers)
@@ -604,6 +612,11 @@ def build_sales_frame(
     role = _text(rows, "voucher_role", take=True)
     out["is_cancelled"] = _matches_words(status_text, [w for w, m in words.items() if m == "cancelled"])
     out["is_cancelled"] |= _matches_any(out["customer_name"], ["(cancelled)"])
+    # A yes/no column (SAP's CANCELED: Y, or C for the document that cancels another), or the date an order was
+    # cancelled (Shopify's "Cancelled at"), cancels the line too.
+    flag = _text(rows, "cancelled", take=True).str.strip().str.casefold()
+    not_cancelled = flag.isin({"", "n", "no", "false", "0", "nan", "none", "-"})
+    out["is_cancelled"] |= ~not_cancelled
     returned_flag = rows.pop("returned").fillna(False).astype(bool) if "returned" in present else False
     out["is_returned"] = _matches_words(status_text, [w for w, m in words.items() if m == "returned"])
     out["is_returned"] |= role == VoucherType.Role.RETURN
@@ -626,6 +639,7 @@ def _identify_customers(out: pd.DataFrame) -> None:
     folded name. Walk-in lines with neither stay unknown: key ''."""
     names, codes = out["customer_name"], out["customer_code"].str.strip()
     by_name = customer_keys(names).fillna("").astype(str)
+    by_name = by_name.mask(by_name.isin(sale_rules.WALK_IN_KEYS), "")  # 'Cash', 'Cash Sale': walk-in sales
     out["customer_key"] = ("#" + codes.str.casefold()).where(codes != "", by_name)
     out["customer_name"] = names.where(names != "", codes)
 

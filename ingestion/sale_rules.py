@@ -48,6 +48,13 @@ def voucher_role_set(*, name: str, role: str) -> VoucherType:
     return row
 
 
+# Parties that are no customer: counter sales booked to the cash ledger. Their lines are walk-in sales (customer
+# unknown), so they are not counted as one big customer. Matched on the folded name (see customer_key).
+WALK_IN_KEYS = frozenset(
+    {"cash", "cashsale", "cashsales", "cashcustomer", "cashcustomers", "cashac", "cashaccount", "cashbill",
+     "walkin", "walkincustomer", "walkincustomers", "countersale", "countersales", "retailcustomer", "cashparty"}
+)  # fmt: skip
+
 # Words of a status that void a line. Multi-word phrases first so "Shipped - Returned to Seller" is a return.
 DEFAULT_STATUS_WORDS: dict[str, str] = {
     "cancel": StatusWord.Meaning.CANCELLED,
@@ -56,6 +63,11 @@ DEFAULT_STATUS_WORDS: dict[str, str] = {
     "rejected": StatusWord.Meaning.CANCELLED,
     "lost": StatusWord.Meaning.CANCELLED,
     "failed": StatusWord.Meaning.CANCELLED,
+    "draft": StatusWord.Meaning.CANCELLED,  # never sent to the customer: not a sale yet
+    "optional": StatusWord.Meaning.CANCELLED,  # Tally's optional vouchers do not post to the books
+    "quotation": StatusWord.Meaning.CANCELLED,  # an offer, not a sale (Odoo's "Quotation Sent")
+    "estimate": StatusWord.Meaning.CANCELLED,
+    "proforma": StatusWord.Meaning.CANCELLED,
     "refund": StatusWord.Meaning.RETURNED,
     "return": StatusWord.Meaning.RETURNED,
     "rto": StatusWord.Meaning.RETURNED,
@@ -81,6 +93,8 @@ def status_words_set(words: dict[str, str]) -> None:
 
 
 def status_pattern(words: Iterable[str]) -> str | None:
-    """One case-insensitive regex for whole words or word starts ('cancel' matches 'Cancelled', not 'rto' 'Ortho')."""
+    """One case-insensitive regex for whole words or word starts ('cancel' matches 'Cancelled', not 'rto' 'Ortho').
+
+    A partial refund or return leaves the sale standing ("partially_refunded"): the export doesn't say how much."""
     escaped = [re.escape(word.strip()) for word in words if word.strip()]
-    return rf"(?<![a-z0-9])(?:{'|'.join(escaped)})" if escaped else None
+    return rf"(?<![a-z0-9])(?<!partially[ _-])(?:{'|'.join(escaped)})" if escaped else None

@@ -52,12 +52,14 @@ def _has(rows: pd.DataFrame, name: str) -> bool:
 
 
 def repeated_per_invoice(values: pd.Series, invoices: pd.Series, products: pd.Series | None = None) -> bool:
-    """Is this column an invoice total written on every item line? Judged on invoices of two or more lines."""
-    frame = pd.DataFrame({"invoice": invoices, "value": values}).dropna()
+    """Is this column an invoice total, written on every item line or on the first only (Shopify's Subtotal)?
+    Judged on invoices of two or more lines: one value at most on each."""
+    frame = pd.DataFrame({"invoice": invoices, "value": values})
     frame = frame[frame["invoice"] != ""]
-    sizes = frame.groupby("invoice")["value"].agg(["size", "nunique"])
+    sizes = frame.groupby("invoice")["value"].agg(["size", "nunique", "count"])
     multi = sizes[sizes["size"] >= 2]
-    if len(multi) < _REPEATED_MIN_INVOICES or (multi["nunique"] == 1).mean() < _REPEATED_SHARE:
+    one_value = (multi["nunique"] == 1) & ((multi["count"] == 1) | (multi["count"] == multi["size"]))
+    if len(multi) < _REPEATED_MIN_INVOICES or one_value.mean() < _REPEATED_SHARE:
         return False
     if products is None:
         return True
@@ -95,27 +97,40 @@ class Source:
     kind: str  # net, rate, gross_less_tax, gross_less_rate, gross, credit
     how: str
     includes_tax: bool = False
+    taxes: tuple[str, ...] = ()  # the tax fields a gross amount is reduced by
 
 
-def sources(has: Callable[[str], bool], labels: dict[str, str]) -> list[Source]:
-    """The ways a file's columns give a line's amount, best first. `has(field)` says whether the file gives it."""
-    found = []
+def sources(
+    has: Callable[[str], bool], labels: dict[str, str], *, repeated: frozenset[str] = frozenset()
+) -> list[Source]:
+    """The ways a file's columns give a line's amount, best first. `has(field)` says whether the file gives it;
+    `repeated` names the amount columns that turned out to be invoice totals repeated on item lines.
+
+    A line's own amount beats one worked out (a marketplace's invoice amount is what was invoiced, not quantity ×
+    list price); quantity × rate beats an invoice total spread over item lines, which would give each item the
+    whole invoice."""
+    net, gross, rate = [], [], []
     if has("net_amount"):
-        found.append(Source("net", labels["net_amount"]))
+        net.append(Source("net", labels["net_amount"]))
+    if has("gross_amount"):
+        # The split taxes when the file gives them, else its one tax column: never both, which would count twice.
+        taxes = [name for name in _TAXES if has(name)] or [name for name in ("tax_amount",) if has(name)]
+        if taxes:
+            how = " − ".join([labels["gross_amount"], *(labels[n] for n in taxes)])
+            gross.append(Source("gross_less_tax", how, taxes=tuple(taxes)))
+        elif has("gst_rate"):
+            gross.append(Source("gross_less_rate", f"{labels['gross_amount']} less {labels['gst_rate']}"))
+        gross.append(Source("gross", f"{labels['gross_amount']} (including GST)", includes_tax=True))
     if has("quantity") and has("unit_price"):
         how = f"{labels['quantity']} × {labels['unit_price']}"
         if has("discount"):
             how += f" − {labels['discount']}"
         elif has("discount_percent"):
             how += f" less {labels['discount_percent']}"
-        found.append(Source("rate", how))
-    if has("gross_amount"):
-        taxes = [name for name in _TAXES if has(name)]
-        if taxes:
-            found.append(Source("gross_less_tax", " − ".join([labels["gross_amount"], *(labels[n] for n in taxes)])))
-        elif has("gst_rate"):
-            found.append(Source("gross_less_rate", f"{labels['gross_amount']} less {labels['gst_rate']}"))
-        found.append(Source("gross", f"{labels['gross_amount']} (including GST)", includes_tax=True))
+        rate.append(Source("rate", how))
+    line_level = [*([] if "net_amount" in repeated else net), *([] if "gross_amount" in repeated else gross)]
+    spread = [*(net if "net_amount" in repeated else []), *(gross if "gross_amount" in repeated else [])]
+    found = [*line_level, *rate, *spread]
     if has("credit_amount"):
         found.append(Source("credit", f"{labels['credit_amount']} (including GST)", includes_tax=True))
     return found
@@ -157,9 +172,8 @@ def work_out(rows: pd.DataFrame, labels: dict[str, str]) -> Amounts:
             return product
         if source.kind == "gross_less_tax":
             total = _decimal(once_per_invoice("gross_amount"))
-            for name in _TAXES:
-                if _has(rows, name):
-                    total = pc.subtract(total, zero_if_blank(name))
+            for name in source.taxes:
+                total = pc.subtract(total, zero_if_blank(name))
             return total
         if source.kind == "gross_less_rate":
             before = _before_tax(once_per_invoice("gross_amount"), rows["gst_rate"])
@@ -168,12 +182,10 @@ def work_out(rows: pd.DataFrame, labels: dict[str, str]) -> Amounts:
             return _decimal(once_per_invoice("gross_amount"))
         return _decimal(rows["credit_amount"])
 
-    found = sources(lambda name: _has(rows, name), labels)
-    if found and found[0].kind == "net" and len(found) > 1 and found[1].kind == "rate":
-        # A 'net' column that is really an invoice total repeated per line gives way to quantity × rate.
-        once_per_invoice("net_amount")
-        if "net_amount" in repeated:
-            found = found[1:]
+    for name in ("net_amount", "gross_amount"):
+        if _has(rows, name):
+            once_per_invoice(name)  # finds out whether it is an invoice total repeated on item lines
+    found = sources(lambda name: _has(rows, name), labels, repeated=frozenset(repeated))
     net = pd.Series(np.nan, index=index, dtype="str")
     includes_tax = pd.Series(False, index=index)
     for source in found:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ingestion.etl import mapping as fields
-from ingestion.etl.cleaning import looks_like_date, looks_like_number, normalize_name, parse_date
+from ingestion.etl.cleaning import looks_like_date, looks_like_number, normalize_name, parse_date, parse_dates
 from ingestion.etl.errors import IngestError
 
 SEARCH_ROWS = 30
@@ -82,6 +82,8 @@ def locate_header(raw: pd.DataFrame, *, kind: str | None = None, search_rows: in
         positions, names = (upper, best_position), _combine(rows[upper], header)
     elif lower is not None:
         positions, names = (best_position, lower), _combine(header, rows[lower])
+    elif _sub_labels_below(rows, best_position):
+        positions, names = (best_position, best_position + 1), list(header)
     else:
         positions, names = (best_position,), list(header)
     columns = _unique_names(names)
@@ -143,6 +145,22 @@ def _group_row_below(rows: list[list[str | None]], position: int, kind: str | No
     if fills_gap and fields.header_score([cell for _, cell in labels], kind) >= 1:
         return position + 1
     return None
+
+
+def _sub_labels_below(rows: list[list[str | None]], position: int) -> bool:
+    """A row of second meanings under named columns (Tally's Day Book: 'Inwards Qty' under 'Debit Amount'): part of
+    the header, not a line. Only words, each under a named column, and the next row holds values."""
+    if position + 2 >= len(rows):
+        return False
+    header, below, data = rows[position], rows[position + 1], rows[position + 2]
+    labels = [(index, cell) for index, cell in enumerate(below) if cell]
+    if not labels or any(_is_value(cell) or len(cell) > _MAX_GROUP_LABEL_CHARS for _, cell in labels):
+        return False
+    under_names = all(index < len(header) and header[index] for index, _ in labels)
+    fewer = len(labels) < sum(1 for cell in header if cell)
+    data_has_values = any(cell and _is_value(cell) for cell in data)
+    named = all(fields.speaks_of_columns(cell) for _, cell in labels)
+    return under_names and fewer and data_has_values and named
 
 
 def _combine(top: list[str | None], bottom: list[str | None]) -> list[str | None]:
@@ -246,12 +264,18 @@ def tidy_rows(
     key_columns: Sequence[str] = (),
     *,
     item_columns: Sequence[str] | None = None,
+    day_column: str | None = None,
+    order_columns: Sequence[str] = (),
 ) -> TidyResult:
     """Drop blank, repeated-header and total rows, then fill voucher-level columns down onto item lines.
 
     ``key_columns`` are the voucher-level source columns (see ``tidy_columns``): on a line where all of them are
     blank but an item column has data, they are copied from the voucher's first line, blanks included, so a
     missing GSTIN never leaks from the previous voucher. Nothing is filled when ``key_columns`` is empty.
+    ``day_column`` is a date a report prints only when it changes (Tally's Day Book): it is carried down too.
+    ``order_columns`` name an order (its number, and its voucher type where numbers restart per type): web shops
+    repeat the number on every item line but leave the order's other fields (date, status, customer) on its first
+    line only, so those are filled from the order's first filled value.
     """
     blank = _blank(frame)
     empty_rows = blank.all(axis=1)
@@ -262,6 +286,11 @@ def tidy_rows(
     total_labels = [_plain_label(label) for label in rows.index[totals]]
     rows, blank = _drop(rows, blank, totals)
     rows, filled = _fill_voucher_columns(rows, blank, key_columns, item_columns)
+    if day_column is not None and day_column in rows.columns:
+        rows = _carry_day_down(rows, day_column)
+    order = [name for name in order_columns if name in rows.columns]
+    if order:
+        rows = _fill_within_orders(rows, order, [name for name in key_columns if name not in order])
     return TidyResult(
         rows=rows,
         blank_rows=int(empty_rows.sum()),
@@ -320,6 +349,42 @@ def _text_columns(rows: pd.DataFrame, blank: pd.DataFrame, sample: int = 200) ->
         if values and sum(not looks_like_number(value) for value in values) > len(values) / 2:
             names.append(name)
     return names
+
+
+def _fill_within_orders(rows: pd.DataFrame, order_columns: list[str], columns: Sequence[str]) -> pd.DataFrame:
+    keys = rows[order_columns].astype("str").apply(lambda column: column.str.strip()).fillna("")
+    numbered = keys[order_columns[-1]] != ""
+    order = pd.Series(pd.MultiIndex.from_frame(keys).factorize()[0], index=rows.index)
+    repeated = numbered & order.duplicated()
+    if not repeated.any():
+        return rows
+    copied = False
+    for name in columns:
+        values = rows[name]
+        blank = values.isna() | (values.astype("str").str.strip() == "")
+        gaps = blank & repeated
+        if not gaps.any():
+            continue
+        first = values.mask(blank).groupby(order).transform("first")
+        if not copied:
+            rows, copied = rows.copy(), True
+        rows[name] = values.where(~gaps, first)
+    return rows
+
+
+def _carry_day_down(rows: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Dates printed once per day: a blank takes the date above it when the report runs in date order (so a date
+    merely missing in an unordered list is still rejected)."""
+    days = rows[column]
+    blank = days.isna() | (days.astype("str").str.strip() == "")
+    if not blank.any() or blank.iloc[0] or blank.all():
+        return rows
+    parsed, _, _ = parse_dates(days[~blank].astype("str"))
+    if parsed.isna().any() or not parsed.is_monotonic_increasing:
+        return rows
+    rows = rows.copy()
+    rows[column] = days.mask(blank).ffill()
+    return rows
 
 
 def _fill_voucher_columns(

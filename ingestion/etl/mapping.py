@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -64,14 +64,19 @@ def _also(spec: Field, name: str, label: str, *, extra: str = "", drop: str = ""
 
 _DATE_AVOID = "due ship shipping dispatch delivery delivered expected birth cheque lr"
 _TAX_WORDS = "gst cgst sgst igst utgst cess tax tds tcs"
+# Money received or owed is not what was sold: "Received/Paid Amount", "Balance Due", a running balance.
+_NOT_SALES = "received paid balance due outstanding receivable pending advance closing opening"
 
 _INVOICE = _field(
     "invoice",
     "Invoice / voucher number",
     CODE,
     "Voucher No|Vch No|Voucher Number|Invoice No|Invoice Number|Inv No|Invoice|Invoice ID|Invoice#|Bill No|"
-    "Bill Number|ORDERNUMBER|Order ID|Order No|Order Number|Document No|Document Number|Doc No|DocNum|"
-    "Sales Order No|Voucher|Reference No~70",
+    "Bill Number|ORDERNUMBER|Document No|Document Number|Doc No|DocNum|Billing Document|Voucher|"
+    # An order number identifies the sale when the file has no invoice number; beside one, the invoice wins.
+    "Order ID~95|Order No~95|Order Number~95|Order Reference~95|Sales Order No~90|Reference No~70|"
+    # Shopify calls the order "Name" (#1001); a customer's Name scores higher where both could be meant.
+    "Name~50",
     avoid="date type line customer party",
 )
 _DATE = _field(
@@ -79,7 +84,8 @@ _DATE = _field(
     "Invoice date",
     DATE,
     "Date|Invoice Date|Voucher Date|Vch Date|Bill Date|Inv Date|Order Date|ORDERDATE|Document Date|Doc Date|"
-    "DocDate|Posting Date|Transaction Date|Txn Date|Sales Date",
+    "DocDate|Posting Date|Transaction Date|Txn Date|Sales Date|Billing Date|Created at~90|Created on~90|"
+    "Created Date~90|Order Created~90|Ordered On~90|Order Placed~90|Purchase Date~85|Paid at~70",
     avoid=_DATE_AVOID,
 )
 _CUSTOMER = _field(
@@ -89,7 +95,7 @@ _CUSTOMER = _field(
     "Particulars|Party|Party Name|Party A/c Name|Party Account|Customer|Customer Name|CUSTOMERNAME|Buyer|"
     "Buyer Name|Bill To|Billed To|Billing Name|Client|Client Name|Debtor|Dealer|Dealer Name|Distributor|CardName|"
     "Ledger Name~85|Account Name~80|Name~60",
-    avoid="code id gstin type segment state city group category",
+    avoid="code id gstin type segment state city group category note notes comment remark message email",
 )
 _CUSTOMER_GSTIN = _field(
     "customer_gstin",
@@ -104,7 +110,9 @@ _CUSTOMER_CODE = _field(
     "Customer code",
     CODE,
     "Customer ID|Cust ID|Customer Code|CustomerCode|Cust Code|Customer No|Customer Number|Party Code|Party ID|"
-    "Ledger Code|Account Code|CardCode|Client ID|Client Code|Sold-To Party|Sold To Party|Sold-to|Buyer ID|Debtor Code",
+    "Ledger Code|Account Code|CardCode|Client ID|Client Code|Sold-To Party|Sold To Party|Sold-to|Buyer ID|Debtor Code|"
+    # Web shops know a customer by e-mail: the steadiest identity they have.
+    "Email~80|E-mail~80|Customer Email~85|Billing Email~85|Email (Billing)~85|Buyer Email~85|buyer-email~85",
     avoid="gstin name",
 )
 _PRODUCT_CODE = _field(
@@ -112,7 +120,7 @@ _PRODUCT_CODE = _field(
     "Product code",
     CODE,
     "PRODUCTCODE|Product Code|Product ID|Item Code|Item ID|Item No|ItemCode|SKU|SKU Code|Part No|Part Number|"
-    "Stock Item Code|Material|Material Code|Material No|Article No",
+    "Stock Item Code|Material|Material Code|Material No|Article No|Lineitem sku",
     avoid="hsn sac group category",
 )
 _PRODUCT_NAME = _field(
@@ -120,7 +128,8 @@ _PRODUCT_NAME = _field(
     "Product name",
     NAME,
     "Stock Item|Stock Item Name|Item|Item Name|Item Description|Product|Product Name|Product Description|"
-    "Name of Item|Material Description|Dscription|Goods|Description of Goods|Description~90",
+    "Name of Item|Material Description|Dscription|Goods|Description of Goods|Lineitem name|Product Title|"
+    "Description~90",
     avoid="code id group category line type hsn",
 )
 _QUANTITY = _field(
@@ -128,7 +137,7 @@ _QUANTITY = _field(
     "Quantity",
     QUANTITY,
     "Billed Quantity|Billed Qty|Quantity|Qty|QUANTITYORDERED|Quantity Ordered|Quantity Sold|Qty Sold|Sales Qty|"
-    "Units Sold|No of Units|Actual Quantity~90|Actual Qty~90|Units~75|Nos~70",
+    "Units Sold|No of Units|Lineitem quantity|Quantity Purchased|Actual Quantity~90|Actual Qty~90|Units~75|Nos~70",
     avoid="rate price free return pending balance opening closing",
 )
 _UNIT = _field(
@@ -143,7 +152,7 @@ _UNIT_PRICE = _field(
     "Rate / unit price",
     AMOUNT,
     "Rate|PRICEEACH|Price Each|Unit Price|Price|Selling Price|Sale Price|Sales Price|Rate per Unit|Item Rate|"
-    "Unit Rate|Basic Rate",
+    "Unit Rate|Basic Rate|Lineitem price|Item Cost|Price Unit|Unit Price (excl tax)",
     avoid=f"{_TAX_WORDS} discount commission exchange list mrp msrp cost purchase",
 )
 _BRANCH = _field(
@@ -172,7 +181,13 @@ _SEGMENT = _field(
     "Segment|Customer Segment|Customer Type|Customer Category|Customer Group|Party Group|Channel|Market Segment|"
     "Sundry Debtor Group",
 )
-_STATUS = _field("status", "Status", TEXT, "Status|Order Status|Invoice Status|Document Status")
+_STATUS = _field(
+    "status",
+    "Status",
+    TEXT,
+    "Status|Order Status|Invoice Status|Document Status|Order State|order-status|Financial Status|Payment Status~90|"
+    "Item Status~90|Line Status~90|Transaction Status~90",
+)
 _STATUS_OPS = _field("status", "Status", TEXT, "Status|Stage|State|Current Status|Progress")
 
 SALES_FIELDS = (
@@ -207,8 +222,8 @@ SALES_FIELDS = (
         AMOUNT,
         "Taxable Value|Taxable Amount|Taxable Amt|Assessable Value|Value|Net Amount|Net Value|Net Sales|SALES|"
         "Sales Amount|Sales Value|Line Total|Item Total|Item Amount|Basic Amount|Basic Value|Amount Before Tax|"
-        "Sub Total~85|Amount~80",
-        avoid=f"{_TAX_WORDS} gross invoice discount cost profit rate price person man qty",
+        "Subtotal~85|Sub Total~85|Price Subtotal~90|Amount~80",
+        avoid=f"{_TAX_WORDS} {_NOT_SALES} gross invoice discount cost profit rate price person man qty channel",
     ),
     _field(
         "gst_rate",
@@ -244,10 +259,26 @@ SALES_FIELDS = (
         "Gross Total|Gross Amount|Invoice Value|Invoice Amount|Invoice Total|Bill Amount|Bill Value|Total Amount|"
         "Grand Total|Total Invoice Value|Amount With Tax|Total Value|Order Total|Order Total Amount|DocTotal|"
         "Total~85|Debit Amount~80|Debit~75|Amount~70",
-        avoid="qty quantity tax taxable credit",
+        avoid=f"qty quantity tax taxable credit {_NOT_SALES}",
     ),
     # A Day Book's credit side: the amount of credit notes (returns), never the gross amount of sales.
     _field("credit_amount", "Credit amount (returns)", AMOUNT, "Credit Amount~80|Credit~75", avoid="limit days note"),
+    _field(
+        "tax_amount",
+        "Tax amount (total)",
+        AMOUNT,
+        "Tax Amount|Tax Amt|Total Tax|Tax|Taxes|VatSum|VAT Amount|VAT|item-tax|Item Tax|GST Amount|Total GST",
+        avoid="rate percent pct code type id",
+    ),
+    _field(
+        "cancelled",
+        "Cancelled (yes/no)",
+        TEXT,
+        # A yes/no (SAP's CANCELED: Y, or C for the document cancelling another), or when it was cancelled.
+        "CANCELED|Cancelled|Canceled|Is Cancelled|Cancelled?|Void|Voided|Cancelled at|Cancelled on|Cancelled Date|"
+        "Cancellation Date",
+        avoid="by reason",
+    ),
     _field("currency", "Currency", CURRENCY, "Currency|Currency Code|Document Currency|DocCur|Order Currency|Curr"),
     _field(
         "cost",
@@ -261,7 +292,9 @@ SALES_FIELDS = (
         "discount",
         "Discount",
         AMOUNT,
-        "Discount|Disc|Discount Amount|Disc Amt|Trade Discount",
+        # A line's own discount before an order's: Shopify gives both.
+        "Lineitem discount|Line Discount|Item Discount|Discount~90|Disc~90|Discount Amount~90|Disc Amt~90|"
+        "Trade Discount~90",
         avoid="percent rate",
     ),
     _field(
@@ -558,7 +591,17 @@ NEEDS: dict[str, dict[str, str]] = {"sales": {"unit_price": "quantity"}}
 # Besides required fields, these must be readable or the row is rejected: they feed totals and quantities.
 # An unreadable value elsewhere (profit, cost, a tax rate) is blanked with a warning instead.
 STRICT_FIELDS: dict[str, tuple[str, ...]] = {
-    "sales": ("quantity", "unit_price", "net_amount", "gross_amount", "credit_amount", "cgst", "sgst", "igst"),
+    "sales": (
+        "quantity",
+        "unit_price",
+        "net_amount",
+        "gross_amount",
+        "credit_amount",
+        "cgst",
+        "sgst",
+        "igst",
+        "tax_amount",
+    ),
     "customers": (),
     "purchase": ("quantity", "received_quantity", "unit_price", "amount"),
     "production": ("quantity", "rejected_quantity"),
@@ -587,6 +630,8 @@ VOUCHER_FIELDS: dict[str, tuple[str, ...]] = {
         "segment",
         "status",
         "ship_date",
+        "currency",
+        "cancelled",
     ),
     "customers": (),
     "purchase": ("po_number", "vendor", "vendor_gstin", "order_date", "delivery_date", "status", "branch"),
@@ -687,13 +732,16 @@ def candidate_fields(column: object, kind: str) -> list[tuple[str, float]]:
     return sorted(best.items(), key=lambda item: -item[1])
 
 
-def auto_map(columns: Sequence[str], kind: str) -> dict[str, str]:
+def auto_map(columns: Sequence[str], kind: str, *, fits: Callable[[str, str], bool] | None = None) -> dict[str, str]:
     """Canonical field -> source column, each column used once: best scores first, exact synonyms before partial.
 
+    `fits(field, column)`, when given, says whether the column's values behave like the field's (see
+    column_values): a column that doesn't is never proposed for it, and the next candidate gets its chance.
     Ties go to the column further left and to the field listed first, so the result is stable.
     """
     specs = {spec.name: spec for spec in _fields(kind)}
     patterns = _patterns(kind)
+    mapping, used = _layout_fields(columns, kind)
     candidates = []
     for position, column in enumerate(columns):
         best_per_field: dict[str, tuple[float, int]] = {}
@@ -703,14 +751,36 @@ def auto_map(columns: Sequence[str], kind: str) -> dict[str, str]:
                 best_per_field[pattern.field] = (score, pattern.order)
         for field_name, (score, order) in best_per_field.items():
             candidates.append((-score, order, position, field_name, column))
-    mapping: dict[str, str] = {}
-    used: set[int] = set()
     for _, _, position, field_name, column in sorted(candidates):
-        if field_name not in mapping and position not in used:
+        if field_name not in mapping and position not in used and (fits is None or fits(field_name, column)):
             mapping[field_name] = column
             used.add(position)
     order = {spec.name: index for index, spec in enumerate(_fields(kind))}
     return dict(sorted(mapping.items(), key=lambda item: order[item[0]]))
+
+
+# Exports whose column names mean something else than they say, known by columns only they have: field -> column,
+# both by header key (see header_key). Add a layout here when a vendor's names mislead the synonyms above.
+LAYOUTS: dict[str, tuple[tuple[frozenset[str], dict[str, str]], ...]] = {
+    "sales": (
+        # Amazon Seller Central's All Orders report: item-price is the line's total for its quantity, with tax.
+        (
+            frozenset({"amazonorderid", "itemprice", "itemtax"}),
+            {"invoice": "amazonorderid", "gross_amount": "itemprice", "tax_amount": "itemtax"},
+        ),
+    ),
+}
+
+
+def _layout_fields(columns: Sequence[str], kind: str) -> tuple[dict[str, str], set[int]]:
+    """The fields a known layout settles, and the positions of their columns."""
+    positions = {header_key(column): position for position, column in enumerate(columns)}
+    for signature, fields in LAYOUTS.get(kind, ()):
+        if signature <= positions.keys():
+            return {name: columns[positions[key]] for name, key in fields.items()}, {
+                positions[k] for k in fields.values()
+            }
+    return {}, set()
 
 
 def missing_required(mapping: dict[str, str], kind: str) -> list[str]:
@@ -774,6 +844,20 @@ def header_score(row_values: Iterable[object], kind: str | None = None) -> float
         elif any(_contains(tokens, part) for part in token_sets if len(part) <= len(tokens)):
             score += 0.5
     return score
+
+
+def speaks_of_columns(text: object) -> bool:
+    """Does this short text use a word our column names use ('Inwards Qty', 'Closing Value')?"""
+    return bool(set(header_tokens(text)) & _synonym_words())
+
+
+_WORDS: set[str] = set()
+
+
+def _synonym_words() -> set[str]:
+    if not _WORDS:
+        _WORDS.update(token for kind in KINDS for pattern in _patterns(kind) for token in pattern.tokens)
+    return _WORDS
 
 
 _INDEX_CACHE: dict[tuple[str, ...], tuple[frozenset[str], tuple[tuple[str, ...], ...]]] = {}

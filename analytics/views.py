@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
+from ingestion.selectors import figure_notes
 from tenants.permissions import has_permission, require_permission
 
 from . import charts, rollups
@@ -47,6 +48,7 @@ def page(request: HttpRequest, name: str = "overview") -> HttpResponse:
             "clear_query": dashboard.selection.query(**dict.fromkeys(DIMENSIONS)),
             "figures_json": mark_safe(charts.figures_json(figures)),  # noqa: S308 (escaped for <script>)
             "rollups": rollups_state,
+            "figure_notes": figure_notes(),
             "unread_upload": unread,
             # The upload's task may still be at it until its time limit; after that only the nightly will.
             "catching_up": unread and timezone.now() - unread < timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT),

@@ -253,7 +253,6 @@ def _run(job: ImportJob, progress: Progress) -> Outcome:
         outcome.set_apart("blank rows", tidy.blank_rows)
         outcome.set_apart("total rows", len(tidy.total_rows))
         outcome.set_apart("repeated header rows", tidy.repeated_headers)
-        _report_repeated_rows(tidy.rows, plan.name, outcome)
         progress(25, f"Cleaning {plan.name}")
         if job.kind == Kind.SALES:
             _keep_cancelled_vouchers(tidy.rows, plan.mapping)
@@ -328,17 +327,6 @@ def _keep_cancelled_vouchers(rows: pd.DataFrame, mapping: dict[str, str]) -> Non
         if column is not None:
             empty = marked & rows[column].isna()
             rows.loc[empty, column] = placeholder
-
-
-def _report_repeated_rows(rows: pd.DataFrame, sheet: str, outcome: Outcome) -> None:
-    """Rows that appear twice in one file are kept (two equal item lines can be real) but said, so a hand-joined
-    file that repeats a month is noticed."""
-    repeated = int(rows.duplicated().sum())
-    if repeated:
-        outcome.messages.append(
-            f"{sheet}: {repeated:,} row(s) are exact copies of an earlier row of the file. They were kept, as two "
-            "identical item lines can be real; if the file was joined by hand, check it."
-        )
 
 
 def _leave_out_other_vouchers(cleaned, outcome: Outcome) -> None:
@@ -721,6 +709,12 @@ def _load_sales(rows, *, job, lookups, outcome) -> Write:
     if excluded:
         outcome.messages.append(f"{excluded} line(s) matched an exclusion rule: kept, but not counted in sales.")
     _tell_other_currencies(frame, company.currency, outcome)
+    copies = int((frame["occurrence"] > 1).sum())
+    if copies:  # kept: two equal item lines can be real; a hand-joined file that repeats a month is worth a look
+        outcome.messages.append(
+            f"{copies:,} line(s) are exact copies of an earlier line of this file (same invoice, item, quantity and "
+            "amount). They were kept; if the file was joined by hand, check it."
+        )
     span = (frame["invoice_date"].min().date(), frame["invoice_date"].max().date())
     renamed = {"customer_name": "name", "customer_key": "key", "customer_code": "code", "customer_gstin": "gstin"}
     kept = [*renamed, "state", "state_code", "city", "country", "segment", "invoice_date"]

@@ -26,3 +26,13 @@ def lines_loaded_this_month() -> int:
     start = timezone.localtime().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     jobs = ImportJob.objects.filter(status=ImportJob.Status.SUCCEEDED, finished_at__gte=start)
     return jobs.aggregate(total=Sum("rows_loaded"))["total"] or 0
+
+
+def figure_notes() -> dict[str, bool]:
+    """What the pages must say about the figures: revenue that includes GST (files that gave only totals with tax,
+    like a Day Book), and sales that name no customer (walk-in). Both are read through small partial indexes."""
+    counted = counted_sales_lines()
+    return {
+        "includes_tax": counted.filter(amount_includes_tax=True).exists(),
+        "walk_in": counted.filter(customer_key="").exists(),
+    }

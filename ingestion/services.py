@@ -10,7 +10,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from billing.limits import ensure_can_upload
@@ -19,7 +19,7 @@ from elettro.errors import ApplicationError
 from . import sale_rules
 from .etl import mapping as fields
 from .etl.errors import IngestError, NeedsReview
-from .models import ColumnMapping, ExclusionRule, ImportJob, Kind, VoucherType
+from .models import ColumnMapping, ExclusionRule, ImportJob, Kind, StatusWord, VoucherType
 from .pipeline import propose, rejects_csv, run_job
 from .selectors import lines_loaded_this_month
 from .signals import import_finished, sales_lines_remarked
@@ -101,6 +101,11 @@ def import_run(*, job_id: int) -> ImportJob:
             _ask_for_columns(job, error.message)  # a person can choose the columns we could not find
         else:
             _fail(job, error.message)
+    except (DataError, IntegrityError) as error:
+        # A value the database can't keep (a number past its column): say which, never "something went wrong".
+        logger.warning("import job %s: the database refused a value: %s", job.pk, error)
+        detail = str(error).strip().splitlines()[0] if str(error).strip() else "a value is out of range"
+        _fail(job, f"A value in this file could not be stored ({detail}). Check that column and upload again.")
     except (KeyboardInterrupt, SystemExit, GeneratorExit):
         raise
     except BaseException:  # a panic in a native reader is a BaseException: the job must still end
@@ -145,6 +150,18 @@ def job_load_good_rows(*, job: ImportJob) -> ImportJob:
         status=ImportJob.Status.QUEUED, load_good_rows=True, stage="Queued", error="", progress=0
     )
     transaction.on_commit(lambda: _enqueue(job.pk))
+    job.refresh_from_db()
+    return job
+
+
+def job_columns_reopen(*, job: ImportJob) -> ImportJob:
+    """A file held for review goes back to its column check, its earlier choice shown."""
+    if job.status != ImportJob.Status.REVIEW:
+        raise ApplicationError("This upload is not waiting for a review.")
+    proposal = propose(job, always=True)
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.MAPPING, proposal=proposal, column_mapping={}, stage="Check the columns"
+    )
     job.refresh_from_db()
     return job
 
@@ -211,6 +228,9 @@ def job_columns_set(
         else:
             confirmed[sheet] = _lookup_mapping(sheet, role, mapping, columns)
     if not any(role == "data" for role in roles.values()):
+        needed = next((plan["missing"] for plan in proposal.values() if plan.get("missing")), None)
+        if needed:
+            raise ApplicationError("Choose a column for: " + ", ".join(needed) + ".")
         raise ApplicationError("Choose the columns of at least one sheet.")
     for name, role in (voucher_roles or {}).items():
         if role not in VoucherType.Role.values:
@@ -244,6 +264,29 @@ def job_columns_choose(
             if sheet_roles is None or sheet not in sheet_roles:
                 roles[sheet] = "data" if roles[sheet] == "ignored" else roles[sheet]
     return job_columns_set(job=job, mappings=mappings, roles=roles)
+
+
+def sale_rules_update(*, voucher_roles: dict[str, str], status_words: str) -> None:
+    """The owner's voucher types and status words ('word = cancelled' or 'word = returned', one a line)."""
+    for name, role in voucher_roles.items():
+        if role not in VoucherType.Role.values:
+            raise ApplicationError(f"Voucher type {name!r}: choose sale, return or not a sale.")
+    words = {}
+    meanings = dict(StatusWord.Meaning.choices)
+    for number, line in enumerate(status_words.splitlines(), start=1):
+        if not line.strip():
+            continue
+        word, sign, meaning = line.partition("=")
+        word, meaning = word.strip().casefold(), meaning.strip().casefold()
+        if not sign or not word or meaning not in meanings:
+            raise ApplicationError(
+                f"Line {number}: write a word, '=', then cancelled or returned (for example: rto = returned)."
+            )
+        words[word] = meaning
+    with transaction.atomic():
+        for name, role in voucher_roles.items():
+            sale_rules.voucher_role_set(name=name, role=role)
+        sale_rules.status_words_set(words)
 
 
 def _lookup_mapping(sheet: str, role: str, mapping: dict[str, str], columns: list[str]) -> dict[str, str]:

@@ -7,15 +7,15 @@ from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from elettro.errors import ApplicationError
 from tenants.permissions import require_permission
 
-from . import services
+from . import sale_rules, services
 from .etl import mapping as fields
 from .forms import UploadForm
-from .models import ImportJob
+from .models import ImportJob, VoucherType
 from .selectors import import_jobs
 
 
@@ -90,11 +90,17 @@ def mapping(request: HttpRequest, job_id: int) -> HttpResponse:
     labels = fields.FIELD_LABELS[job.kind]
     error = None
     if request.method == "POST":
-        chosen = {}
-        for index, sheet in enumerate(job.proposal):
+        chosen, roles, voucher_roles = {}, {}, {}
+        for index, (sheet, plan) in enumerate(job.proposal.items()):
             chosen[sheet] = {name: request.POST.get(f"s{index}-{name}", "") for name in labels}
+            roles[sheet] = request.POST.get(f"s{index}-role", "")
+            for number, name in enumerate(plan.get("voucher_types", {})):
+                voucher_roles[name] = request.POST.get(f"s{index}-vt{number}", "")
         try:
-            services.job_mapping_confirm(job=job, mappings=chosen, user=request.user)
+            services.job_mapping_confirm(
+                job=job, mappings=chosen, roles=roles,
+                voucher_roles={name: role for name, role in voucher_roles.items() if role}, user=request.user,
+            )  # fmt: skip
         except ApplicationError as problem:
             error = problem.message
         else:
@@ -109,11 +115,76 @@ def mapping(request: HttpRequest, job_id: int) -> HttpResponse:
                 {"name": field, "label": label, "required": field in required, "chosen": plan["mapping"].get(field, "")}
                 for field, label in labels.items()
             ],
+            "voucher_rows": [
+                {"number": number, "name": voucher, "role": role}
+                for number, (voucher, role) in enumerate(plan.get("voucher_types", {}).items())
+            ],
         }
         for index, (name, plan) in enumerate(job.proposal.items())
     ]
-    return render(request, "ingestion/mapping.html", {"job": job, "sheets": sheets, "error": error},
-                  status=400 if error else 200)  # fmt: skip
+    context = {"job": job, "sheets": sheets, "error": error, "roles": SHEET_ROLES,
+               "voucher_choices": VoucherType.Role.choices}  # fmt: skip
+    return render(request, "ingestion/mapping.html", context, status=400 if error else 200)
+
+
+SHEET_ROLES = (
+    ("data", "Sales lines"),
+    ("returns", "Returned orders"),
+    ("people", "Regional managers / people"),
+    ("ignored", "Skip this sheet"),
+)
+
+
+@require_POST
+@require_permission("uploads.create")
+def load_good_rows(request: HttpRequest, job_id: int) -> HttpResponse:
+    """A file held for review: load its readable rows anyway."""
+    job = get_object_or_404(ImportJob, pk=job_id)
+    try:
+        services.job_load_good_rows(job=job)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect("uploads")
+    return redirect(reverse("upload_progress") + f"?jobs={job.pk}")
+
+
+@require_POST
+@require_permission("uploads.create")
+def recheck(request: HttpRequest, job_id: int) -> HttpResponse:
+    """A file held for review: back to its column check, where a wrong column is usually the cause."""
+    job = get_object_or_404(ImportJob, pk=job_id)
+    try:
+        services.job_columns_reopen(job=job)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect("uploads")
+    return redirect("upload_mapping", job_id=job.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@require_permission("company.settings")
+def sale_rules_page(request: HttpRequest) -> HttpResponse:
+    """What counts as a sale: the company's voucher types and the status words that keep a line out."""
+    if request.method == "POST":
+        try:
+            services.sale_rules_update(
+                voucher_roles={
+                    row.name: request.POST.get(f"vt{row.pk}", row.role) for row in VoucherType.objects.all()
+                },
+                status_words=request.POST.get("status_words", ""),
+            )
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "Saved. Uploads from now on follow these rules.")
+        return redirect("sale_rules")
+    words = sale_rules.status_words()
+    context = {
+        "voucher_types": VoucherType.objects.all(),
+        "voucher_choices": VoucherType.Role.choices,
+        "status_words": "\n".join(f"{word} = {meaning}" for word, meaning in sorted(words.items())),
+    }
+    return render(request, "ingestion/sale_rules.html", context)
 
 
 @require_GET

@@ -14,11 +14,13 @@ from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from elettro.india import GST_STATES, gstin_error, gstin_is_valid, normalize_gstin, state_code_for_name
 from ingestion.etl import mapping as fields
@@ -341,15 +343,28 @@ def parse_money(series: pd.Series, *, dr_cr: DrCr = "absolute") -> tuple[pd.Seri
 
 
 def canonical_decimals(series: pd.Series, places: int) -> pd.Series:
-    """Decimal text as the database keeps it, without trailing zeros: '1250.5000', '1250.50' and 1250.5 written
-    by Excel all give '1250.5'; '' when blank. Two exports of one line spell amounts differently; this doesn't."""
-    text = series.astype("str").fillna("").str.strip()
-    finer = text.str.contains(rf"\.\d{{{places + 1},}}$", regex=True)
-    if finer.any():  # more decimals than the column keeps: rounded the way PostgreSQL rounds NUMERIC
+    """Decimal text as the database keeps it, at its scale: '1250.5', '1250.50' and 1250.5 written by Excel all give
+    '1250.5000' (places=4), rounded as PostgreSQL rounds NUMERIC; '' when blank. Two exports of one line spell
+    amounts differently; this doesn't."""
+    values = pc.utf8_trim_whitespace(pa.array(series.astype("str"), type=pa.string(), from_pandas=True))
+    values = pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
+    try:
+        exact = pc.cast(values, pa.decimal128(38, 12))
+    except pa.ArrowInvalid:  # something Arrow can't read as a decimal: one by one, kept as written if no number
         step = Decimal(1).scaleb(-places)
-        text = text.where(~finer, _map_distinct(text[finer], lambda v: _plain(Decimal(v).quantize(step))))
-    text = text.str.replace(r"(\.\d*?)0+$", r"\1", regex=True).str.replace(r"\.$", "", regex=True)
-    return text.replace("-0", "0")
+
+        def one(value: str) -> str:
+            try:
+                return _plain(Decimal(value).quantize(step, rounding=ROUND_HALF_UP))
+            except InvalidOperation:
+                return value
+
+        text = pd.Series(values.to_pandas(), index=series.index)
+        return _map_distinct(text, one).fillna("").astype("str")
+    # PostgreSQL rounds NUMERIC halves away from zero.
+    kept = pc.cast(pc.round(exact, ndigits=places, round_mode="half_towards_infinity"), pa.decimal128(38, places))
+    text = pc.fill_null(pc.cast(kept, pa.string()), "")
+    return pd.Series(pd.array(text, dtype="str"), index=series.index)
 
 
 # ---------------------------------------------------------------- quantities and percentages

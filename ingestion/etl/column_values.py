@@ -13,7 +13,7 @@ from decimal import Decimal
 import pandas as pd
 
 from ingestion.etl import mapping as fields
-from ingestion.etl.cleaning import looks_like_number, parse_dates, parse_money, parse_quantities
+from ingestion.etl.cleaning import EXCEL_SERIAL_RANGE, looks_like_date, looks_like_number, parse_money, parse_quantities
 from ingestion.etl.headers import TOTAL_LABELS
 
 SAMPLE = 500  # non-blank values looked at per column
@@ -36,7 +36,8 @@ def judge(data: pd.DataFrame, kind: str) -> Callable[[str, str], bool]:
     def sample(column: str) -> pd.Series:
         if column not in samples:
             values = data[column] if column in data else pd.Series(dtype="str")
-            text = values.dropna().astype("str").str.strip()
+            # The first rows with a value are enough to judge by: never the whole million-line column.
+            text = values.dropna().head(SAMPLE * 4).astype("str").str.strip()
             # Page headers printed again mid-file and total lines are no values (Busy repeats its header above
             # every voucher; "Grand Total" sits in the date column).
             folded = text.str.casefold().str.rstrip(":").str.strip()
@@ -59,8 +60,9 @@ def _fits(field: str, value_type: str | None, values: pd.Series) -> bool:
     if len(values) < MIN_VALUES:
         return True  # too few to judge: the name decides, and bad values are rejected with their reasons
     if value_type == fields.DATE:
-        dates, _, _ = parse_dates(values)
-        return dates.notna().mean() >= FIT_SHARE
+        # Written like dates is enough: 31/02/2024 is a date column's bad value, rejected with its reason later.
+        shaped = values.drop_duplicates().head(SAMPLE)
+        return sum(looks_like_date(value) or _is_serial(value) for value in shaped) >= FIT_SHARE * len(shaped)
     if value_type == fields.QUANTITY:
         numbers, _, _ = parse_quantities(values)
         return numbers.notna().mean() >= FIT_SHARE
@@ -107,3 +109,11 @@ def orders_over_invoices(mapping: dict[str, str], data: pd.DataFrame) -> dict[st
         if orders.notna().mean() >= FIT_SHARE and (groups or fuller):
             return {**mapping, "invoice": column}
     return mapping
+
+
+def _is_serial(value: str) -> bool:
+    """An Excel day number (45383) as some exports leave dates."""
+    try:
+        return EXCEL_SERIAL_RANGE[0] <= float(value) <= EXCEL_SERIAL_RANGE[1]
+    except ValueError:
+        return False

@@ -352,9 +352,12 @@ def _text_columns(rows: pd.DataFrame, blank: pd.DataFrame, sample: int = 200) ->
 
 
 def _fill_within_orders(rows: pd.DataFrame, order_columns: list[str], columns: Sequence[str]) -> pd.DataFrame:
-    keys = rows[order_columns].astype("str").apply(lambda column: column.str.strip()).fillna("")
-    numbered = keys[order_columns[-1]] != ""
-    order = pd.Series(pd.MultiIndex.from_frame(keys).factorize()[0], index=rows.index)
+    # Only columns blank on some rows and filled on others can have an order's value to take (most have none).
+    columns = [name for name in columns if 0 < rows[name].isna().sum() < len(rows)]
+    if not columns:
+        return rows
+    numbered = rows[order_columns[-1]].notna()
+    order = rows.groupby(order_columns, sort=False, dropna=False).ngroup()
     repeated = numbered & order.duplicated()
     if not repeated.any():
         return rows

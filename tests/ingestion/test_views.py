@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import tenant_context
@@ -149,3 +151,114 @@ def test_an_admin_adds_and_removes_exclusion_rules_on_the_settings_page(
         "Type the words"
         in client.post("/settings/exclusions/", {"field": "product", "pattern": " "}, follow=True).content.decode()
     )
+
+
+def test_a_workbook_with_lookup_sheets_is_checked_and_loaded_as_proposed(make_company, company_client, build_xlsx):
+    """Superstore's shape: orders, a Returns sheet and a People sheet; the page submits as it was proposed."""
+    company, owner = make_company("views")
+    client = company_client(company, owner)
+    path = build_xlsx(
+        {
+            "Orders": [["Order ID", "Order Date", "Customer Name", "Region", "Sales"],
+                       ["CA-1", "2024-04-01", "Ravi", "West", "100"], ["CA-2", "2024-04-02", "Kaveri", "East", "50"]],
+            "Returns": [["Returned", "Order ID"], ["Yes", "CA-2"]],
+            "People": [["Person", "Region"], ["Anna", "West"], ["Chuck", "East"]],
+        }
+    )  # fmt: skip
+    _upload(client, "superstore.xlsx", path.read_bytes())
+    _run_queued(company)
+    with tenant_context(company):
+        job = ImportJob.objects.get()
+    page = client.get(f"/uploads/{job.pk}/columns/").content.decode()
+    assert '<option value="returns" selected>' in page and '<option value="people" selected>' in page
+
+    proposed = {}
+    for index, plan in enumerate(job.proposal.values()):
+        proposed[f"s{index}-role"] = plan["role"]
+        proposed.update({f"s{index}-{name}": column for name, column in plan["mapping"].items()})
+    response = client.post(f"/uploads/{job.pk}/columns/", proposed)
+
+    assert response.status_code == 302, response.content.decode()[:500]
+    _run_queued(company)
+    with tenant_context(company):
+        assert ImportJob.objects.get().status == "succeeded"
+        assert SalesLine.objects.get(invoice_number="CA-2").is_returned
+        assert SalesLine.objects.get(invoice_number="CA-1").manager == "Anna"
+
+
+def test_voucher_types_are_shown_on_the_column_check_and_remembered(make_company, company_client):
+    company, owner = make_company("views")
+    client = company_client(company, owner)
+    rows = [["Date", "Particulars", "Vch Type", "Vch No.", "Debit Amount"],
+            ["01/04/2024", "Ravi", "Bhosari Sales", "1", "1180"],
+            ["01/04/2024", "Kaveri", "Receipt", "7", "500"],
+            ["02/04/2024", "Asha", "Rate Contract", "2", "90"]]  # fmt: skip
+    _upload(client, "daybook.csv", csv_bytes(rows))
+    _run_queued(company)
+    with tenant_context(company):
+        job = ImportJob.objects.get()
+    page = client.get(f"/uploads/{job.pk}/columns/").content.decode()
+    assert "Bhosari Sales" in page and "Debit Amount" in page and "(including GST)" in page
+    types = list(job.proposal["daybook.csv"]["voucher_types"])
+    assert job.proposal["daybook.csv"]["voucher_types"] == {"Bhosari Sales": "sale", "Rate Contract": "skip",
+                                                             "Receipt": "skip"}  # fmt: skip
+
+    chosen = {f"s0-{name}": column for name, column in job.proposal["daybook.csv"]["mapping"].items()}
+    chosen[f"s0-vt{types.index('Rate Contract')}"] = "sale"  # the owner knows better
+    assert client.post(f"/uploads/{job.pk}/columns/", chosen).status_code == 302
+    _run_queued(company)
+
+    with tenant_context(company):
+        job.refresh_from_db()
+        assert job.status == "succeeded" and job.skipped == {"Receipt": 1}
+        assert sorted(SalesLine.objects.values_list("net_amount", flat=True)) == [90, 1180]
+        assert all(SalesLine.objects.values_list("amount_includes_tax", flat=True))
+    listing = client.get("/uploads/").content.decode()
+    assert "Left out, not sales: Receipt 1" in listing
+    overview = client.get("/").content.decode()
+    assert "data-includes-tax" in overview
+
+
+def test_a_mostly_rejected_upload_waits_and_its_good_rows_load_on_request(make_company, company_client):
+    company, owner = make_company("views")
+    client = company_client(company, owner)
+    bad = [[f"V-{n}", "01/04/2024", "Ravi", "Maharashtra", "Fan", "x", "100", "100", "18"] for n in range(2, 5)]
+    rows = [HEADER, ["V-1", "01/04/2024", "Ravi", "Maharashtra", "Wire", "1", "100", "100", "18"], *bad]
+    _upload(client, "bad.csv", csv_bytes(rows))
+    _run_queued(company)
+    with tenant_context(company):
+        job = ImportJob.objects.get()
+        if job.status == "mapping":  # first upload of these columns: confirm them as proposed
+            mapping = job.proposal["bad.csv"]["mapping"]
+            client.post(f"/uploads/{job.pk}/columns/", {f"s0-{k}": v for k, v in mapping.items()})
+    _run_queued(company)
+    with tenant_context(company):
+        job.refresh_from_db()
+    assert job.status == "review" and "3 of 4 rows could not be read" in job.error
+    listing = html.unescape(client.get("/uploads/").content.decode())
+    assert "Load the good rows anyway" in listing and "column 'Qty': is not a quantity" in listing
+
+    assert client.post(f"/uploads/{job.pk}/load-good-rows/").status_code == 302
+    _run_queued(company)
+    with tenant_context(company):
+        job.refresh_from_db()
+        assert job.status == "succeeded" and SalesLine.objects.count() == 1 and job.rows_rejected == 3
+
+
+def test_what_counts_as_a_sale_is_editable_by_the_owner(make_company, company_client):
+    company, owner = make_company("views")
+    client = company_client(company, owner)
+    page = client.get("/uploads/what-counts/").content.decode()
+    assert "rto = returned" in page and "cancel = cancelled" in page
+
+    bad = html.unescape(
+        client.post("/uploads/what-counts/", {"status_words": "rto returned"}, follow=True).content.decode()
+    )
+    saved = client.post("/uploads/what-counts/", {"status_words": "rto = returned\nhold = cancelled"})
+
+    assert "write a word, '=', then cancelled or returned" in bad
+    assert saved.status_code == 302
+    with tenant_context(company):
+        from ingestion.sale_rules import status_words
+
+        assert status_words() == {"rto": "returned", "hold": "cancelled"}

@@ -30,7 +30,7 @@ from .etl import column_values
 from .etl import mapping as fields
 from .etl.amounts import sources as amount_sources
 from .etl.amounts import work_out
-from .etl.cleaning import clean_table, customer_keys, neutralize_formula
+from .etl.cleaning import clean_table, currency_code, customer_keys, neutralize_formula, parse_money
 from .etl.errors import IngestError, NeedsReview
 from .etl.headers import HeaderResult, locate_header, tidy_columns, tidy_rows
 from .etl.readers import read_table
@@ -103,7 +103,23 @@ def remembered_mapping(kind: str, columns: list[str]) -> dict[str, str] | None:
     return saved.mapping
 
 
-ROLES = ("data", "returns", "people", "ignored")
+ROLES = ("data", "returns", "people", "customers", "ignored")
+# What tells a customer master sheet inside a sales workbook: a name and at least two of these.
+_MASTER_FIELDS = {"gstin", "customer_code", "state", "city", "segment", "phone", "email", "address", "postal_code"}
+
+
+def _mapping_for(kind: str, columns: list[str], data: pd.DataFrame, confirmed: dict[str, str] | None) -> dict:
+    mapping = confirmed or remembered_mapping(kind, columns)
+    if not mapping:
+        mapping = fields.auto_map(columns, kind, fits=column_values.judge(data, kind))
+        mapping = column_values.orders_over_invoices(mapping, data) if kind == Kind.SALES else mapping
+    return mapping
+
+
+def _is_customer_master(columns: list[str], data: pd.DataFrame) -> dict[str, str] | None:
+    """The customer-master mapping of a sheet that looks like one (a name and its details, no sales)."""
+    mapping = _mapping_for(Kind.CUSTOMERS, columns, data, None)
+    return mapping if "name" in mapping and len(_MASTER_FIELDS & mapping.keys()) >= 2 else None
 
 
 def lookup_role(mapping: dict[str, str]) -> str | None:
@@ -128,16 +144,23 @@ def plan_sheets(
     plans = []
     for sheet in sheets:
         header = locate_header(sheet.rows, kind=kind)
-        mapping = (confirmed or {}).get(sheet.name) or remembered_mapping(kind, header.columns)
-        if not mapping:
-            mapping = fields.auto_map(header.columns, kind, fits=column_values.judge(header.data, kind))
-            mapping = column_values.orders_over_invoices(mapping, header.data) if kind == Kind.SALES else mapping
+        chosen = (confirmed or {}).get(sheet.name)
+        said = (roles or {}).get(sheet.name)
+        if kind == Kind.SALES and said == "customers":
+            mapping = _mapping_for(Kind.CUSTOMERS, header.columns, header.data, chosen)
+            plans.append(SheetPlan(sheet.name, header, mapping, "customers", remembered=bool(chosen)))
+            continue
+        mapping = _mapping_for(kind, header.columns, header.data, chosen)
         missing = fields.missing_required(mapping, kind)
         role = "data" if not missing else "ignored"
         # A sheet that maps only as a lookup (Superstore's Returns and People) is that lookup.
         if kind == Kind.SALES and (lookup := lookup_role(mapping)) and (missing or _few_fields(mapping)):
             role = lookup
-        role = (roles or {}).get(sheet.name, role)
+        elif (
+            kind == Kind.SALES and missing and not said and (master := _is_customer_master(header.columns, header.data))
+        ):
+            mapping, role, missing = master, "customers", []
+        role = said or role
         plan = SheetPlan(name=sheet.name, header=header, mapping=mapping, role=role, missing=missing)
         plan.remembered = (
             bool((confirmed or {}).get(sheet.name)) or remembered_mapping(kind, header.columns) is not None
@@ -173,7 +196,10 @@ def propose(job: ImportJob, *, always: bool = False) -> dict | None:
         sheets, job.kind, confirmed=job.column_mapping or None, roles=job.sheet_roles or None, require_data=False
     )
     relevant = [plan for plan in plans if plan.role != "ignored" or len(plans) == 1]
-    if not always and relevant and all(plan.remembered and plan.role != "ignored" for plan in relevant):
+    currency = connection.tenant.currency
+    foreign = job.kind == Kind.SALES and any(set(file_currencies(plan)) - {currency} for plan in relevant)
+    # A file in another currency is asked about even when its columns are known: its lines would not count.
+    if not always and not foreign and relevant and all(p.remembered and p.role != "ignored" for p in relevant):
         return None
     proposal = {}
     for plan in plans:
@@ -213,7 +239,30 @@ def how_sales_are_read(plan: SheetPlan) -> dict:
     if column is not None and plan.header.data is not None:
         types = plan.header.data[column].dropna().astype("str").str.strip()
         notes["voucher_types"] = sale_rules.voucher_roles(sorted(set(types) - {""})[:200])
+    company = connection.tenant.currency
+    other = [code for code in file_currencies(plan) if code != company]
+    if other:
+        notes["currencies"] = (
+            f"Amounts in {' and '.join(other)}: this company's figures are in {company}, so those lines will be kept "
+            "but not counted. If they should count, change the company's currency under Settings first."
+        )
     return notes
+
+
+def file_currencies(plan: SheetPlan, *, rows: int = 5000) -> list[str]:
+    """The currencies a sheet's first rows name, in a currency column or on its amounts ('$12.99')."""
+    data, mapping = plan.header.data, plan.mapping
+    if data is None:
+        return []
+    head = data.head(rows)
+    found: set[str] = set()
+    if "currency" in mapping:
+        found |= {code for code in head[mapping["currency"]].dropna().map(currency_code) if code}
+    for name in ("net_amount", "gross_amount", "unit_price"):
+        if name in mapping:
+            _, _, codes = parse_money(head[mapping[name]])
+            found |= set(codes.dropna())
+    return sorted(found)
 
 
 def run_job(job: ImportJob, *, progress: Progress) -> Outcome:
@@ -292,10 +341,13 @@ def _run(job: ImportJob, progress: Progress) -> Outcome:
     loader = _LOADERS[job.kind]
     write = loader(rows, job=job, lookups=lookups, outcome=outcome)
     del rows
+    masters = [_master_sheet(plan, job=job, outcome=outcome) for plan in plans if plan.role == "customers"]
     # Progress is written outside the load's transaction so it shows while the load runs.
     progress(70, "Loading new lines")
     with transaction.atomic():
         result, (date_from, date_to) = write()
+        for write_master in masters:  # after the lines, so its details reach this file's lines too
+            write_master()
         outcome.rows_loaded, outcome.duplicates, outcome.rows_replaced = (
             result.inserted,
             result.duplicates,
@@ -304,6 +356,14 @@ def _run(job: ImportJob, progress: Progress) -> Outcome:
         outcome.date_from, outcome.date_to = date_from, date_to
         _finish(job, outcome)
     return outcome
+
+
+def _master_sheet(plan: SheetPlan, *, job: ImportJob, outcome: Outcome) -> Write:
+    """A customer master sheet inside a sales workbook, loaded as a customers upload would load it."""
+    tidy = tidy_rows(plan.header.data)
+    cleaned = clean_table(tidy.rows, plan.mapping, Kind.CUSTOMERS)
+    outcome.messages.append(f"{plan.name}: {len(cleaned.accepted):,} customers read as the customer master.")
+    return _load_customers(cleaned.accepted, job=job, lookups={}, outcome=Outcome())
 
 
 def _combine(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -428,6 +488,9 @@ def _finish(job: ImportJob, outcome: Outcome) -> None:
         )
     for sheet, lines in outcome.derived.items():
         outcome.messages += [f"{sheet}: {line}." for line in lines]
+    if outcome.set_aside:
+        rows = ", ".join(f"{count:,} {what}" for what, count in outcome.set_aside.items())
+        outcome.messages.append(f"Set aside, not lines: {rows}.")
     job.skipped, job.set_aside = outcome.skipped, outcome.set_aside
     job.status = ImportJob.Status.SUCCEEDED
     job.progress = 100

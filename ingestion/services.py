@@ -20,7 +20,7 @@ from . import sale_rules
 from .etl import mapping as fields
 from .etl.errors import IngestError, NeedsReview
 from .models import ColumnMapping, ExclusionRule, ImportJob, Kind, StatusWord, VoucherType
-from .pipeline import propose, rejects_csv, run_job
+from .pipeline import ROLES, propose, rejects_csv, run_job
 from .selectors import lines_loaded_this_month
 from .signals import import_finished, sales_lines_remarked
 
@@ -216,7 +216,7 @@ def job_columns_set(
         if columns is None:
             raise ApplicationError(f"This file has no sheet called {sheet!r}.")
         role = roles.get(sheet) or proposal[sheet].get("role", "data")
-        if role not in ("data", "returns", "people", "ignored"):
+        if role not in ROLES:
             raise ApplicationError(f"{sheet}: choose what the sheet holds.")
         mapping = {name: column for name, column in mappings.get(sheet, {}).items() if column}
         if role == "ignored" or (not mapping and sheet not in roles):
@@ -225,6 +225,8 @@ def job_columns_set(
         roles[sheet] = role
         if role == "data":
             confirmed[sheet] = mapping_confirm(kind=job.kind, columns=columns, mapping=mapping, user=user).mapping
+        elif role == "customers":
+            confirmed[sheet] = mapping_confirm(kind=Kind.CUSTOMERS, columns=columns, mapping=mapping, user=user).mapping
         else:
             confirmed[sheet] = _lookup_mapping(sheet, role, mapping, columns)
     if not any(role == "data" for role in roles.values()):

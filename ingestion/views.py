@@ -15,7 +15,7 @@ from tenants.permissions import require_permission
 from . import sale_rules, services
 from .etl import mapping as fields
 from .forms import UploadForm
-from .models import ImportJob, VoucherType
+from .models import ImportJob, Kind, VoucherType
 from .selectors import import_jobs
 
 
@@ -88,11 +88,15 @@ def mapping(request: HttpRequest, job_id: int) -> HttpResponse:
     if job.status != ImportJob.Status.MAPPING:
         return redirect(reverse("upload_progress") + f"?jobs={job.pk}")
     labels = fields.FIELD_LABELS[job.kind]
+
+    def sheet_labels(plan: dict) -> dict[str, str]:  # a customer master sheet is mapped to the master's fields
+        return fields.FIELD_LABELS[Kind.CUSTOMERS] if plan["role"] == "customers" else labels
+
     error = None
     if request.method == "POST":
         chosen, roles, voucher_roles = {}, {}, {}
         for index, (sheet, plan) in enumerate(job.proposal.items()):
-            chosen[sheet] = {name: request.POST.get(f"s{index}-{name}", "") for name in labels}
+            chosen[sheet] = {name: request.POST.get(f"s{index}-{name}", "") for name in sheet_labels(plan)}
             roles[sheet] = request.POST.get(f"s{index}-role", "")
             for number, name in enumerate(plan.get("voucher_types", {})):
                 voucher_roles[name] = request.POST.get(f"s{index}-vt{number}", "")
@@ -113,7 +117,7 @@ def mapping(request: HttpRequest, job_id: int) -> HttpResponse:
             **plan,
             "fields": [
                 {"name": field, "label": label, "required": field in required, "chosen": plan["mapping"].get(field, "")}
-                for field, label in labels.items()
+                for field, label in sheet_labels(plan).items()
             ],
             "voucher_rows": [
                 {"number": number, "name": voucher, "role": role}
@@ -131,6 +135,7 @@ SHEET_ROLES = (
     ("data", "Sales lines"),
     ("returns", "Returned orders"),
     ("people", "Regional managers / people"),
+    ("customers", "Customer master"),
     ("ignored", "Skip this sheet"),
 )
 

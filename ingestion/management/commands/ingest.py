@@ -20,8 +20,8 @@ logger = logging.getLogger(__name__)
 
 NEEDS_MAPPING = "needs_mapping"
 # What --sheet-kind accepts, and the role the pipeline gives such a sheet.
-SHEET_KINDS = {"sales": "data", "data": "data", "returns": "returns", "people": "people", "skip": "ignored",
-               "ignored": "ignored"}  # fmt: skip
+SHEET_KINDS = {"sales": "data", "data": "data", "returns": "returns", "people": "people", "customers": "customers",
+               "skip": "ignored", "ignored": "ignored"}  # fmt: skip
 
 
 def _pair(text: str) -> tuple[str, str]:

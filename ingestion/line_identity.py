@@ -27,12 +27,12 @@ SALES_IDENTITY: dict[str, int | None] = {
 
 
 def identity_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """The identity columns as canonical text: decimals without trailing zeros, dates as ISO days."""
+    """The identity columns as canonical text: decimals at the database's scale, dates as day numbers."""
     out = pd.DataFrame(index=frame.index)
     for column, places in SALES_IDENTITY.items():
         values = frame[column]
-        if column == "invoice_date":
-            values = pd.to_datetime(values).dt.strftime("%Y-%m-%d")
+        if column == "invoice_date":  # the day, as a number of days: the time of day is no part of a line
+            values = (pd.to_datetime(values).astype("datetime64[s]").astype("int64") // 86_400).astype("str")
         elif places is not None:
             values = canonical_decimals(values, places)
         # One dtype whatever the input's, so a line read back from the database hashes as it did from the file.

@@ -691,7 +691,11 @@ def _identify_customers(out: pd.DataFrame) -> None:
     names, codes = out["customer_name"], out["customer_code"].str.strip()
     by_name = customer_keys(names).fillna("").astype(str)
     by_name = by_name.mask(by_name.isin(sale_rules.WALK_IN_KEYS), "")  # 'Cash', 'Cash Sale': walk-in sales
-    out["customer_key"] = ("#" + codes.str.casefold()).where(codes != "", by_name)
+    coded = codes != ""
+    if not coded.any():
+        out["customer_key"] = by_name
+        return
+    out["customer_key"] = ("#" + codes.str.casefold()).where(coded, by_name)
     out["customer_name"] = names.where(names != "", codes)
 
 

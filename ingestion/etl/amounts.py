@@ -25,6 +25,7 @@ _TAXES = ("cgst", "sgst", "igst")
 # An invoice-level figure repeated on item lines: most invoices of several lines show one value on all of them.
 _REPEATED_SHARE = 0.9
 _REPEATED_MIN_INVOICES = 3
+_JUDGED_LINES = 50_000
 
 
 @dataclass
@@ -53,7 +54,10 @@ def _has(rows: pd.DataFrame, name: str) -> bool:
 
 def repeated_per_invoice(values: pd.Series, invoices: pd.Series, products: pd.Series | None = None) -> bool:
     """Is this column an invoice total, written on every item line or on the first only (Shopify's Subtotal)?
-    Judged on invoices of two or more lines: one value at most on each."""
+    Judged on invoices of two or more lines: one value at most on each. A file's layout is the same all through,
+    so its first lines are enough to judge."""
+    values, invoices = values.head(_JUDGED_LINES), invoices.head(_JUDGED_LINES)
+    products = None if products is None else products.head(_JUDGED_LINES)
     frame = pd.DataFrame({"invoice": invoices, "value": values})
     frame = frame[frame["invoice"] != ""]
     sizes = frame.groupby("invoice")["value"].agg(["size", "nunique", "count"])
@@ -188,7 +192,12 @@ def work_out(rows: pd.DataFrame, labels: dict[str, str]) -> Amounts:
     found = sources(lambda name: _has(rows, name), labels, repeated=frozenset(repeated))
     net = pd.Series(np.nan, index=index, dtype="str")
     includes_tax = pd.Series(False, index=index)
-    for source in found:
+    if found and found[0].kind == "net" and rows["net_amount"].notna().all():
+        net = rows["net_amount"]  # every line has its own amount, as cleaned: nothing to work out
+        found_used = found[:1]
+    else:
+        found_used = found
+    for source in found_used:
         missing = net.isna()
         if not missing.any():
             break

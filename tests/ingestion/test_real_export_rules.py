@@ -150,3 +150,25 @@ def _file(content: bytes, name: str):
     from django.core.files.base import ContentFile
 
     return ContentFile(content, name=name)
+
+
+def test_lines_loaded_before_the_identity_changed_are_found_again_after_the_migration(company):
+    """Migration 0007 moves stored lines to this release's identity, so a re-upload finds every one of them."""
+    import importlib
+    from types import SimpleNamespace
+
+    from django.db import connection
+
+    rows = [["Invoice No", "Date", "Customer", "Qty", "Rate", "Amount"],
+            ["1", "01/04/2024", "A", "2", "10.5", "21.00"], ["1", "01/04/2024", "A", "2", "10.5", "21.00"],
+            ["2", "02/04/2024", "B", "1", "1,250.50", "1,250.50"]]  # fmt: skip
+    load(csv_bytes(rows), "first.csv")
+    with connection.cursor() as cursor:  # as an earlier release hashed them: differently
+        cursor.execute("UPDATE ingestion_salesline SET line_hash = line_hash # 12345")
+    migration = importlib.import_module("ingestion.migrations.0007_line_identity_from_stored_values")
+
+    migration.rehash(None, SimpleNamespace(connection=connection))
+    again = load(csv_bytes(rows), "again.csv")
+
+    assert (again.rows_loaded, again.duplicates) == (0, 3)
+    assert sorted(SalesLine.objects.values_list("occurrence", flat=True)) == [1, 1, 2]

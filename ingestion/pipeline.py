@@ -291,14 +291,8 @@ def _run(job: ImportJob, progress: Progress) -> Outcome:
     for plan in plans:
         if plan.role != "data":
             continue
-        keys, items = tidy_columns(plan.mapping, job.kind)
         outcome.rows_read += len(plan.header.data)
-        day, order = None, ()
-        if job.kind == Kind.SALES:  # voucher numbers restart per voucher type: the type is part of the order
-            day = plan.mapping.get("date")
-            order = [plan.mapping[name] for name in ("voucher_type", "invoice") if name in plan.mapping]
-            order = order if "invoice" in plan.mapping else ()
-        tidy = tidy_rows(plan.header.data, keys, item_columns=items, day_column=day, order_columns=order)
+        tidy = _tidy(plan, job.kind)
         outcome.set_apart("blank rows", tidy.blank_rows)
         outcome.set_apart("total rows", len(tidy.total_rows))
         outcome.set_apart("repeated header rows", tidy.repeated_headers)
@@ -312,8 +306,6 @@ def _run(job: ImportJob, progress: Progress) -> Outcome:
             outcome.derived[plan.name] = _work_out_amounts(cleaned, plan.mapping)
         outcome.mapping[plan.name] = plan.mapping
         outcome.unmapped += [c for c in plan.header.columns if c not in plan.mapping.values() and c.strip()]
-        if tidy.total_rows:
-            outcome.messages.append(f"{plan.name}: skipped {len(tidy.total_rows)} total row(s).")
         rejected = cleaned.rejected
         for label, row in rejected.iterrows():
             original = tidy.rows.loc[label]
@@ -356,6 +348,18 @@ def _run(job: ImportJob, progress: Progress) -> Outcome:
         outcome.date_from, outcome.date_to = date_from, date_to
         _finish(job, outcome)
     return outcome
+
+
+def _tidy(plan: SheetPlan, kind: str):
+    """The sheet's rows without blank, total and repeated header rows, voucher and order fields filled in."""
+    keys, items = tidy_columns(plan.mapping, kind)
+    day, order = None, []
+    if kind == Kind.SALES and "invoice" in plan.mapping:
+        # Voucher numbers restart per voucher type: the type is part of what an order is.
+        order = [plan.mapping[name] for name in ("voucher_type", "invoice") if name in plan.mapping]
+    if kind == Kind.SALES:
+        day = plan.mapping.get("date")
+    return tidy_rows(plan.header.data, keys, item_columns=items, day_column=day, order_columns=order)
 
 
 def _master_sheet(plan: SheetPlan, *, job: ImportJob, outcome: Outcome) -> Write:

@@ -34,6 +34,8 @@ MAX_YEAR = 2099
 # ₹1 crore crore: anything bigger is an ID or a phone number in the wrong column. The rollups add amounts up as
 # whole ten-thousandths of a rupee in 64-bit integers, exact below 9.2 × 10^14 (SalesLine checks the bound too).
 MAX_AMOUNT = Decimal(10) ** 14
+# A rate column (GST %, discount %) keeps three whole digits; anything past this is an amount in the wrong column.
+MAX_PERCENT = Decimal(999)
 # Excel serial numbers for 1970-01-01 .. 2099-12-31: a five-digit number in a date column is one of these.
 EXCEL_SERIAL_RANGE = (25569, 73050)
 _EXCEL_EPOCH = datetime(1899, 12, 30)
@@ -439,6 +441,8 @@ def _percent(text: str) -> tuple[Decimal | None, bool, str | None]:
     compact = _WHITESPACE.sub("", text)
     has_sign = compact.endswith("%")
     value, problem = _amount(compact.rstrip("%"))
+    if value is not None and abs(value) > MAX_PERCENT:
+        return None, has_sign, "is not a percentage"  # an amount in a rate column: blanked, never stored as a rate
     return value, has_sign, problem
 
 

@@ -36,8 +36,8 @@ def judge(data: pd.DataFrame, kind: str) -> Callable[[str, str], bool]:
     def sample(column: str) -> pd.Series:
         if column not in samples:
             values = data[column] if column in data else pd.Series(dtype="str")
-            # The first rows with a value are enough to judge by: never the whole million-line column.
-            text = values.dropna().head(SAMPLE * 4).astype("str").str.strip()
+            # The first rows are enough to judge by: never the whole million-line column.
+            text = values.head(SAMPLE * 20).dropna().head(SAMPLE * 4).astype("str").str.strip()
             # Page headers printed again mid-file and total lines are no values (Busy repeats its header above
             # every voucher; "Grand Total" sits in the date column).
             folded = text.str.casefold().str.rstrip(":").str.strip()

@@ -59,7 +59,7 @@ def _row_score(cells: list[str | None], kind: str | None) -> float:
 def locate_header(raw: pd.DataFrame, *, kind: str | None = None, search_rows: int = SEARCH_ROWS) -> HeaderResult:
     """Pick the header among the first ``search_rows`` rows; IngestError when no row looks like column names."""
     rows = [_row_cells(raw, position) for position in range(min(search_rows, len(raw)))]
-    filled_columns = int(raw.notna().any().sum())
+    filled_columns = int(raw.head(search_rows * 10).notna().any().sum())  # the head says how wide the table is
     minimum = min(2, max(filled_columns, 1))
     best_position, best_score = None, float("-inf")
     for position, cells in enumerate(rows):
@@ -87,7 +87,7 @@ def locate_header(raw: pd.DataFrame, *, kind: str | None = None, search_rows: in
     else:
         positions, names = (best_position,), list(header)
     columns = _unique_names(names)
-    data = raw.iloc[positions[-1] + 1 :].copy()
+    data = raw.iloc[positions[-1] + 1 :]  # copy-on-write: no copy of a million rows until one is changed
     data.columns = columns
     unnamed_empty = [name for name, given in zip(columns, names, strict=True) if not given and data[name].isna().all()]
     data = data.drop(columns=unnamed_empty)

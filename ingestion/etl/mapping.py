@@ -841,9 +841,14 @@ def header_score(row_values: Iterable[object], kind: str | None = None) -> float
             continue
         if "".join(tokens) in keys:
             score += 1.0
-        elif any(_contains(tokens, part) for part in token_sets if len(part) <= len(tokens)):
+        elif _runs(tokens) & token_sets:
             score += 0.5
     return score
+
+
+def _runs(tokens: tuple[str, ...]) -> set[tuple[str, ...]]:
+    """Every run of consecutive words: a synonym is found among a cell's words when it is one of these."""
+    return {tokens[start:end] for start in range(len(tokens)) for end in range(start + 1, len(tokens) + 1)}
 
 
 def speaks_of_columns(text: object) -> bool:
@@ -860,16 +865,16 @@ def _synonym_words() -> set[str]:
     return _WORDS
 
 
-_INDEX_CACHE: dict[tuple[str, ...], tuple[frozenset[str], tuple[tuple[str, ...], ...]]] = {}
+_INDEX_CACHE: dict[tuple[str, ...], tuple[frozenset[str], frozenset[tuple[str, ...]]]] = {}
 
 
-def _synonym_index(kinds: tuple[str, ...]) -> tuple[frozenset[str], tuple[tuple[str, ...], ...]]:
+def _synonym_index(kinds: tuple[str, ...]) -> tuple[frozenset[str], frozenset[tuple[str, ...]]]:
     if kinds not in _INDEX_CACHE:
         patterns = [pattern for kind in kinds for pattern in _patterns(kind)]
         keys = frozenset(pattern.key for pattern in patterns)
         # Single short words like "no", "id" or "pos" would make any sentence look like a header.
         parts = {pattern.tokens for pattern in patterns if len(pattern.key) >= 4 and pattern.weight >= 80}
-        _INDEX_CACHE[kinds] = (keys, tuple(sorted(parts)))
+        _INDEX_CACHE[kinds] = (keys, frozenset(parts))
     return _INDEX_CACHE[kinds]
 
 

@@ -7,13 +7,18 @@ the uploader can act on. Workbooks are checked for zip bombs from the central di
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
+import functools
 import io
 import os
 import re
+import struct
+import tempfile
 import unicodedata
 import zipfile
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -26,6 +31,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import python_calamine
 
+from ingestion.etl import workbook_fallbacks as fallbacks
 from ingestion.etl.errors import IngestError
 
 MB = 1024 * 1024
@@ -140,7 +146,8 @@ def detect_format(
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
         return _zip_format(path, extension, max_unzipped_bytes=max_unzipped_bytes, max_cells=max_cells)
     if head.startswith(_CFB_MAGIC):
-        return _ole_format(path, extension)
+        return _ole_format(path, extension, max_unzipped_bytes=max_unzipped_bytes, max_cells=max_cells)
+    _reject_old_excel(head)
     for magic, what in _MAGIC_FORMATS:
         if head.startswith(magic):
             raise _not_a_table(what, extension)
@@ -170,11 +177,6 @@ def _reject_markup(head: bytes, extension: str) -> None:
         raise IngestError(f"This file is a web page (HTML) saved with a spreadsheet name. {save_as}", code="html")
     if b"urn:schemas-microsoft-com:office:spreadsheet" in text:
         raise IngestError(f"This file is an old Excel 2003 XML spreadsheet. {save_as}", code="xml_spreadsheet")
-    if b"<envelope" in text:
-        raise IngestError(
-            "This file is a Tally XML export. In Tally, export the report as Excel (or CSV) instead and upload that.",
-            code="tally_xml",
-        )
     raise IngestError(f"This file is XML data, not a table. {_EXPORT_ADVICE}", code="xml")
 
 
@@ -182,7 +184,7 @@ def _zip_format(path: Path, extension: str, *, max_unzipped_bytes: int, max_cell
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
-            names = {member.filename for member in members}
+            names = {fallbacks.normalised_part_name(member.filename).lower() for member in members}
             if "xl/workbook.xml" in names:
                 file_format = "xlsx"
             elif "xl/workbook.bin" in names:
@@ -207,18 +209,83 @@ def _zip_format(path: Path, extension: str, *, max_unzipped_bytes: int, max_cell
         raise _damaged() from exc
 
 
-def _ole_format(path: Path, extension: str) -> str:
-    """Legacy Office container: an .xls, or an encrypted .xlsx (Excel wraps those in OLE with an EncryptedPackage)."""
-    data = path.read_bytes()
-    if "EncryptedPackage".encode("utf-16-le") in data or "EncryptionInfo".encode("utf-16-le") in data:
-        raise _password_protected()
-    if "Workbook".encode("utf-16-le") in data or "Book".encode("utf-16-le") in data:
+# Stream names looked for in an OLE container whose directory olefile can't follow.
+_OLE_STREAMS = ("Workbook", "Book", "EncryptedPackage", "EncryptionInfo", "WordDocument", "PowerPoint Document")
+
+
+def _ole_format(path: Path, extension: str, *, max_unzipped_bytes: int, max_cells: int) -> str:
+    """Legacy Office container: an .xls, or an encrypted .xlsx (Excel wraps those in OLE with an EncryptedPackage).
+
+    Stream names are compared in any case: Crystal Reports and many ERPs write ``WORKBOOK`` or ``BOOK``.
+    """
+    streams = fallbacks.ole_stream_names(path)
+    names = streams if streams is not None else fallbacks.names_in_raw_bytes(path.read_bytes(), _OLE_STREAMS)
+    if "encryptedpackage" in names or "encryptioninfo" in names:
+        if streams is None or not fallbacks.opens_with_default_password(path):
+            raise _password_protected()
+        return _decrypted_package_format(path, extension, max_unzipped_bytes=max_unzipped_bytes, max_cells=max_cells)
+    if "workbook" in names or "book" in names:
+        if streams is not None:
+            _refuse_xls_with_a_password(path)
         return "xls"
-    if "WordDocument".encode("utf-16-le") in data:
+    if "worddocument" in names:
         raise _not_a_table("a Word document", extension)
-    if "PowerPoint Document".encode("utf-16-le") in data:
+    if "powerpoint document" in names:
         raise _not_a_table("a PowerPoint presentation", extension)
     raise IngestError(f"This file is an old Microsoft Office file but not a spreadsheet. {_EXPORT_ADVICE}", code="ole")
+
+
+def _decrypted_package_format(path: Path, extension: str, *, max_unzipped_bytes: int, max_cells: int) -> str:
+    """What the package Excel's default password unlocks really is, zip-bomb checks included."""
+    with tempfile.TemporaryDirectory(prefix="workbook-") as scratch:
+        plain = _decrypted_copy(path, Path(scratch) / "plain.zip")
+        return _zip_format(plain, extension, max_unzipped_bytes=max_unzipped_bytes, max_cells=max_cells)
+
+
+def _refuse_xls_with_a_password(path: Path) -> None:
+    """A FILEPASS record means the workbook is encrypted, XOR-obfuscated ones included, whatever calamine says."""
+    records = _xls_records(path)
+    if records is not None and records[1].encrypted and not fallbacks.opens_with_default_password(path):
+        raise _password_protected()
+
+
+def _xls_records(path: Path) -> tuple[bytes, fallbacks.XlsGlobals] | None:
+    """The workbook stream and its global records; None when they can't be read (the readers will then say the
+    file is damaged, or read it anyway)."""
+    stream = fallbacks.read_workbook_stream(path)
+    if stream is None:
+        return None
+    try:
+        return stream, fallbacks.xls_globals(stream)
+    except Exception:  # not BIFF5/8, or records cut short
+        return None
+
+
+def _decrypted_copy(path: Path, destination: Path) -> Path:
+    try:
+        fallbacks.decrypt_with_default_password(path, destination)
+    except Exception as exc:  # detection found the default password opens it: this is a broken encrypted file
+        raise _password_protected() from exc
+    return destination
+
+
+# BOF record types of the workbook formats before Excel 5, which wrote no OLE container.
+_OLD_EXCEL_BOFS = {0x0009: "Excel 2.x", 0x0209: "Excel 3.0/4.0", 0x0409: "Excel 3.0/4.0"}
+_OLD_EXCEL_SUBSTREAMS = {0x0010: "worksheet", 0x0020: "chart", 0x0040: "macro sheet", 0x0100: "workbook"}
+
+
+def _reject_old_excel(head: bytes) -> None:
+    """Excel 2.x-4.0 files are a bare BIFF stream: a BOF record, then the version and what the file holds."""
+    if len(head) < 8:
+        return
+    record, length, _version, substream = struct.unpack_from("<HHHH", head)
+    if record not in _OLD_EXCEL_BOFS or not 4 <= length <= 16 or substream not in _OLD_EXCEL_SUBSTREAMS:
+        return
+    raise IngestError(
+        f"This is an {_OLD_EXCEL_BOFS[record]} {_OLD_EXCEL_SUBSTREAMS[substream]}, a format too old for us to read. "
+        "Open it in Excel, save it as .xlsx (File → Save As → Excel Workbook) and upload that.",
+        code="old_excel",
+    )
 
 
 def _password_protected() -> IngestError:
@@ -239,12 +306,13 @@ def _damaged() -> IngestError:
 
 # ---------------------------------------------------------------- zip bombs, before any parsing
 
-_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?\"")
-_WORKSHEET_PART = re.compile(r"^xl/worksheets/[^/]+\.xml$")
-
 
 def check_zip_safety(archive: zipfile.ZipFile, *, max_unzipped_bytes: int, max_cells: int) -> None:
-    """Refuse archives that would expand absurdly, reading only the central directory and each sheet's first bytes."""
+    """Refuse archives that would expand absurdly, reading only the central directory and each sheet's first bytes.
+
+    A sheet declaring more cells than we accept (formatting that reaches XFD1048576 does that) has its real
+    cells counted instead, streaming, and stops being counted once past the limit.
+    """
     members = archive.infolist()
     if len(members) > MAX_ZIP_MEMBERS:
         raise _unsafe_workbook(f"it holds {len(members):,} parts")
@@ -261,36 +329,31 @@ def check_zip_safety(archive: zipfile.ZipFile, *, max_unzipped_bytes: int, max_c
             ratio = member.file_size / max(member.compress_size, 1)
             if ratio > MAX_COMPRESSION_RATIO:
                 raise _unsafe_workbook(f"one of its parts expands {ratio:,.0f} times when opened")
-    declared_cells = 0
-    for member in members:
-        if _WORKSHEET_PART.match(member.filename):
-            with archive.open(member) as part:
-                declared_cells += _declared_cells(part.read(64 * 1024))
-    if declared_cells > max_cells:
+    cells, counted = _sheet_cells(archive, members, max_cells=max_cells)
+    if cells > max_cells:
+        amount = f"has at least {cells:,}" if counted else f"declares {cells:,}"
         raise IngestError(
-            f"This workbook declares {declared_cells:,} cells; we can read at most {max_cells:,}. "
+            f"This workbook {amount} cells; we can read at most {max_cells:,}. "
             "Delete unused rows and columns, or split it into several files, and upload again.",
             code="too_many_cells",
         )
 
 
-def _declared_cells(sheet_head: bytes) -> int:
-    match = _DIMENSION.search(sheet_head)
-    if not match:
-        return 0
-    first_col, first_row, last_col, last_row = match.groups()
-    if last_col is None:
-        return 1
-    rows = int(last_row) - int(first_row) + 1
-    columns = _column_number(last_col.decode()) - _column_number(first_col.decode()) + 1
-    return max(rows, 0) * max(columns, 0)
-
-
-def _column_number(letters: str) -> int:
-    number = 0
-    for letter in letters:
-        number = number * 26 + ord(letter) - 64
-    return number
+def _sheet_cells(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], *, max_cells: int) -> tuple[int, bool]:
+    """Cells of all worksheets, by declared range; and whether some sheet's real cells had to be counted."""
+    total, counted = 0, False
+    for member in members:
+        if not fallbacks.is_worksheet_part(member.filename):
+            continue
+        with archive.open(member) as part:
+            cells = fallbacks.declared_cells(part.read(64 * 1024))
+        if cells > max_cells:
+            cells = fallbacks.count_value_cells(archive, member, stop_after=max_cells - total)
+            counted = True
+        total += cells
+        if total > max_cells:
+            break
+    return total, counted
 
 
 def _unsafe_workbook(reason: str) -> IngestError:
@@ -305,52 +368,236 @@ def _unsafe_workbook(reason: str) -> IngestError:
 
 
 def _read_workbook(path: Path, file_format: str, *, max_cells: int) -> list[RawSheet]:
-    try:
-        visible = _visible_worksheets(path)
-        reader = fastexcel.read_excel(str(path))
-    except Exception as exc:  # calamine raises a zoo of types for broken files
-        raise _workbook_error(exc) from exc
-    sheets: list[RawSheet] = []
-    cells = 0
-    for name in visible:
+    """calamine (through fastexcel) first; a second reader when calamine refuses the workbook or would need a grid
+    far larger than its cells. Whatever either raises, a Rust panic included, ends as an IngestError."""
+    with tempfile.TemporaryDirectory(prefix="workbook-") as scratch:
+        scratch_dir = Path(scratch)
+        if file_format == "xls":
+            return _read_xls(path, scratch_dir, max_cells=max_cells)
+        if _is_ole(path):  # an .xlsx that Excel's default password encrypts: detect_format checked it opens
+            path = _decrypted_copy(path, scratch_dir / f"plain.{file_format}")
+        if file_format == "xlsx":
+            return _read_xlsx(path, scratch_dir, max_cells=max_cells)
+        return _read_with_calamine(path, file_format, max_cells=max_cells)
+
+
+def _is_ole(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(len(_CFB_MAGIC)) == _CFB_MAGIC
+
+
+def _read_xls(path: Path, scratch: Path, *, max_cells: int) -> list[RawSheet]:
+    records = _xls_records(path)
+    if records is not None and records[1].encrypted:  # detect_format checked the default password opens it
+        path = _decrypted_copy(path, scratch / "plain.xls")
+        records = _xls_records(path)
+    calamine_fits = True
+    if records is not None:
+        stream, globals_ = records
+        del records
+        with _reader_failures_as_ingest_errors():
+            calamine_fits = fallbacks.calamine_can_read_xls(fallbacks.xls_sheet_shapes(stream, globals_.sheets))
+        del stream
+    return _first_reader_then_second(
+        functools.partial(_read_with_calamine, path, "xls", max_cells=max_cells) if calamine_fits else None,
+        functools.partial(_read_with_second_reader, fallbacks.read_xls_with_xlrd, path, "xls", max_cells=max_cells),
+    )
+
+
+def _read_xlsx(path: Path, scratch: Path, *, max_cells: int) -> list[RawSheet]:
+    with _reader_failures_as_ingest_errors():
+        spread_out = fallbacks.spread_out_sheet_parts(path)
+    read_by_cells = functools.partial(_read_xlsx_by_cells, path, scratch, max_cells=max_cells, spread_out=spread_out)
+    if spread_out:  # calamine would allocate the whole grid between A1 and the farthest cell
+        return read_by_cells()
+    return _first_reader_then_second(
+        functools.partial(_read_with_calamine, path, "xlsx", max_cells=max_cells), read_by_cells
+    )
+
+
+def _read_xlsx_by_cells(path: Path, scratch: Path, *, max_cells: int, spread_out: list[str]) -> list[RawSheet]:
+    """openpyxl after calamine; on a copy with standard part names when the package has odd ones, which calamine
+    is given another try on first (it is much the faster)."""
+    with _reader_failures_as_ingest_errors(), zipfile.ZipFile(path) as archive:
+        irregular = fallbacks.has_irregular_part_names(archive)
+    if irregular:
+        standard = scratch / "standard.xlsx"
+        with _reader_failures_as_ingest_errors():
+            fallbacks.write_normalised_package(path, standard)
+        path = standard
+    by_openpyxl = functools.partial(
+        _read_with_second_reader, fallbacks.read_xlsx_with_openpyxl, path, "xlsx", max_cells=max_cells
+    )
+    if irregular and not spread_out:
+        return _first_reader_then_second(
+            functools.partial(_read_with_calamine, path, "xlsx", max_cells=max_cells), by_openpyxl
+        )
+    return _first_reader_then_second(None, by_openpyxl)
+
+
+def _first_reader_then_second(
+    first: Callable[[], list[RawSheet]] | None, second: Callable[[], list[RawSheet]]
+) -> list[RawSheet]:
+    """The second reader is tried only when the first called the workbook damaged (or was not fit to try).
+
+    A password, a zip bomb or too many cells is the workbook's own problem: another reader can't help with it.
+    """
+    failure = None
+    if first is not None:
         try:
-            sheet = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string")
-            cells += sheet.height * sheet.width
-            if cells > max_cells:
-                raise IngestError(
-                    f"This workbook has more than {max_cells:,} cells; split it into several files and upload each.",
-                    code="too_many_cells",
-                )
-            batch = sheet.to_arrow() if sheet.width else None
-        except IngestError:
-            raise
-        except Exception as exc:
-            raise _workbook_error(exc) from exc
-        if batch is None or batch.num_rows == 0:
-            continue
-        rows = _arrow_to_frame([_as_displayed(column) for column in batch.columns])
+            return first()
+        except IngestError as error:
+            if error.code != "damaged":
+                raise
+            failure = error
+    try:
+        with _reader_failures_as_ingest_errors():
+            return second()
+    except IngestError as error:
+        if error.code == "damaged" and failure is not None:
+            raise failure from failure.__cause__
+        raise
+
+
+def _read_with_calamine(path: Path, file_format: str, *, max_cells: int) -> list[RawSheet]:
+    batches = _calamine_batches(path, max_cells=max_cells)
+    sheets: list[RawSheet] = []
+    while batches:
+        name, batch = batches.pop(0)
+        columns = [_as_displayed(column) for column in batch.columns]
+        del batch  # each copy goes as soon as the next exists: a 50 MB upload is judged by its peak
+        rows = _arrow_to_frame(columns)
+        del columns
         if rows.notna().to_numpy().any():
             sheets.append(RawSheet(name=name, rows=rows, file_format=file_format))
     return sheets
 
 
+def _calamine_batches(path: Path, *, max_cells: int) -> list[tuple[str, pa.RecordBatch]]:
+    """Every visible worksheet's text as Arrow. calamine's grid of a sheet (some 75 bytes a cell, the largest thing
+    in memory) is freed sheet by sheet, and the reader with its shared strings before any frame is built."""
+    with _reader_failures_as_ingest_errors():
+        visible = _visible_worksheets(path)
+        reader = fastexcel.read_excel(str(path))
+    batches = []
+    cells = 0
+    for name in visible:
+        with _reader_failures_as_ingest_errors():
+            sheet = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string")
+            cells += sheet.height * sheet.width
+            if cells > max_cells:
+                raise _too_many_cells(max_cells)
+            batch = sheet.to_arrow() if sheet.width else None
+            del sheet
+        if batch is not None and batch.num_rows:
+            batches.append((name, batch))
+    return batches
+
+
 def _visible_worksheets(path: Path) -> list[str]:
+    """Visible worksheets only: Excel 4.0 macro sheets hold macros, not data, and are skipped with charts."""
     workbook = python_calamine.CalamineWorkbook.from_path(str(path))
     try:
         return [
             sheet.name
             for sheet in workbook.sheets_metadata
             if sheet.visible == python_calamine.SheetVisibleEnum.Visible
-            and sheet.typ in (python_calamine.SheetTypeEnum.WorkSheet, python_calamine.SheetTypeEnum.MacroSheet)
+            and sheet.typ == python_calamine.SheetTypeEnum.WorkSheet
         ]
     finally:
         workbook.close()
 
 
-def _workbook_error(exc: Exception) -> IngestError:
-    if isinstance(exc, python_calamine.PasswordError) or "password" in str(exc).lower():
+def _read_with_second_reader(
+    read: Callable[[Path], Iterable[fallbacks.FallbackSheet]], path: Path, file_format: str, *, max_cells: int
+) -> list[RawSheet]:
+    sheets: list[RawSheet] = []
+    cells = 0
+    for sheet in read(path):
+        if not sheet.cells:
+            continue
+        numbers, first_column, last_column = _frame_layout(sheet)
+        cells += len(numbers) * (last_column - first_column + 1)
+        if cells > max_cells:
+            raise _too_many_cells(max_cells)
+        rows = _frame_from_cells(sheet.cells, numbers, first_column, last_column)
+        sheets.append(RawSheet(name=sheet.name, rows=rows, file_format=file_format))  # its cells are never empty
+    return sheets
+
+
+def _frame_layout(sheet: fallbacks.FallbackSheet) -> tuple[Iterable[int], int, int]:
+    """Rows and columns of the frame fastexcel's grid would give: rows from Excel row 1, columns from the first
+    one used; for a spread-out sheet only the rows that have cells (their index still the Excel row numbers)."""
+    numbers = sorted(sheet.cells) if sheet.spread_out else range(1, max(sheet.cells) + 1)
+    first_column = min(min(row) for row in sheet.cells.values())
+    last_column = max(max(row) for row in sheet.cells.values())
+    return numbers, first_column, last_column
+
+
+def _frame_from_cells(
+    cells: fallbacks.SheetCells, numbers: Iterable[int], first_column: int, last_column: int
+) -> pd.DataFrame:
+    """One ``_as_displayed`` over every cell, column after column, then cut into columns: a sheet 16,384 columns
+    wide would otherwise cost 16,384 rounds of Arrow calls."""
+    numbers = list(numbers)
+    empty: dict[int, str] = {}
+    rows = [cells.get(number, empty) for number in numbers]
+    columns = range(first_column, last_column + 1)
+    flat = _as_displayed(pa.array([row.get(column) for column in columns for row in rows], pa.string()))
+    frame = _arrow_to_frame([flat.slice(index * len(rows), len(rows)) for index in range(len(columns))])
+    if numbers != list(range(1, len(numbers) + 1)):
+        frame.index = pd.Index(numbers, dtype="int64")
+    return frame
+
+
+@contextlib.contextmanager
+def _reader_failures_as_ingest_errors() -> Iterator[None]:
+    """Whatever a reader raises becomes a refusal with a reason, a Rust panic included.
+
+    calamine and fastexcel are Rust behind pyo3: a panic arrives as ``pyo3_runtime.PanicException``, which derives
+    from BaseException precisely so that ``except Exception`` doesn't swallow it. Swallowing it is the point here
+    (it left jobs "Running" for ever); only what must stop the process or the task is let through.
+    """
+    try:
+        yield
+    except IngestError:
+        raise
+    except BaseException as exc:
+        if isinstance(exc, _must_propagate()):
+            raise
+        raise _workbook_error(exc) from exc
+
+
+@functools.cache
+def _must_propagate() -> tuple[type[BaseException], ...]:
+    stops: list[type[BaseException]] = [KeyboardInterrupt, SystemExit, GeneratorExit]
+    try:  # the worker has Celery; the readers also run without it (the ingest command, the bench)
+        from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
+    except ImportError:
+        pass
+    else:
+        stops += [SoftTimeLimitExceeded, TimeLimitExceeded]
+    return tuple(stops)
+
+
+def _workbook_error(exc: BaseException) -> IngestError:
+    if isinstance(exc, MemoryError):
+        return IngestError(
+            "This workbook is too big for us to open. Delete unused sheets, rows and columns, or split it into "
+            "several files, and upload again.",
+            code="too_many_cells",
+        )
+    message = str(exc).lower()
+    if isinstance(exc, python_calamine.PasswordError) or "password" in message or "encrypted" in message:
         return _password_protected()
     return _damaged()
+
+
+def _too_many_cells(max_cells: int) -> IngestError:
+    return IngestError(
+        f"This workbook has more than {max_cells:,} cells; split it into several files and upload each.",
+        code="too_many_cells",
+    )
 
 
 _MIDNIGHT = r"^(\d{4}-\d{2}-\d{2}) 00:00:00$"

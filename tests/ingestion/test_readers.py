@@ -371,11 +371,18 @@ def test_zip_bomb_with_a_hugely_compressed_sheet_fails_before_parsing(build_raw_
     assert "can't safely open" in str(error)
 
 
-def test_workbook_declaring_an_absurd_sheet_size_fails_before_parsing(build_raw_xlsx):
+def test_workbook_declaring_an_absurd_sheet_size_is_read_by_its_cells(build_raw_xlsx):
+    # Issue 23: a declared range of 17,179,869,184 cells with one real cell is formatting, not a zip bomb.
     path = build_raw_xlsx('<row r="1"><c r="A1"><v>1</v></c></row>', dimension="A1:XFD1048576")
-    error = refusal(path, filename="huge.xlsx")
+    assert cells(read_one(path, filename="huge.xlsx")) == [["1"]]
+
+
+def test_workbook_whose_real_cells_pass_the_limit_fails_before_parsing(build_raw_xlsx):
+    rows = "".join(f'<row r="{row}"><c r="A{row}"><v>{row}</v></c></row>' for row in range(1, 31))
+    error = refusal(build_raw_xlsx(rows, dimension="A1:XFD1048576"), filename="huge.xlsx", max_cells=20)
     assert error.code == "too_many_cells"
-    assert "17,179,869,184 cells" in str(error)
+    assert "has at least" in str(error)
+    assert "we can read at most 20" in str(error)
 
 
 def test_workbook_expanding_past_the_unzipped_limit_fails(build_raw_xlsx):

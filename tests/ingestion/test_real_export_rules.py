@@ -172,3 +172,14 @@ def test_lines_loaded_before_the_identity_changed_are_found_again_after_the_migr
 
     assert (again.rows_loaded, again.duplicates) == (0, 3)
     assert sorted(SalesLine.objects.values_list("occurrence", flat=True)) == [1, 1, 2]
+
+
+def test_an_amount_in_a_rate_column_is_blanked_with_a_warning_never_a_database_error(company):
+    rows = [["Invoice No", "Date", "Customer", "Taxable Value", "GST %"], ["1", "01/04/2024", "A", "100", "18"],
+            ["2", "01/04/2024", "B", "200", "1500"]]  # fmt: skip
+
+    job = load(csv_bytes(rows), "rates.csv")
+
+    assert job.status == "succeeded" and job.rows_loaded == 2, job.error
+    assert SalesLine.objects.get(invoice_number="2").gst_rate is None
+    assert SalesLine.objects.get(invoice_number="1").gst_rate == 18

@@ -65,7 +65,7 @@ class SheetPlan:
     name: str
     header: HeaderResult
     mapping: dict[str, str]
-    role: str  # data, returns, people, ignored
+    role: str  # one of ROLES: data, returns, people, customers, ignored
     missing: list[str] = field(default_factory=list)
     remembered: bool = False  # the mapping was confirmed by a person before
 
@@ -418,11 +418,11 @@ def _work_out_amounts(cleaned, mapping: dict[str, str]) -> list[str]:
     rows["amount_includes_tax"] = amounts.includes_tax
     if amounts.gross is not None:
         rows["gross_amount"] = amounts.gross
-    return describe_amounts(amounts)
+    return _describe_amounts(amounts)
 
 
-def describe_amounts(amounts) -> list[str]:
-    lines = ["Net amount = " + " , else ".join(amounts.how)] if amounts.how else []
+def _describe_amounts(amounts) -> list[str]:
+    lines = ["Net amount = " + ", else ".join(amounts.how)] if amounts.how else []
     lines += [
         f"{name.replace('_', ' ')}: an invoice total repeated on each line, counted once" for name in amounts.repeated
     ]

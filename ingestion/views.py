@@ -144,26 +144,24 @@ SHEET_ROLES = (
 @require_permission("uploads.create")
 def load_good_rows(request: HttpRequest, job_id: int) -> HttpResponse:
     """A file held for review: load its readable rows anyway."""
-    job = get_object_or_404(ImportJob, pk=job_id)
-    try:
-        services.job_load_good_rows(job=job)
-    except ApplicationError as error:
-        messages.error(request, error.message)
-        return redirect("uploads")
-    return redirect(reverse("upload_progress") + f"?jobs={job.pk}")
+    return _on_review(request, job_id, services.job_load_good_rows, reverse("upload_progress") + f"?jobs={job_id}")
 
 
 @require_POST
 @require_permission("uploads.create")
 def recheck(request: HttpRequest, job_id: int) -> HttpResponse:
     """A file held for review: back to its column check, where a wrong column is usually the cause."""
+    return _on_review(request, job_id, services.job_columns_reopen, reverse("upload_mapping", args=[job_id]))
+
+
+def _on_review(request: HttpRequest, job_id: int, act, then: str) -> HttpResponse:
     job = get_object_or_404(ImportJob, pk=job_id)
     try:
-        services.job_columns_reopen(job=job)
+        act(job=job)
     except ApplicationError as error:
         messages.error(request, error.message)
         return redirect("uploads")
-    return redirect("upload_mapping", job_id=job.pk)
+    return redirect(then)
 
 
 @require_http_methods(["GET", "POST"])

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from elettro.india import gstin_check_digit
+from elettro.india import group_indian, gstin_check_digit
 
 HOME_STATE = "27"  # the test company's home state (Maharashtra): CGST + SGST inside it, IGST outside
 PAISA = Decimal("0.01")
@@ -43,16 +43,8 @@ def rupees(value: Decimal) -> Decimal:
 
 def group_lakh(value: Decimal, *, tally_negative: bool = False) -> str:
     """'1,23,456.00': the last three digits, then pairs. Negative as '-1,234.00', or Tally's '(-)1,234.00'."""
-    text = f"{abs(money(value)):.2f}"
-    integer, fraction = text.split(".")
-    head, tail = integer[:-3], integer[-3:]
-    pairs = []
-    while len(head) > 2:
-        pairs.insert(0, head[-2:])
-        head = head[:-2]
-    if head:
-        pairs.insert(0, head)
-    grouped = ",".join([*pairs, tail]) if pairs else tail
+    integer, fraction = f"{abs(money(value)):.2f}".split(".")
+    grouped = group_indian(integer)
     sign = ("(-)" if tally_negative else "-") if value < 0 else ""
     return f"{sign}{grouped}.{fraction}"
 

@@ -62,6 +62,7 @@ def job_state(job: ImportJob) -> dict:
         "id": job.pk, "file": job.original_name, "status": job.status, "status_label": job.get_status_display(),
         "progress": job.progress, "stage": job.stage, "rows_read": job.rows_read, "rows_loaded": job.rows_loaded,
         "duplicates": job.duplicates, "rows_rejected": job.rows_rejected, "error": job.error,
+        "left_out": sum(job.skipped.values()), "set_aside": sum(job.set_aside.values()),
         "messages": job.messages,
         "mapping_url": reverse("upload_mapping", args=[job.pk]) if job.status == ImportJob.Status.MAPPING else None,
         "rejects_url": reverse("upload_rejects", args=[job.pk]) if job.rejects_file else None,

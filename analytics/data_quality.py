@@ -65,6 +65,10 @@ USEFUL: dict[str, tuple[_Useful, ...]] = {
         _Useful(("city",), "No city column: map it so Geography can show cities."),
         _Useful(("segment",), "No segment column: map it so sales can be split by customer type."),
     ),
+    Kind.ITEMS: (
+        _Useful(("unit_cost",), "No cost column: map the cost or standard rate so sales lines get gross profit."),
+        _Useful(("product_line",), "No stock group column: map one so the Products page can group sales."),
+    ),
     Kind.PURCHASE: (
         _Useful(("amount", "unit_price"), "No amount or rate column: map one so purchase value can be shown."),
         _Useful(("delivery_date",), "No expected delivery date column: map one so late orders can be found."),
@@ -142,6 +146,26 @@ class UploadQuality:
     grade: str  # good, fair, poor; '' while not finished
     parts: QualityParts | None  # None for failed and unfinished uploads
     fixes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CostSources:
+    """Of the lines that count in sales: how many have a cost, and whether it came from the item master (unit cost
+    times quantity) or from the sales file itself."""
+
+    lines: int
+    costed: int
+    from_master: int
+    from_file: int
+
+
+def cost_sources() -> CostSources:
+    counts = SalesLine.objects.filter(counts=True).aggregate(
+        lines=Count("id"),
+        costed=Count("id", filter=Q(cost__isnull=False)),
+        from_master=Count("id", filter=Q(cost__isnull=False, cost_from_master=True)),
+    )
+    return CostSources(**counts, from_file=counts["costed"] - counts["from_master"])
 
 
 def upload_quality(limit: int = 50) -> list[UploadQuality]:

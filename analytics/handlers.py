@@ -23,8 +23,9 @@ logger = logging.getLogger(__name__)
 def refresh_after_import(sender, *, job, kind, **kwargs) -> None:
     """The months whose lines the upload changed, found by their fingerprints: a sales file's new or replaced
     lines (nothing when every line was a duplicate), or the lines a customer master filled in the state and
-    segment of. The lines are committed and the job shows done already; the dashboards follow."""
-    if (kind == Kind.SALES and (job.rows_loaded or job.rows_replaced)) or kind == Kind.CUSTOMERS:
+    segment of, or an item master costed. The lines are committed and the job shows done already; the dashboards
+    follow."""
+    if (kind == Kind.SALES and (job.rows_loaded or job.rows_replaced)) or kind in (Kind.CUSTOMERS, Kind.ITEMS):
         _refresh()
 
 

@@ -452,7 +452,9 @@ def unread_upload(state: RollupState | None) -> datetime | None:
     uploaded = (
         ImportJob.objects.filter(status=ImportJob.Status.SUCCEEDED)
         .filter(
-            Q(kind=Kind.SALES, rows_loaded__gt=0) | Q(kind=Kind.SALES, rows_replaced__gt=0) | Q(kind=Kind.CUSTOMERS)
+            Q(kind=Kind.SALES, rows_loaded__gt=0)
+            | Q(kind=Kind.SALES, rows_replaced__gt=0)
+            | Q(kind__in=[Kind.CUSTOMERS, Kind.ITEMS])
         )
         .order_by("-finished_at")
         .values_list("finished_at", flat=True)

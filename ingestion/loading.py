@@ -10,6 +10,7 @@ Two ways, both inside the caller's transaction, so a failure (or a killed worker
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,6 +32,10 @@ class LoadResult:
     @property
     def duplicates(self) -> int:
         return self.staged - self.inserted
+
+
+# A load prepared outside the transaction: called inside it, it writes and returns its result and date span.
+Write = Callable[[], tuple[LoadResult, tuple]]
 
 
 def _quoted(name: str) -> str:

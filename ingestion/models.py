@@ -13,6 +13,7 @@ from ingestion.etl.cleaning import MAX_AMOUNT
 class Kind(models.TextChoices):
     SALES = "sales", "Sales lines (invoices, sales register)"
     CUSTOMERS = "customers", "Customer master"
+    ITEMS = "items", "Item master (stock items)"
     PURCHASE = "purchase", "Purchase orders"
     PRODUCTION = "production", "Production batches"
     PACKING = "packing", "Packing records"
@@ -191,11 +192,19 @@ class Customer(models.Model):
 
 
 class Product(models.Model):
+    """One row per product seen in sales (key: code, else name, casefolded) or given by an item master upload,
+    whose rows (from_master) carry the unit cost that costs sales lines without a cost of their own."""
+
     key = models.CharField(max_length=255, unique=True)
     code = models.CharField(max_length=128, blank=True)
     name = models.CharField(max_length=255, blank=True)
     product_line = models.CharField(max_length=128, blank=True)
     sub_category = models.CharField(max_length=128, blank=True)
+    unit = models.CharField(max_length=24, blank=True, db_default="")
+    hsn = models.CharField(max_length=16, blank=True, db_default="")
+    gst_rate = models.DecimalField(max_digits=5, decimal_places=2, null=True)
+    unit_cost = models.DecimalField(max_digits=20, decimal_places=4, null=True, help_text="cost of one unit")
+    from_master = models.BooleanField(default=False, db_default=False, help_text="came from an item master upload")
 
     class Meta:
         ordering = ["product_line", "name"]
@@ -249,6 +258,9 @@ class SalesLine(models.Model):
     igst = models.DecimalField(max_digits=20, decimal_places=4, default=0)
     gross_amount = models.DecimalField(max_digits=20, decimal_places=4, null=True)
     cost = models.DecimalField(max_digits=20, decimal_places=4, null=True)
+    cost_from_master = models.BooleanField(
+        default=False, db_default=False, help_text="cost is the item master's unit cost times the quantity"
+    )
     profit = models.DecimalField(max_digits=20, decimal_places=4, null=True)
     discount = models.DecimalField(max_digits=18, decimal_places=4, null=True)
     salesperson = models.CharField(max_length=128, blank=True, db_default="")

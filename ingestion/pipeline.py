@@ -21,22 +21,29 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import connection, models, transaction
-from django.db.models.functions import Lower
+from django.db import connection, transaction
 from django.utils import timezone
 
-from . import sale_rules
+from . import masters, sale_rules
 from .etl import column_values
 from .etl import mapping as fields
 from .etl.amounts import sources as amount_sources
 from .etl.amounts import work_out
-from .etl.cleaning import clean_table, currency_code, customer_keys, neutralize_formula, parse_money
+from .etl.cleaning import (
+    clean_table,
+    currency_code,
+    customer_keys,
+    neutralize_formula,
+    parse_money,
+)
 from .etl.errors import IngestError, NeedsReview
 from .etl.headers import HeaderResult, locate_header, tidy_columns, tidy_rows
 from .etl.readers import read_table
+from .frame_columns import maybe as _maybe
+from .frame_columns import text as _text
 from .line_identity import line_hashes, occurrences
-from .loading import LoadResult, load_new_rows, load_rows
-from .models import ColumnMapping, Customer, ExclusionRule, ImportJob, Kind, SalesLine, VoucherType
+from .loading import LoadResult, Write, load_new_rows, load_rows
+from .models import ColumnMapping, ExclusionRule, ImportJob, Kind, SalesLine, VoucherType
 
 logger = logging.getLogger(__name__)
 
@@ -367,7 +374,7 @@ def _master_sheet(plan: SheetPlan, *, job: ImportJob, outcome: Outcome) -> Write
     tidy = tidy_rows(plan.header.data)
     cleaned = clean_table(tidy.rows, plan.mapping, Kind.CUSTOMERS)
     outcome.messages.append(f"{plan.name}: {len(cleaned.accepted):,} customers read as the customer master.")
-    return _load_customers(cleaned.accepted, job=job, lookups={}, outcome=Outcome())
+    return masters.load_customers(cleaned.accepted, job=job, lookups={}, outcome=Outcome())
 
 
 def _combine(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -447,8 +454,8 @@ def _no_sales_vouchers(skipped: dict[str, int]) -> str:
     return (
         f"This file has no sales vouchers: it holds {kinds}. Only sales vouchers are loaded as sales, and credit "
         "notes as returns. If one of these types is how your company records sales, mark it as a sale under "
-        "Uploads → Voucher types and upload the file again; otherwise export the Sales Register or a Day Book "
-        "that includes sales."
+        "Uploads → What counts as a sale and upload the file again; otherwise export the Sales Register or a Day "
+        "Book that includes sales."
     )
 
 
@@ -520,21 +527,6 @@ def rejects_csv(rejects: list[dict]) -> bytes:
 
 
 # ---------------------------------------------------------------- sales
-
-
-def _text(rows: pd.DataFrame, name: str, *, take: bool = False) -> pd.Series:
-    """A text column with '' for missing values; `take` moves it out of `rows` to keep one copy in memory."""
-    if name not in rows:
-        return pd.Series("", index=rows.index, dtype="str")
-    column = rows.pop(name) if take else rows[name]
-    return column.astype("str").fillna("")
-
-
-def _maybe(rows: pd.DataFrame, name: str) -> pd.Series:
-    """An optional numeric column, moved out of `rows`: missing values stay missing (NULL)."""
-    if name not in rows:
-        return pd.Series(None, index=rows.index, dtype=object)
-    return rows.pop(name)
 
 
 def content_hash(frame: pd.DataFrame, columns) -> np.ndarray:
@@ -642,7 +634,8 @@ def build_sales_frame(
         out[name] = _maybe(rows, name)
     out["amount_includes_tax"] = rows.pop("amount_includes_tax") if "amount_includes_tax" in present else False
     _identify_customers(out)
-    _enrich_from_customer_master(out)
+    masters.enrich_from_customer_master(out)
+    masters.enrich_from_item_master(out)
 
     # Region-level lookups: the branch filter falls back to the region, managers come from the People sheet.
     out["branch"] = out["branch"].where(out["branch"] != "", out["region"])
@@ -736,35 +729,6 @@ def _fit_text(out: pd.DataFrame, notes: list[dict]) -> None:
         out[model_field.column] = values.where(~long, values.str.slice(0, limit))
 
 
-def _enrich_from_customer_master(out: pd.DataFrame) -> None:
-    """Fill GSTIN, state, city, country and segment from the customer master where the line leaves them empty."""
-    keys = set(out["customer_key"]) - {""}
-    codes = {key[1:] for key in keys if key.startswith("#")}
-    master = pd.DataFrame(
-        Customer.objects.filter(from_master=True)
-        .annotate(code_folded=Lower("code"))
-        .filter(models.Q(key__in=keys) | models.Q(code_folded__in=codes))
-        .values("key", "code", "gstin", "state", "state_code", "city", "country", "segment")
-    )
-    if master.empty:
-        return
-    # Lines keyed by a customer code meet the master through the master's code column.
-    by_code = master[master["code"] != ""].assign(key=lambda m: "#" + m["code"].str.strip().str.casefold())
-    master = pd.concat([master, by_code]).drop_duplicates("key").drop(columns="code")
-    joined = out[["customer_key"]].merge(master, how="left", left_on="customer_key", right_on="key")
-    joined.index = out.index
-    targets = {"customer_gstin": "gstin", "state": "state", "state_code": "state_code", "city": "city",
-               "country": "country", "segment": "segment"}  # fmt: skip
-    for column, source in targets.items():
-        fill = joined[source].fillna("")
-        out[column] = out[column].where(out[column] != "", fill)
-    gstin_state = out["customer_gstin"].str[:2]
-    out["state_code"] = out["state_code"].where(
-        out["state_code"] != "", gstin_state.where(gstin_state.str.isdigit(), "")
-    )
-
-
-Write = Callable[[], tuple[LoadResult, tuple]]
 _OPTIONAL_TEXT = [f.column for f in SalesLine._meta.concrete_fields if f.get_internal_type() == "CharField" and f.blank]
 
 
@@ -856,52 +820,7 @@ def _rename_customers(customers: pd.DataFrame) -> None:
         )
 
 
-# ---------------------------------------------------------------- customer master and ERP sheets
-
-
-def _load_customers(rows, *, job, lookups, outcome) -> Write:
-    frame = pd.DataFrame({"name": _text(rows, "name")})
-    frame["key"] = customer_keys(frame["name"]).fillna("").astype(str)
-    frame["code"] = _text(rows, "customer_code")
-    for column in ("gstin", "state", "state_code", "city", "country", "segment", "region", "postal_code"):
-        frame[column] = _text(rows, column)
-    gstin_state = frame["gstin"].str[:2]
-    frame["state_code"] = frame["state_code"].where(
-        frame["state_code"] != "", gstin_state.where(gstin_state.str.isdigit(), "")
-    )
-    frame["from_master"] = True
-    named = frame[frame["key"] != ""]
-    outcome.set_apart("rows without a name", len(frame) - len(named))
-    frame = named.drop_duplicates("key", keep="last")
-    outcome.set_apart("duplicate rows within the file (merged)", len(named) - len(frame))
-    return lambda: _write_customers(frame)
-
-
-def _write_customers(frame: pd.DataFrame) -> tuple[LoadResult, tuple]:
-    existing = set(Customer.objects.filter(key__in=set(frame["key"]), from_master=True).values_list("key", flat=True))
-    with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM ingestion_customer WHERE key = ANY(%s)", [list(frame["key"])])
-    load_rows(table="ingestion_customer", frame=frame, conflict_columns=("key",))
-    # Lines loaded before the master arrived get its details where they had none.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            UPDATE ingestion_salesline l SET
-              customer_gstin = CASE WHEN l.customer_gstin = '' THEN c.gstin ELSE l.customer_gstin END,
-              state = CASE WHEN l.state = '' THEN c.state ELSE l.state END,
-              state_code = CASE WHEN l.state_code = '' THEN c.state_code ELSE l.state_code END,
-              city = CASE WHEN l.city = '' THEN c.city ELSE l.city END,
-              country = CASE WHEN l.country = '' THEN c.country ELSE l.country END,
-              segment = CASE WHEN l.segment = '' THEN c.segment ELSE l.segment END
-            FROM ingestion_customer c
-            WHERE c.key = l.customer_key AND c.from_master AND c.key = ANY(%s)
-              AND (l.customer_gstin = '' OR l.state = '' OR l.state_code = '' OR l.city = ''
-                   OR l.country = '' OR l.segment = '')
-            """,
-            [list(frame["key"])],
-        )
-    # A customer the master already described counts as a duplicate; its details are refreshed all the same.
-    return LoadResult(staged=len(frame), inserted=len(frame) - len(existing)), (None, None)
+# ---------------------------------------------------------------- ERP sheets
 
 
 def _load_erp(rows, *, job, lookups, outcome) -> Write:
@@ -947,7 +866,8 @@ def _erp_model(kind: str):
 
 _LOADERS = {
     Kind.SALES: _load_sales,
-    Kind.CUSTOMERS: _load_customers,
+    Kind.CUSTOMERS: masters.load_customers,
+    Kind.ITEMS: masters.load_items,
     Kind.PURCHASE: _load_erp,
     Kind.PRODUCTION: _load_erp,
     Kind.PACKING: _load_erp,

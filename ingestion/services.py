@@ -184,7 +184,6 @@ def job_mapping_confirm(
     roles: dict[str, str] | None = None,
     voucher_roles: dict[str, str] | None = None,
     user=None,
-    run: str = "worker",
 ) -> ImportJob:
     """A person's columns (and what each sheet holds) for a waiting job: remembered, then the job runs with them."""
     if job.status != ImportJob.Status.MAPPING:
@@ -194,8 +193,7 @@ def job_mapping_confirm(
     job.needs_review = False
     job.stage = "Queued"
     job.save(update_fields=["status", "needs_review", "stage"])
-    if run == "worker":
-        transaction.on_commit(lambda: _enqueue(job.pk))
+    transaction.on_commit(lambda: _enqueue(job.pk))
     return job
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..dashboard import Dashboard, Page, Panel
-from ..data_quality import upload_quality
+from ..data_quality import cost_sources, upload_quality
 from ..tables import Column, Table
 
 
@@ -49,4 +49,17 @@ def build(d: Dashboard) -> Page:
         ],
     )
     page.panels.append(Panel("uploads", "Uploads", table, None, wide=True))
+    costs = cost_sources()
+    if costs.lines:
+        costed = Table(
+            "Where the lines' costs come from",
+            [Column("what", "Counted sales lines"), Column("lines", "Lines", "number")],
+            [
+                ["With a cost", costs.costed],
+                ["… from the item master (unit cost × quantity)", costs.from_master],
+                ["… from the sales file", costs.from_file],
+                ["Without a cost (no gross profit)", costs.lines - costs.costed],
+            ],
+        )
+        page.panels.append(Panel("costs", "Costs", costed, None))
     return page

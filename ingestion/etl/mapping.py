@@ -18,7 +18,7 @@ import pandas as pd
 
 from ingestion.etl.errors import IngestError
 
-KINDS = ("sales", "customers", "purchase", "production", "packing", "shipment")
+KINDS = ("sales", "customers", "items", "purchase", "production", "packing", "shipment")
 
 # Value types drive cleaning: how a field's text is parsed and checked.
 DATE, AMOUNT, QUANTITY, PERCENT, TEXT, NAME, GSTIN, STATE, CODE, FLAG, CURRENCY = (
@@ -378,6 +378,56 @@ CUSTOMER_FIELDS = (
     _field("credit_days", "Credit days", QUANTITY, "Credit Days|Credit Period|Payment Terms Days"),
 )
 
+# An item master: Tally's List of Stock Items or Stock Summary, or any item list with group, unit, HSN and cost.
+STOCK_ITEM_FIELDS = (
+    _field(
+        "name",
+        "Item name",
+        NAME,
+        "Name of Item|Stock Item|Stock Item Name|Item Name|Item|Product|Product Name|Item Description|"
+        "Description~90|Particulars~80",
+        avoid="code id group category line type hsn sac unit",
+    ),
+    _field(
+        "code",
+        "Item code",
+        CODE,
+        "Item Code|Part No|Part Number|SKU|SKU Code|Product Code|Item ID|Stock Item Code|Material Code|Alias~80",
+        avoid="hsn sac group category",
+    ),
+    _field(
+        "product_line",
+        "Product line / stock group",
+        TEXT,
+        "Stock Group|Group|Category|Product Line|Product Category|Item Category|Stock Category~90|Item Group|"
+        "Product Group|Under~85|Parent~80",
+        avoid="sub customer party ledger account",
+    ),
+    _field(
+        "sub_category",
+        "Sub-category",
+        TEXT,
+        "Sub-Category|Sub Category|Subcategory|Sub Group|Item Sub Group|Sub Product Line",
+    ),
+    _field("unit", "Unit", TEXT, "Unit|UOM|Units~90|Base Unit|Base Units|Unit of Measure", avoid=" ".join(_UNIT.avoid)),
+    _field("hsn", "HSN/SAC code", CODE, "HSN/SAC|HSN|HSN Code|SAC|SAC Code|HSN SAC|HSN/SAC Code"),
+    _field(
+        "gst_rate",
+        "GST rate (%)",
+        PERCENT,
+        "GST Rate|GST %|GST Percent|Tax Rate|Tax %|Rate of Tax|IGST Rate|Rate of GST|GST Rate %|Integrated Tax Rate",
+    ),
+    # Cost of ONE unit: a Stock Summary's "Closing Balance Value" is the whole stock's value, never a unit cost.
+    _field(
+        "unit_cost",
+        "Cost per unit",
+        AMOUNT,
+        "Cost|Cost Price|Unit Cost|Standard Cost|Std Cost|Standard Rate|Purchase Rate|Purchase Price|Rate/Cost|"
+        "Closing Balance Rate|Closing Rate~75|Valuation Rate|Landed Cost|Cost per Unit|Rate~70",
+        avoid=f"value amount total {_TAX_WORDS} selling sale sales mrp list",
+    ),
+)
+
 PURCHASE_FIELDS = (
     _field(
         "po_number",
@@ -567,6 +617,7 @@ SHIPMENT_FIELDS = (
 FIELDS: dict[str, tuple[Field, ...]] = {
     "sales": SALES_FIELDS,
     "customers": CUSTOMER_FIELDS,
+    "items": STOCK_ITEM_FIELDS,
     "purchase": PURCHASE_FIELDS,
     "production": PRODUCTION_FIELDS,
     "packing": PACKING_FIELDS,
@@ -579,6 +630,7 @@ REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
     # date and something to count. A rate counts only beside a quantity (see NEEDS).
     "sales": (("date",), ("net_amount", "gross_amount", "credit_amount", "unit_price")),
     "customers": (("name",),),
+    "items": (("name", "code"),),
     "purchase": (("po_number",), ("vendor",), ("order_date",), ("item", "item_code"), ("quantity",)),
     "production": (("production_id", "batch"), ("product",), ("quantity",), ("start_date",)),
     "packing": (("packing_id",), ("product",), ("quantity",), ("date",)),
@@ -603,6 +655,7 @@ STRICT_FIELDS: dict[str, tuple[str, ...]] = {
         "tax_amount",
     ),
     "customers": (),
+    "items": (),
     "purchase": ("quantity", "received_quantity", "unit_price", "amount"),
     "production": ("quantity", "rejected_quantity"),
     "packing": ("quantity", "packages"),
@@ -634,6 +687,7 @@ VOUCHER_FIELDS: dict[str, tuple[str, ...]] = {
         "cancelled",
     ),
     "customers": (),
+    "items": (),
     "purchase": ("po_number", "vendor", "vendor_gstin", "order_date", "delivery_date", "status", "branch"),
     "production": ("production_id", "batch", "start_date", "end_date", "department", "machine", "shift", "status"),
     "packing": ("packing_id", "date", "operator", "status", "branch"),
@@ -643,6 +697,7 @@ VOUCHER_FIELDS: dict[str, tuple[str, ...]] = {
 ITEM_FIELDS: dict[str, tuple[str, ...]] = {
     "sales": ("product_code", "product_name", "quantity", "unit_price", "net_amount"),
     "customers": (),
+    "items": ("name", "code"),
     "purchase": ("item", "item_code", "quantity", "unit_price", "amount"),
     "production": ("product", "quantity"),
     "packing": ("product", "quantity"),

@@ -1,0 +1,261 @@
+"""The masters: customer and item lists that describe the parties and products sales lines name.
+
+A master is loaded on its own (kinds customers and items) or as a sheet of a sales workbook, and fills in what
+lines leave empty: a customer's GSTIN, state and segment; an item's product line and cost. Lines loaded before the
+master arrived are filled by set-based UPDATEs; lines loaded after it are filled as they are built.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from django.db import connection, models
+from django.db.models.functions import Lower
+
+from .etl.cleaning import canonical_decimals, customer_keys
+from .etl.errors import IngestError
+from .frame_columns import maybe as _maybe
+from .frame_columns import text as _text
+from .loading import LoadResult, Write, copy_frame, load_rows
+from .models import Customer, Product
+
+if TYPE_CHECKING:
+    from .pipeline import Outcome
+
+
+def enrich_from_customer_master(out: pd.DataFrame) -> None:
+    """Fill GSTIN, state, city, country and segment from the customer master where the line leaves them empty."""
+    keys = set(out["customer_key"]) - {""}
+    codes = {key[1:] for key in keys if key.startswith("#")}
+    master = pd.DataFrame(
+        Customer.objects.filter(from_master=True)
+        .annotate(code_folded=Lower("code"))
+        .filter(models.Q(key__in=keys) | models.Q(code_folded__in=codes))
+        .values("key", "code", "gstin", "state", "state_code", "city", "country", "segment")
+    )
+    if master.empty:
+        return
+    # Lines keyed by a customer code meet the master through the master's code column.
+    by_code = master[master["code"] != ""].assign(key=lambda m: "#" + m["code"].str.strip().str.casefold())
+    master = pd.concat([master, by_code]).drop_duplicates("key").drop(columns="code")
+    joined = out[["customer_key"]].merge(master, how="left", left_on="customer_key", right_on="key")
+    joined.index = out.index
+    targets = {"customer_gstin": "gstin", "state": "state", "state_code": "state_code", "city": "city",
+               "country": "country", "segment": "segment"}  # fmt: skip
+    for column, source in targets.items():
+        fill = joined[source].fillna("")
+        out[column] = out[column].where(out[column] != "", fill)
+    gstin_state = out["customer_gstin"].str[:2]
+    out["state_code"] = out["state_code"].where(
+        out["state_code"] != "", gstin_state.where(gstin_state.str.isdigit(), "")
+    )
+
+
+def _folded(names: pd.Series) -> pd.Series:
+    """A product name for matching: case-insensitive, runs of spaces as one ('Ceiling  FAN' == 'ceiling fan')."""
+    return names.str.replace(r"\s+", " ", regex=True).str.strip().str.casefold()
+
+
+def enrich_from_item_master(out: pd.DataFrame) -> None:
+    """The item master's product line and sub-category where the line leaves them empty, and its cost (unit cost
+    times quantity) where the file gives the line no cost. An item meets a line by code when both have one, else by
+    name; see _cost_lines_from_items for the same rule in SQL."""
+    items = pd.DataFrame(
+        Product.objects.filter(from_master=True).values("code", "name", "product_line", "sub_category", "unit_cost")
+    )
+    out["cost_from_master"] = False
+    if items.empty:
+        return
+    items["unit_cost"] = items["unit_cost"].map(lambda value: None if value is None else str(value))  # per item
+    code, name = items["code"].str.strip().str.casefold(), _folded(items["name"])
+    coded = code != ""
+    # Match keys: "c:" a code; "n:" a name, for lines without a code; "u:" the name of an item without a code,
+    # which lines with a code may meet too.
+    table = pd.concat(
+        [
+            items[coded].assign(match=("c:" + code)[coded]),
+            items.assign(match="n:" + name),
+            items[~coded].assign(match=("u:" + name)[~coded]),
+        ]
+    )
+    table = table[~table["match"].isin(["c:", "n:", "u:"])].drop_duplicates("match", keep="last").set_index("match")
+    line_code, line_name = out["product_code"].str.strip().str.casefold(), _folded(out["product_name"])
+    has_code = (line_code != "").to_numpy()
+    first = np.where(has_code, "c:" + line_code, "n:" + line_name)
+    second = np.where(has_code, "u:" + line_name, "")
+    found = table.reindex(first).reset_index(drop=True)
+    missing = found["name"].isna().to_numpy()
+    if missing.any() and has_code.any():
+        found.loc[missing] = table.reindex(second).reset_index(drop=True).loc[missing].to_numpy()
+    found.index = out.index
+    for column in ("product_line", "sub_category"):
+        fill = found[column].fillna("").astype("str")
+        out[column] = out[column].where(out[column] != "", fill)
+    own = out["cost"].astype("str").fillna("").str.strip()
+    costable = (own == "") & found["unit_cost"].notna() & out["quantity"].notna()
+    if not costable.any():
+        return
+    # Exact decimal arithmetic in Arrow, rounded half away from zero at four places as PostgreSQL's round() does.
+    unit_cost = pa.array(canonical_decimals(found.loc[costable, "unit_cost"], 4)).cast(pa.decimal256(40, 4))
+    quantity = pa.array(canonical_decimals(out.loc[costable, "quantity"], 3)).cast(pa.decimal256(30, 3))
+    product = pc.round(pc.multiply(unit_cost, quantity), ndigits=4, round_mode="half_towards_infinity")
+    cost = pc.cast(pc.cast(product, pa.decimal256(60, 4)), pa.string()).to_pylist()
+    out["cost"] = out["cost"].astype(object)
+    out.loc[costable, "cost"] = cost
+    out["cost_from_master"] = costable
+
+
+def load_customers(rows, *, job, lookups, outcome) -> Write:
+    frame = pd.DataFrame({"name": _text(rows, "name")})
+    frame["key"] = customer_keys(frame["name"]).fillna("").astype(str)
+    frame["code"] = _text(rows, "customer_code")
+    for column in ("gstin", "state", "state_code", "city", "country", "segment", "region", "postal_code"):
+        frame[column] = _text(rows, column)
+    gstin_state = frame["gstin"].str[:2]
+    frame["state_code"] = frame["state_code"].where(
+        frame["state_code"] != "", gstin_state.where(gstin_state.str.isdigit(), "")
+    )
+    frame["from_master"] = True
+    named = frame[frame["key"] != ""]
+    outcome.set_apart("rows without a name", len(frame) - len(named))
+    frame = named.drop_duplicates("key", keep="last")
+    outcome.set_apart("duplicate rows within the file (merged)", len(named) - len(frame))
+    return lambda: _write_customers(frame)
+
+
+def _write_customers(frame: pd.DataFrame) -> tuple[LoadResult, tuple]:
+    existing = set(Customer.objects.filter(key__in=set(frame["key"]), from_master=True).values_list("key", flat=True))
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM ingestion_customer WHERE key = ANY(%s)", [list(frame["key"])])
+    load_rows(table="ingestion_customer", frame=frame, conflict_columns=("key",))
+    # Lines loaded before the master arrived get its details where they had none.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE ingestion_salesline l SET
+              customer_gstin = CASE WHEN l.customer_gstin = '' THEN c.gstin ELSE l.customer_gstin END,
+              state = CASE WHEN l.state = '' THEN c.state ELSE l.state END,
+              state_code = CASE WHEN l.state_code = '' THEN c.state_code ELSE l.state_code END,
+              city = CASE WHEN l.city = '' THEN c.city ELSE l.city END,
+              country = CASE WHEN l.country = '' THEN c.country ELSE l.country END,
+              segment = CASE WHEN l.segment = '' THEN c.segment ELSE l.segment END
+            FROM ingestion_customer c
+            WHERE c.key = l.customer_key AND c.from_master AND c.key = ANY(%s)
+              AND (l.customer_gstin = '' OR l.state = '' OR l.state_code = '' OR l.city = ''
+                   OR l.country = '' OR l.segment = '')
+            """,
+            [list(frame["key"])],
+        )
+    # A customer the master already described counts as a duplicate; its details are refreshed all the same.
+    return LoadResult(staged=len(frame), inserted=len(frame) - len(existing)), (None, None)
+
+
+# ---------------------------------------------------------------- item master
+
+# Product column -> its length, for cutting text to fit
+_ITEM_TEXT = {"key": 255, "code": 128, "name": 255, "product_line": 128, "sub_category": 128, "unit": 24, "hsn": 16}
+
+
+def load_items(rows, *, job, lookups, outcome) -> Write:
+    """An item master (Tally's List of Stock Items, Stock Summary, any item list): one Product per item, keyed as
+    sales lines key products (code, else name, casefolded), carrying the group, unit, HSN, GST rate and unit cost."""
+    frame = pd.DataFrame({"code": _text(rows, "code").str.strip(), "name": _text(rows, "name").str.strip()})
+    frame["key"] = frame["code"].where(frame["code"] != "", frame["name"]).str.casefold()
+    for column in ("product_line", "sub_category", "unit", "hsn"):
+        frame[column] = _text(rows, column).str.strip()
+    for column, limit in _ITEM_TEXT.items():
+        frame[column] = frame[column].str.slice(0, limit)
+    frame["gst_rate"] = _maybe(rows, "gst_rate")
+    frame["unit_cost"] = _maybe(rows, "unit_cost")
+    frame["from_master"] = True
+    named = frame[frame["key"] != ""]
+    outcome.set_apart("rows without a name or code", len(frame) - len(named))
+    _refuse_conflicting_costs(named)
+    frame = named.drop_duplicates("key", keep="last")
+    outcome.set_apart("duplicate rows within the file (merged)", len(named) - len(frame))
+    return lambda: _write_items(frame, outcome)
+
+
+def _refuse_conflicting_costs(items: pd.DataFrame) -> None:
+    """One item listed twice with two different costs: which cost is right is the owner's call, not ours."""
+    costs = items.assign(cost=canonical_decimals(items["unit_cost"], 4))
+    costs = costs[costs["cost"] != ""]
+    varying = costs.groupby("key")["cost"].nunique()
+    varying = varying[varying > 1]
+    if varying.empty:
+        return
+    named = costs[costs["key"].isin(varying.index)].drop_duplicates("key")
+    examples = ", ".join(
+        f"'{row.name or row.code}' ({' and '.join(sorted(set(costs.loc[costs['key'] == row.key, 'cost'])))})"
+        for row in named.head(3).itertuples()
+    )
+    raise IngestError(
+        f"{len(varying):,} item(s) are listed more than once with different costs, e.g. {examples}. Nothing was "
+        "loaded: keep one row per item (or give each its own item code) and upload the item master again.",
+        code="conflicting_costs",
+    )
+
+
+def _write_items(frame: pd.DataFrame, outcome: Outcome) -> tuple[LoadResult, tuple]:
+    keys = list(frame["key"])
+    existing = Product.objects.filter(key__in=keys, from_master=True).count()
+    columns = ", ".join(frame.columns)
+    updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in frame.columns if column != "key")
+    with connection.cursor() as django_cursor:
+        cursor = django_cursor.cursor  # psycopg's own cursor, for COPY
+        cursor.execute("DROP TABLE IF EXISTS stage_items")
+        cursor.execute(f"CREATE TEMP TABLE stage_items ON COMMIT DROP AS SELECT {columns} FROM ingestion_product "
+                       "WITH NO DATA")  # fmt: skip
+        copy_frame(cursor, "stage_items", frame)
+        cursor.execute(
+            f"INSERT INTO ingestion_product ({columns}) SELECT {columns} FROM stage_items "
+            f"ON CONFLICT (key) DO UPDATE SET {updates}"
+        )
+        cursor.execute("DROP TABLE stage_items")
+    costed = _cost_lines_from_items(keys)
+    if costed:
+        outcome.messages.append(f"{costed:,} sales line(s) already loaded took their cost or product line from it.")
+    # An item the master already described counts as a duplicate; its details are refreshed all the same.
+    return LoadResult(staged=len(frame), inserted=len(frame) - existing), (None, None)
+
+
+# An item meets a line by code when both have one, else by name (folded as _folded folds it). The name pass runs
+# first, so that a line meeting one item by name and another by code ends with the code's.
+_FOLD = "lower(btrim(regexp_replace({}, '\\s+', ' ', 'g')))"
+_ITEM_MATCHES = (
+    f"(l.product_code = '' OR p.code = '') AND p.name <> '' AND {_FOLD.format('l.product_name')} = "
+    f"{_FOLD.format('p.name')}",
+    "l.product_code <> '' AND p.code <> '' AND lower(btrim(l.product_code)) = lower(btrim(p.code))",
+)
+# A line takes the master's cost when its file gave none, or the master gave the one it has (a newer master
+# re-costs the lines an older one costed).
+_COSTABLE = "p.unit_cost IS NOT NULL AND l.quantity IS NOT NULL AND (l.cost IS NULL OR l.cost_from_master)"
+
+
+def _cost_lines_from_items(keys: list[str]) -> int:
+    """Lines loaded before the master arrived (or costed by an older one) take its cost and fill their empty
+    product line, in two set-based UPDATEs; returns how many line updates were made."""
+    changed = 0
+    with connection.cursor() as cursor:
+        for match in _ITEM_MATCHES:
+            cursor.execute(
+                f"""
+                UPDATE ingestion_salesline l SET
+                  cost = CASE WHEN {_COSTABLE} THEN round(p.unit_cost * l.quantity, 4) ELSE l.cost END,
+                  cost_from_master = CASE WHEN {_COSTABLE} THEN true ELSE l.cost_from_master END,
+                  product_line = CASE WHEN l.product_line = '' THEN p.product_line ELSE l.product_line END,
+                  sub_category = CASE WHEN l.sub_category = '' THEN p.sub_category ELSE l.sub_category END
+                FROM ingestion_product p
+                WHERE p.from_master AND p.key = ANY(%s) AND {match}
+                  AND ((({_COSTABLE}) AND l.cost IS DISTINCT FROM round(p.unit_cost * l.quantity, 4))
+                       OR (l.product_line = '' AND p.product_line <> '')
+                       OR (l.sub_category = '' AND p.sub_category <> ''))
+                """,
+                [keys],
+            )
+            changed += cursor.rowcount
+    return changed

@@ -27,15 +27,22 @@ if TYPE_CHECKING:
     from .pipeline import Outcome
 
 
+# Sales line column -> customer master column: what a master fills in where a line leaves it empty.
+CUSTOMER_FILLS = {
+    "customer_gstin": "gstin", "state": "state", "state_code": "state_code", "city": "city", "country": "country",
+    "segment": "segment", "salesperson": "salesperson", "branch": "branch",
+}  # fmt: skip
+
+
 def enrich_from_customer_master(out: pd.DataFrame) -> None:
-    """Fill GSTIN, state, city, country and segment from the customer master where the line leaves them empty."""
+    """Fill the customer's details (CUSTOMER_FILLS) from the customer master where the line leaves them empty."""
     keys = set(out["customer_key"]) - {""}
     codes = {key[1:] for key in keys if key.startswith("#")}
     master = pd.DataFrame(
         Customer.objects.filter(from_master=True)
         .annotate(code_folded=Lower("code"))
         .filter(models.Q(key__in=keys) | models.Q(code_folded__in=codes))
-        .values("key", "code", "gstin", "state", "state_code", "city", "country", "segment")
+        .values("key", "code", *CUSTOMER_FILLS.values())
     )
     if master.empty:
         return
@@ -44,9 +51,7 @@ def enrich_from_customer_master(out: pd.DataFrame) -> None:
     master = pd.concat([master, by_code]).drop_duplicates("key").drop(columns="code")
     joined = out[["customer_key"]].merge(master, how="left", left_on="customer_key", right_on="key")
     joined.index = out.index
-    targets = {"customer_gstin": "gstin", "state": "state", "state_code": "state_code", "city": "city",
-               "country": "country", "segment": "segment"}  # fmt: skip
-    for column, source in targets.items():
+    for column, source in CUSTOMER_FILLS.items():
         fill = joined[source].fillna("")
         out[column] = out[column].where(out[column] != "", fill)
     gstin_state = out["customer_gstin"].str[:2]
@@ -113,7 +118,7 @@ def load_customers(rows, *, job, lookups, outcome) -> Write:
     frame = pd.DataFrame({"name": _text(rows, "name")})
     frame["key"] = customer_keys(frame["name"]).fillna("").astype(str)
     frame["code"] = _text(rows, "customer_code")
-    for column in ("gstin", "state", "state_code", "city", "country", "segment", "region", "postal_code"):
+    for column in (*CUSTOMER_FILLS.values(), "region", "postal_code"):
         frame[column] = _text(rows, column)
     gstin_state = frame["gstin"].str[:2]
     frame["state_code"] = frame["state_code"].where(
@@ -132,21 +137,19 @@ def _write_customers(frame: pd.DataFrame) -> tuple[LoadResult, tuple]:
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM ingestion_customer WHERE key = ANY(%s)", [list(frame["key"])])
     load_rows(table="ingestion_customer", frame=frame, conflict_columns=("key",))
-    # Lines loaded before the master arrived get its details where they had none.
+    # Lines loaded before the master arrived get its details where they had none; lines keyed by a customer code
+    # meet the master through its code column.
+    sets = ", ".join(f"{line} = CASE WHEN l.{line} = '' THEN c.{master} ELSE l.{line} END"
+                     for line, master in CUSTOMER_FILLS.items())  # fmt: skip
+    gaps = " OR ".join(f"(l.{line} = '' AND c.{master} <> '')" for line, master in CUSTOMER_FILLS.items())
     with connection.cursor() as cursor:
         cursor.execute(
-            """
-            UPDATE ingestion_salesline l SET
-              customer_gstin = CASE WHEN l.customer_gstin = '' THEN c.gstin ELSE l.customer_gstin END,
-              state = CASE WHEN l.state = '' THEN c.state ELSE l.state END,
-              state_code = CASE WHEN l.state_code = '' THEN c.state_code ELSE l.state_code END,
-              city = CASE WHEN l.city = '' THEN c.city ELSE l.city END,
-              country = CASE WHEN l.country = '' THEN c.country ELSE l.country END,
-              segment = CASE WHEN l.segment = '' THEN c.segment ELSE l.segment END
+            f"""
+            UPDATE ingestion_salesline l SET {sets}
             FROM ingestion_customer c
-            WHERE c.key = l.customer_key AND c.from_master AND c.key = ANY(%s)
-              AND (l.customer_gstin = '' OR l.state = '' OR l.state_code = '' OR l.city = ''
-                   OR l.country = '' OR l.segment = '')
+            WHERE c.from_master AND c.key = ANY(%s)
+              AND (c.key = l.customer_key OR (c.code <> '' AND l.customer_key = '#' || lower(btrim(c.code))))
+              AND ({gaps})
             """,
             [list(frame["key"])],
         )

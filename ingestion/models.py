@@ -181,6 +181,8 @@ class Customer(models.Model):
     segment = models.CharField(max_length=100, blank=True)
     region = models.CharField(max_length=100, blank=True)
     postal_code = models.CharField(max_length=20, blank=True)
+    salesperson = models.CharField(max_length=128, blank=True, db_default="")
+    branch = models.CharField(max_length=128, blank=True, db_default="")
     from_master = models.BooleanField(default=False, help_text="came from a customer master upload")
     last_seen = models.DateField(null=True, blank=True, help_text="date of the latest line naming the customer")
 

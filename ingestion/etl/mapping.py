@@ -161,6 +161,13 @@ _BRANCH = _field(
     TEXT,
     "Branch|Branch Name|Cost Centre|Cost Center|Division|Location|Office|Depot|Business Unit",
 )
+_SALESPERSON = _field(
+    "salesperson",
+    "Salesperson",
+    NAME,
+    "Salesman|Sales Man|Sales Person|Salesperson|Sales Executive|Sales Rep|Sales Representative|Sales Agent|"
+    "Agent|Broker|Executive|Sales Officer|Account Manager~85|Person~80|Employee~75",
+)
 _REGION = _field("region", "Region", TEXT, "Region|Zone|Territory|Sales Region|Area|Sales Territory")
 _STATE = _field(
     "state",
@@ -303,13 +310,7 @@ SALES_FIELDS = (
         PERCENT,
         "Discount %|Disc %|Discount Percent|Discount Percentage|Discount Rate|Disc Rate",
     ),
-    _field(
-        "salesperson",
-        "Salesperson",
-        NAME,
-        "Salesman|Sales Man|Sales Person|Salesperson|Sales Executive|Sales Rep|Sales Representative|Sales Agent|"
-        "Agent|Broker|Executive|Sales Officer|Person~80|Employee~75",
-    ),
+    _SALESPERSON,
     _field("manager", "Manager", NAME, "Manager|Regional Manager|Sales Manager|Area Manager|Zonal Manager"),
     _BRANCH,
     _REGION,
@@ -358,6 +359,8 @@ CUSTOMER_FIELDS = (
     _POSTAL_CODE,
     _SEGMENT,
     _REGION,
+    _SALESPERSON,
+    _BRANCH,
     _field("phone", "Phone", CODE, "Phone|Phone No|Mobile|Mobile No|Contact No|Telephone|Tel"),
     _field("email", "Email", TEXT, "Email|E-mail|Email ID|Email Address|Mail ID"),
     _field(

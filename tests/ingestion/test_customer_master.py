@@ -1,0 +1,58 @@
+"""A customer master fully used: salespeople and branches reach the lines loaded before it and after it."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django_tenants.utils import tenant_context
+
+from analytics import engine
+from analytics.engine import Scope
+from analytics.filters import Filters
+from analytics.periods import Period
+from ingestion.models import SalesLine
+from tests.ingestion.test_pipeline import csv_bytes, load
+
+pytestmark = pytest.mark.django_db
+
+SALES = [["Invoice No", "Date", "Customer", "Cust ID", "Amount"],
+         ["1", "01/04/2024", "Ravi Traders", "", "100"],
+         ["2", "02/04/2024", "Kaveri Cables", "K-7", "250"],
+         ["3", "03/04/2024", "Asha Stores", "", "40"]]  # fmt: skip
+MASTER = [["Customer Name", "Customer Code", "Salesperson", "Branch", "State"],
+          ["M/s. Ravi Traders Pvt Ltd", "", "Sunil", "Pune", "Maharashtra"],
+          ["Kaveri Cables Ltd", "K-7", "Meena", "Bengaluru", "Karnataka"]]  # fmt: skip
+
+
+@pytest.fixture
+def company(make_company):
+    company, _ = make_company("masters", home_state="27")
+    with tenant_context(company):
+        yield company
+
+
+def test_salespeople_and_branches_reach_lines_loaded_before_and_after_the_master(company):
+    load(csv_bytes(SALES), "april.csv")
+    job = load(csv_bytes(MASTER), "customers.csv", kind="customers")
+    assert job.status == "succeeded", job.error
+
+    people = dict(SalesLine.objects.values_list("invoice_number", "salesperson"))
+    branches = dict(SalesLine.objects.values_list("invoice_number", "branch"))
+    assert people == {"1": "Sunil", "2": "Meena", "3": ""}  # by name, by code, and not in the master
+    assert branches == {"1": "Pune", "2": "Bengaluru", "3": ""}
+
+    load(csv_bytes([SALES[0], ["4", "05/04/2024", "Ravi Traders", "", "60"]]), "later.csv")
+    assert SalesLine.objects.get(invoice_number="4").salesperson == "Sunil"
+
+    scope = Scope(Period(date(2024, 4, 1), date(2024, 4, 30)), Filters())
+    by_person = {row["person"]: row["revenue"] for row in engine.sales(scope, ("person",))}
+    assert by_person == {"Sunil": Decimal(160), "Meena": Decimal(250), "": Decimal(40)}
+
+
+def test_a_line_that_names_its_own_salesperson_keeps_it(company):
+    load(csv_bytes([["Invoice No", "Date", "Customer", "Salesman", "Amount"],
+                    ["1", "01/04/2024", "Ravi Traders", "Ajay", "100"]]), "own.csv")  # fmt: skip
+    load(csv_bytes(MASTER), "customers.csv", kind="customers")
+    assert SalesLine.objects.get().salesperson == "Ajay"

@@ -70,21 +70,9 @@ def tiny_xls_with_a_lying_dimensions_record(folder: Path) -> Path:
 
 
 def tiny_xlsx(folder: Path, name: str, sheet_data: str) -> Path:
-    from tests.ingestion.conftest import _CONTENT_TYPES, _ROOT_RELS, _WORKBOOK, _WORKBOOK_RELS
+    from tests.ingestion.conftest import write_raw_xlsx
 
-    sheet = (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-        f'<dimension ref="A1:XFD1048576"/><sheetData>{sheet_data}</sheetData></worksheet>'
-    )
-    path = folder / name
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", _CONTENT_TYPES)
-        archive.writestr("_rels/.rels", _ROOT_RELS)
-        archive.writestr("xl/workbook.xml", _WORKBOOK)
-        archive.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
-        archive.writestr("xl/worksheets/sheet1.xml", sheet)
-    return path
+    return write_raw_xlsx(folder / name, sheet_data, dimension="A1:XFD1048576")
 
 
 _STYLES = (

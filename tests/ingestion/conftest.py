@@ -105,25 +105,27 @@ _WORKBOOK_RELS = (
 )
 
 
+def write_raw_xlsx(path: Path, sheet_data: str, *, dimension: str | None = None, padding: int = 0) -> Path:
+    """A one-sheet .xlsx written part by part, for what openpyxl won't write: cached formula values, lying
+    dimensions, sheets padded to compress like a zip bomb (bench/read_memory.py writes its files with it too)."""
+    dimension_xml = f'<dimension ref="{dimension}"/>' if dimension else ""
+    sheet = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f"{dimension_xml}<sheetData>{sheet_data}</sheetData>{' ' * padding}</worksheet>"
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", _CONTENT_TYPES)
+        archive.writestr("_rels/.rels", _ROOT_RELS)
+        archive.writestr("xl/workbook.xml", _WORKBOOK)
+        archive.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
+        archive.writestr("xl/worksheets/sheet1.xml", sheet, compresslevel=9)
+    return path
+
+
 @pytest.fixture
 def build_raw_xlsx(tmp_path: Path) -> Callable[..., Path]:
-    """A one-sheet .xlsx written part by part, for what openpyxl won't write: cached formula values, lying
-    dimensions, sheets padded to compress like a zip bomb."""
-
     def build(sheet_data: str, *, dimension: str | None = None, padding: int = 0, name: str = "raw.xlsx") -> Path:
-        dimension_xml = f'<dimension ref="{dimension}"/>' if dimension else ""
-        sheet = (
-            '<?xml version="1.0" encoding="UTF-8"?>'
-            '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-            f"{dimension_xml}<sheetData>{sheet_data}</sheetData>{' ' * padding}</worksheet>"
-        )
-        path = tmp_path / name
-        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr("[Content_Types].xml", _CONTENT_TYPES)
-            archive.writestr("_rels/.rels", _ROOT_RELS)
-            archive.writestr("xl/workbook.xml", _WORKBOOK)
-            archive.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
-            archive.writestr("xl/worksheets/sheet1.xml", sheet, compresslevel=9)
-        return path
+        return write_raw_xlsx(tmp_path / name, sheet_data, dimension=dimension, padding=padding)
 
     return build

@@ -142,16 +142,22 @@ def _write_customers(frame: pd.DataFrame) -> tuple[LoadResult, tuple]:
     sets = ", ".join(f"{line} = CASE WHEN l.{line} = '' THEN c.{master} ELSE l.{line} END"
                      for line, master in CUSTOMER_FILLS.items())  # fmt: skip
     gaps = " OR ".join(f"(l.{line} = '' AND c.{master} <> '')" for line, master in CUSTOMER_FILLS.items())
+    # Taxes worked out from a rate while the state was unknown were split as intra-state; once the master names a
+    # state outside the home state they are one IGST (every expression here reads the line as it was).
+    moves = "l.tax_from_rate AND l.state_code = '' AND c.state_code NOT IN ('', %(home)s)"
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            UPDATE ingestion_salesline l SET {sets}
+            UPDATE ingestion_salesline l SET {sets},
+              igst = CASE WHEN {moves} THEN l.igst + l.cgst + l.sgst ELSE l.igst END,
+              cgst = CASE WHEN {moves} THEN 0 ELSE l.cgst END,
+              sgst = CASE WHEN {moves} THEN 0 ELSE l.sgst END
             FROM ingestion_customer c
-            WHERE c.from_master AND c.key = ANY(%s)
+            WHERE c.from_master AND c.key = ANY(%(keys)s)
               AND (c.key = l.customer_key OR (c.code <> '' AND l.customer_key = '#' || lower(btrim(c.code))))
               AND ({gaps})
             """,
-            [list(frame["key"])],
+            {"keys": list(frame["key"]), "home": connection.tenant.home_state},
         )
     # A customer the master already described counts as a duplicate; its details are refreshed all the same.
     return LoadResult(staged=len(frame), inserted=len(frame) - len(existing)), (None, None)

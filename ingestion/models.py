@@ -284,6 +284,9 @@ class SalesLine(models.Model):
     is_other_currency = models.BooleanField(
         default=False, db_default=False, help_text="in another currency than the company's: kept, never added in"
     )
+    tax_from_rate = models.BooleanField(
+        default=False, db_default=False, help_text="CGST/SGST/IGST worked out from the GST rate, not given by the file"
+    )
     amount_includes_tax = models.BooleanField(
         default=False, db_default=False, help_text="the file gave only a total including GST (a Day Book)"
     )

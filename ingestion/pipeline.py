@@ -317,6 +317,11 @@ def _run(job: ImportJob, progress: Progress) -> Outcome:
         for label, row in rejected.iterrows():
             original = tidy.rows.loc[label]
             outcome.rejects.append({"sheet": plan.name, "row": label, "reason": row["reason"], **original.to_dict()})
+        # Loaded rows with a blanked value (an invalid GSTIN: the line is then taxed as unknown) are listed too.
+        for label, warning in cleaned.warnings[cleaned.errors.isna() & cleaned.warnings.notna()].items():
+            original = tidy.rows.loc[label]
+            outcome.notes.append({"sheet": plan.name, "row": label, "reason": f"loaded, but {warning}",
+                                  **original.to_dict()})  # fmt: skip
         frames.append(cleaned.accepted if len(rejected) else cleaned.rows)
         plan.header.data = None  # a million raw rows we no longer need
         del tidy, cleaned
@@ -495,7 +500,8 @@ def _finish(job: ImportJob, outcome: Outcome) -> None:
         outcome.messages.append(f"Left out, not sales: {kinds}.")
     if outcome.notes:
         outcome.messages.append(
-            f"{len(outcome.notes):,} long text(s) were cut to fit; the rejected-rows file lists them."
+            f"{len(outcome.notes):,} row(s) were loaded with a value blanked or cut (an invalid GSTIN, a name too long"
+            " for its column): the rejected-rows file lists each, with its reason."
         )
     for sheet, lines in outcome.derived.items():
         outcome.messages += [f"{sheet}: {line}." for line in lines]
@@ -646,11 +652,13 @@ def build_sales_frame(
     _one_value_per_order(out)
 
     same_state = (out["state_code"] == home_state) | (out["state_code"] == "")
+    out["tax_from_rate"] = False
     if present & {"cgst", "sgst", "igst"}:  # taxes the file states are kept as given
         for name in ("cgst", "sgst", "igst"):
             out[name] = _text(rows, name, take=True).replace("", "0")
     elif "gst_rate" in present:
         out["cgst"], out["sgst"], out["igst"] = _split_gst(out["net_amount"], out["gst_rate"], same_state)
+        out["tax_from_rate"] = out["gst_rate"].notna()  # a master that later names the state may re-split these
     else:
         out["cgst"] = out["sgst"] = out["igst"] = "0"
 

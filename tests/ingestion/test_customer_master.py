@@ -56,3 +56,36 @@ def test_a_line_that_names_its_own_salesperson_keeps_it(company):
                     ["1", "01/04/2024", "Ravi Traders", "Ajay", "100"]]), "own.csv")  # fmt: skip
     load(csv_bytes(MASTER), "customers.csv", kind="customers")
     assert SalesLine.objects.get().salesperson == "Ajay"
+
+
+def test_a_master_that_names_another_state_turns_a_rate_split_into_igst(company):
+    """Taxes worked out from the rate while the state was unknown were CGST + SGST; the master's Karnataka makes
+    them IGST, so no inter-state line carries CGST and SGST."""
+    load(csv_bytes([["Invoice No", "Date", "Customer", "Amount", "GST %"],
+                    ["1", "01/04/2024", "Kaveri Cables", "1000", "18"],
+                    ["2", "01/04/2024", "Ravi Traders", "500", "18"]]), "rate.csv")  # fmt: skip
+    assert SalesLine.objects.get(invoice_number="1").cgst == Decimal(90)
+
+    load(csv_bytes(MASTER), "customers.csv", kind="customers")
+
+    karnataka = SalesLine.objects.get(invoice_number="1")
+    maharashtra = SalesLine.objects.get(invoice_number="2")
+    assert (karnataka.state_code, karnataka.cgst, karnataka.sgst, karnataka.igst) == ("29", 0, 0, Decimal(180))
+    assert (maharashtra.state_code, maharashtra.cgst, maharashtra.sgst, maharashtra.igst) == (
+        "27", Decimal(45), Decimal(45), 0,
+    )  # fmt: skip
+
+
+def test_an_invalid_gstin_is_named_in_the_rejected_rows_file_and_the_line_loads(company):
+    import csv
+    import io
+
+    rows = [["Invoice No", "Date", "Customer", "GSTIN", "Amount"],
+            ["1", "01/04/2024", "Ravi Traders", "27AAPFU0939F1ZX", "100"]]  # fmt: skip
+
+    job = load(csv_bytes(rows), "gstin.csv")
+
+    assert job.status == "succeeded" and job.rows_loaded == 1
+    notes = list(csv.DictReader(io.StringIO(job.rejects_file.read().decode("utf-8-sig"))))
+    assert notes[0]["Customer"] == "Ravi Traders"
+    assert "loaded, but GSTIN: '27AAPFU0939F1ZX' is not a valid GSTIN" in notes[0]["reason"]

@@ -29,16 +29,10 @@ from tests.ingestion.field_exports.acc_world import (
     make_lines,
     make_parties,
     money,
+    sum_of,
     weighted,
 )
 from tests.ingestion.field_exports.truth import Truth
-
-ZERO = Decimal("0.00")
-
-
-def _sum(values) -> Decimal:
-    return sum(values, ZERO)
-
 
 # ---------------------------------------------------------------- customers by code, names changing
 
@@ -89,7 +83,7 @@ def acc_party_code_rename(folder: Path) -> tuple[Path, Truth]:
     book.save(path := folder / "Sales_Register_PartyCode.xlsx")
 
     return path, Truth(
-        revenue=_sum(i.taxable for i in invoices),
+        revenue=sum_of(i.taxable for i in invoices),
         orders=len({(i.number, i.day, i.party.key) for i in invoices}),
         customers=len({i.party.code for i in invoices}),
         lines_loaded=len(invoices),
@@ -120,7 +114,7 @@ def acc_amount_only_invoices(folder: Path) -> tuple[Path, Truth]:
     book.save(path := folder / "invoice list 2024-25.xlsx")
 
     return path, Truth(
-        revenue=_sum(i.taxable for i in invoices),
+        revenue=sum_of(i.taxable for i in invoices),
         orders=len({(i.number, i.day, i.party.key) for i in invoices}),
         customers=len({i.party.key for i in invoices}),
         lines_loaded=len(invoices),
@@ -154,7 +148,7 @@ def acc_no_invoice_number(folder: Path) -> tuple[Path, Truth]:
             )
 
     return path, Truth(
-        revenue=_sum(quantity * rate - discount for _, _, _, quantity, rate, discount in rows),  # as Excel sums it
+        revenue=sum_of(quantity * rate - discount for _, _, _, quantity, rate, discount in rows),  # as Excel sums it
         orders=len({(day, party.key) for day, party, *_ in rows}),
         customers=len({party.key for _, party, *_ in rows}),
         lines_loaded=len(rows),
@@ -211,7 +205,7 @@ def acc_hand_joined_csv(folder: Path) -> tuple[Path, Truth]:
 
     invoices = july + august
     return path, Truth(
-        revenue=_sum(i.taxable for i in invoices),
+        revenue=sum_of(i.taxable for i in invoices),
         orders=len({(i.number, i.day, i.party.key) for i in invoices}),
         customers=len({i.party.key for i in invoices}),
         lines_loaded=len(invoices),

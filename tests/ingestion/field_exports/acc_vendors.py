@@ -47,6 +47,7 @@ from tests.ingestion.field_exports.acc_world import (
     COMPANY_NAME,
     FY_END,
     FY_START,
+    ZERO,
     Invoice,
     Item,
     Line,
@@ -55,16 +56,10 @@ from tests.ingestion.field_exports.acc_world import (
     make_lines,
     make_parties,
     money,
+    sum_of,
     weighted,
 )
 from tests.ingestion.field_exports.truth import Truth
-
-ZERO = Decimal("0.00")
-
-
-def _sum(values) -> Decimal:
-    return sum(values, ZERO)
-
 
 # ---------------------------------------------------------------- Busy
 
@@ -119,12 +114,12 @@ def busy_sales_register(folder: Path) -> tuple[Path, Truth]:
                 head, tail = [None] * 6, [None, None]
             discount = line.discount_pct if line.discount_pct else None
             sheet.append([*head, line.item.name, line.quantity, line.item.unit, line.rate, discount, line.value, *tail])
-    totals = [_sum(i.taxable for i in invoices), _sum(i.tax for i in invoices), _sum(i.total for i in invoices)]
+    totals = [sum_of(i.taxable for i in invoices), sum_of(i.tax for i in invoices), sum_of(i.total for i in invoices)]
     sheet.append([None, None, None, "Totals", None, None, None, None, None, None, None, *totals])
     book.save(path := folder / "BUSY_SalesRegister_2024-25.xlsx")
 
     return path, Truth(
-        revenue=_sum(i.taxable for i in invoices),
+        revenue=sum_of(i.taxable for i in invoices),
         orders=len({(i.number, i.day, i.party.key if i.party else None) for i in invoices}),
         customers=len({i.party.key for i in invoices if i.party is not None}),
     )
@@ -162,12 +157,12 @@ def marg_sale_book(folder: Path) -> tuple[Path, Truth]:
         taxes = [tax if tax else None for tax in (invoice.cgst, invoice.sgst, invoice.igst)]
         sheet.append([invoice.day, invoice.number, name, gstin, invoice.total, *taxes])
         sheet.cell(sheet.max_row, 1).number_format = "dd/mm/yyyy"
-    totals = [_sum(i.total for i in invoices), _sum(i.cgst for i in invoices), _sum(i.sgst for i in invoices)]
-    sheet.append([None, None, "TOTAL", None, *totals, _sum(i.igst for i in invoices)])
+    totals = [sum_of(i.total for i in invoices), sum_of(i.cgst for i in invoices), sum_of(i.sgst for i in invoices)]
+    sheet.append([None, None, "TOTAL", None, *totals, sum_of(i.igst for i in invoices)])
     book.save(path := folder / "SALEBOOK.xlsx")
 
     return path, Truth(
-        revenue=_sum(i.total - i.cgst - i.sgst - i.igst for i in invoices),
+        revenue=sum_of(i.total - i.cgst - i.sgst - i.igst for i in invoices),
         orders=len({(i.number, i.day, i.party.key if i.party else None) for i in invoices}),
         customers=len({i.party.key for i in invoices if i.party is not None}),
     )
@@ -235,7 +230,7 @@ def vyapar_sale_report(folder: Path) -> tuple[Path, Truth]:
 
     sales = [invoice for invoice, kind in rows if kind == "Sale"]
     return path, Truth(
-        revenue=_sum(i.total for i in sales),
+        revenue=sum_of(i.total for i in sales),
         orders=len({(i.number, i.day, i.party.key if i.party else None) for i in sales}),
         customers=len({i.party.key for i in sales if i.party is not None}),
     )
@@ -339,7 +334,7 @@ def zoho_books_invoices(folder: Path) -> tuple[Path, Truth]:
 
     counted = [i for i in invoices if i.kind != "USD" and i.extra["status"] not in _NOT_COUNTED]
     return path, Truth(
-        revenue=_sum(line.value for i in counted for line in i.lines),
+        revenue=sum_of(line.value for i in counted for line in i.lines),
         orders=len({(i.number, i.day, i.party.key) for i in counted}),
         customers=len({i.party.key for i in counted}),
         other_currency_lines=sum(len(i.lines) for i in invoices if i.kind == "USD"),
@@ -379,7 +374,7 @@ def zoho_invoices_total_per_line(folder: Path) -> tuple[Path, Truth]:
     multi = Counter(len(i.lines) > 1 for i in invoices)
     assert multi[True] > multi[False] / 2, "most invoices should repeat their total on several lines"
     return path, Truth(
-        revenue=_sum(i.total for i in counted),
+        revenue=sum_of(i.total for i in counted),
         orders=len({(i.number, i.day, i.party.key) for i in counted}),
         customers=len({i.party.key for i in counted}),
     )

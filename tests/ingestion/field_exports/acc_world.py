@@ -33,6 +33,14 @@ def money(value: Decimal | int | str) -> Decimal:
     return Decimal(value).quantize(PAISA, rounding=ROUND_HALF_UP)
 
 
+ZERO = Decimal("0.00")
+
+
+def sum_of(values) -> Decimal:
+    """The sum of amounts, ₹0.00 when there are none."""
+    return sum(values, ZERO)
+
+
 def rupees(value: Decimal) -> Decimal:
     """Rounded to the whole rupee (an invoice's "Round Off")."""
     return value.quantize(RUPEE, rounding=ROUND_HALF_UP).quantize(PAISA)

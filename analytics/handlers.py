@@ -11,7 +11,7 @@ from django_tenants.signals import schema_migrated
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from ingestion.models import Kind
-from ingestion.signals import import_finished, sales_lines_remarked
+from ingestion.signals import import_finished, sales_lines_remarked, upload_deleted
 
 from . import rollups
 from .models import RollupMonth, RollupState
@@ -31,6 +31,12 @@ def refresh_after_import(sender, *, job, kind, **kwargs) -> None:
 
 @receiver(sales_lines_remarked, dispatch_uid="analytics.sales_lines_remarked")
 def refresh_after_remark(sender, **kwargs) -> None:
+    _refresh()
+
+
+@receiver(upload_deleted, dispatch_uid="analytics.upload_deleted")
+def refresh_after_deletion(sender, **kwargs) -> None:
+    """The months the deleted lines were in, or whose lines a deleted master had filled, change fingerprints."""
     _refresh()
 
 

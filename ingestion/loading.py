@@ -121,6 +121,11 @@ def _existing_keys(cursor, table: str, key_columns: tuple[str, ...], where: tupl
     return pa_csv.read_csv(buffer, read_options=options, convert_options=types).to_pandas()
 
 
+def lock_table(cursor, table: str) -> None:
+    """Hold the company's lock on `table` until the transaction ends: loads and deletions of its rows take turns."""
+    cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"{connection.schema_name}.{table}"])
+
+
 def load_new_rows(
     *,
     table: str,
@@ -135,7 +140,7 @@ def load_new_rows(
     """
     with connection.cursor() as django_cursor:
         cursor = django_cursor.cursor
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"{connection.schema_name}.{table}"])
+        lock_table(cursor, table)
         replaced = 0
         if replace:
             condition, params = window

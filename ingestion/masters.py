@@ -7,6 +7,7 @@ master arrived are filled by set-based UPDATEs; lines loaded after it are filled
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -21,17 +22,36 @@ from .etl.errors import IngestError
 from .frame_columns import maybe as _maybe
 from .frame_columns import text as _text
 from .loading import LoadResult, Write, copy_frame, load_rows
-from .models import Customer, Product
+from .models import Customer, Kind, MasterRecord, Product
 
 if TYPE_CHECKING:
     from .pipeline import Outcome
 
+
+# A line meets a customer of the master by its folded name, or by the master's code when the line is keyed by code.
+_CUSTOMER_MATCH = "(c.key = l.customer_key OR (c.code <> '' AND l.customer_key = '#' || lower(btrim(c.code))))"
 
 # Sales line column -> customer master column: what a master fills in where a line leaves it empty.
 CUSTOMER_FILLS = {
     "customer_gstin": "gstin", "state": "state", "state_code": "state_code", "city": "city", "country": "country",
     "segment": "segment", "salesperson": "salesperson", "branch": "branch",
 }  # fmt: skip
+
+
+# Which columns of a line a master filled in, one bit each in SalesLine.from_masters, so that deleting the master
+# puts back exactly what the file said. TAX_MOVED: a rate-split CGST+SGST that a master's state made one IGST.
+FILLED = {column: 1 << bit for bit, column in enumerate([*CUSTOMER_FILLS, "product_line", "sub_category"])}
+TAX_MOVED = 1 << len(FILLED)
+CUSTOMER_BITS = sum(FILLED[column] for column in CUSTOMER_FILLS) | TAX_MOVED
+ITEM_BITS = FILLED["product_line"] | FILLED["sub_category"]
+
+
+def _fill(out: pd.DataFrame, column: str, values: pd.Series) -> None:
+    """`values` where the line leaves `column` empty, marking the line's bit for it."""
+    filled = ((out[column] == "") & (values != "")).to_numpy()
+    if filled.any():
+        out[column] = out[column].where(~filled, values)
+        out["from_masters"] = out["from_masters"].to_numpy() | np.where(filled, FILLED[column], 0)
 
 
 def enrich_from_customer_master(out: pd.DataFrame) -> None:
@@ -52,12 +72,12 @@ def enrich_from_customer_master(out: pd.DataFrame) -> None:
     joined = out[["customer_key"]].merge(master, how="left", left_on="customer_key", right_on="key")
     joined.index = out.index
     for column, source in CUSTOMER_FILLS.items():
-        fill = joined[source].fillna("")
-        out[column] = out[column].where(out[column] != "", fill)
+        _fill(out, column, joined[source].fillna(""))
     gstin_state = out["customer_gstin"].str[:2]
-    out["state_code"] = out["state_code"].where(
-        out["state_code"] != "", gstin_state.where(gstin_state.str.isdigit(), "")
-    )
+    from_gstin = gstin_state.where(gstin_state.str.isdigit(), "")
+    if (out["from_masters"] & FILLED["customer_gstin"]).any():  # the state code of a GSTIN the master gave
+        _fill(out, "state_code", from_gstin.where((out["from_masters"] & FILLED["customer_gstin"]) != 0, ""))
+    out["state_code"] = out["state_code"].where(out["state_code"] != "", from_gstin)
 
 
 def _folded(names: pd.Series) -> pd.Series:
@@ -98,8 +118,7 @@ def enrich_from_item_master(out: pd.DataFrame) -> None:
         found.loc[missing] = table.reindex(second).reset_index(drop=True).loc[missing].to_numpy()
     found.index = out.index
     for column in ("product_line", "sub_category"):
-        fill = found[column].fillna("").astype("str")
-        out[column] = out[column].where(out[column] != "", fill)
+        _fill(out, column, found[column].fillna("").astype("str"))
     own = out["cost"].astype("str").fillna("").str.strip()
     costable = (own == "") & found["unit_cost"].notna() & out["quantity"].notna()
     if not costable.any():
@@ -129,11 +148,13 @@ def load_customers(rows, *, job, lookups, outcome) -> Write:
     outcome.set_apart("rows without a name", len(frame) - len(named))
     frame = named.drop_duplicates("key", keep="last")
     outcome.set_apart("duplicate rows within the file (merged)", len(named) - len(frame))
-    return lambda: _write_customers(frame)
+    return lambda: _write_customers(frame, job_id=job.pk)
 
 
-def _write_customers(frame: pd.DataFrame) -> tuple[LoadResult, tuple]:
+def _write_customers(frame: pd.DataFrame, *, job_id: int | None) -> tuple[LoadResult, tuple]:
     existing = set(Customer.objects.filter(key__in=set(frame["key"]), from_master=True).values_list("key", flat=True))
+    if job_id is not None:
+        _keep_records(Kind.CUSTOMERS, frame, job_id)
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM ingestion_customer WHERE key = ANY(%s)", [list(frame["key"])])
     load_rows(table="ingestion_customer", frame=frame, conflict_columns=("key",))
@@ -141,6 +162,8 @@ def _write_customers(frame: pd.DataFrame) -> tuple[LoadResult, tuple]:
     # meet the master through its code column.
     sets = ", ".join(f"{line} = CASE WHEN l.{line} = '' THEN c.{master} ELSE l.{line} END"
                      for line, master in CUSTOMER_FILLS.items())  # fmt: skip
+    marks = " | ".join(f"CASE WHEN l.{line} = '' AND c.{master} <> '' THEN {FILLED[line]} ELSE 0 END"
+                       for line, master in CUSTOMER_FILLS.items())  # fmt: skip
     gaps = " OR ".join(f"(l.{line} = '' AND c.{master} <> '')" for line, master in CUSTOMER_FILLS.items())
     # Taxes worked out from a rate while the state was unknown were split as intra-state; once the master names a
     # state outside the home state they are one IGST (every expression here reads the line as it was).
@@ -151,11 +174,10 @@ def _write_customers(frame: pd.DataFrame) -> tuple[LoadResult, tuple]:
             UPDATE ingestion_salesline l SET {sets},
               igst = CASE WHEN {moves} THEN l.igst + l.cgst + l.sgst ELSE l.igst END,
               cgst = CASE WHEN {moves} THEN 0 ELSE l.cgst END,
-              sgst = CASE WHEN {moves} THEN 0 ELSE l.sgst END
+              sgst = CASE WHEN {moves} THEN 0 ELSE l.sgst END,
+              from_masters = l.from_masters | {marks} | CASE WHEN {moves} THEN {TAX_MOVED} ELSE 0 END
             FROM ingestion_customer c
-            WHERE c.from_master AND c.key = ANY(%(keys)s)
-              AND (c.key = l.customer_key OR (c.code <> '' AND l.customer_key = '#' || lower(btrim(c.code))))
-              AND ({gaps})
+            WHERE c.from_master AND c.key = ANY(%(keys)s) AND {_CUSTOMER_MATCH} AND ({gaps})
             """,
             {"keys": list(frame["key"]), "home": connection.tenant.home_state},
         )
@@ -186,7 +208,7 @@ def load_items(rows, *, job, lookups, outcome) -> Write:
     _refuse_conflicting_costs(named)
     frame = named.drop_duplicates("key", keep="last")
     outcome.set_apart("duplicate rows within the file (merged)", len(named) - len(frame))
-    return lambda: _write_items(frame, outcome)
+    return lambda: _write_items(frame, outcome, job_id=job.pk)
 
 
 def _refuse_conflicting_costs(items: pd.DataFrame) -> None:
@@ -209,9 +231,11 @@ def _refuse_conflicting_costs(items: pd.DataFrame) -> None:
     )
 
 
-def _write_items(frame: pd.DataFrame, outcome: Outcome) -> tuple[LoadResult, tuple]:
+def _write_items(frame: pd.DataFrame, outcome: Outcome | None, *, job_id: int | None) -> tuple[LoadResult, tuple]:
     keys = list(frame["key"])
     existing = Product.objects.filter(key__in=keys, from_master=True).count()
+    if job_id is not None:
+        _keep_records(Kind.ITEMS, frame, job_id)
     columns = ", ".join(frame.columns)
     updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in frame.columns if column != "key")
     with connection.cursor() as django_cursor:
@@ -226,7 +250,7 @@ def _write_items(frame: pd.DataFrame, outcome: Outcome) -> tuple[LoadResult, tup
         )
         cursor.execute("DROP TABLE stage_items")
     costed = _cost_lines_from_items(keys)
-    if costed:
+    if costed and outcome is not None:
         outcome.messages.append(f"{costed:,} sales line(s) already loaded took their cost or product line from it.")
     # An item the master already described counts as a duplicate; its details are refreshed all the same.
     return LoadResult(staged=len(frame), inserted=len(frame) - existing), (None, None)
@@ -257,7 +281,10 @@ def _cost_lines_from_items(keys: list[str]) -> int:
                   cost = CASE WHEN {_COSTABLE} THEN round(p.unit_cost * l.quantity, 4) ELSE l.cost END,
                   cost_from_master = CASE WHEN {_COSTABLE} THEN true ELSE l.cost_from_master END,
                   product_line = CASE WHEN l.product_line = '' THEN p.product_line ELSE l.product_line END,
-                  sub_category = CASE WHEN l.sub_category = '' THEN p.sub_category ELSE l.sub_category END
+                  sub_category = CASE WHEN l.sub_category = '' THEN p.sub_category ELSE l.sub_category END,
+                  from_masters = l.from_masters
+                    | CASE WHEN l.product_line = '' AND p.product_line <> '' THEN {FILLED["product_line"]} ELSE 0 END
+                    | CASE WHEN l.sub_category = '' AND p.sub_category <> '' THEN {FILLED["sub_category"]} ELSE 0 END
                 FROM ingestion_product p
                 WHERE p.from_master AND p.key = ANY(%s) AND {match}
                   AND ((({_COSTABLE}) AND l.cost IS DISTINCT FROM round(p.unit_cost * l.quantity, 4))
@@ -268,3 +295,117 @@ def _cost_lines_from_items(keys: list[str]) -> int:
             )
             changed += cursor.rowcount
     return changed
+
+
+# ---------------------------------------------------------------- history, and taking a master back
+
+
+def _keep_records(kind: str, frame: pd.DataFrame, job_id: int) -> None:
+    """Keep the master's rows as loaded, so that deleting a later master can bring these back."""
+    columns = [column for column in frame.columns if column != "key"]
+    rows = frame[columns].itertuples(index=False, name=None)
+    records = pd.DataFrame({"job_id": job_id, "kind": kind, "key": frame["key"].to_numpy()})
+    # Text for every value (a cost stays the exact decimal it was), null for a missing one.
+    records["values"] = [
+        json.dumps({column: None if pd.isna(value) else str(value) for column, value in zip(columns, row, strict=True)})
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        copy_frame(cursor.cursor, "ingestion_masterrecord", records)
+
+
+def _latest_records(kind: str, keys: list[str]) -> pd.DataFrame:
+    """Per key, the newest master row still kept, as the frame a master load writes."""
+    latest = (
+        MasterRecord.objects.filter(kind=kind, key__in=keys)
+        .order_by("key", "-job_id")
+        .distinct("key")
+        .values_list("key", "values")
+    )
+    return pd.DataFrame([{"key": key, **values} for key, values in latest])
+
+
+def take_back(job_id: int) -> dict[str, int]:
+    """Undo what a master upload (or a sales workbook's customer sheet) did, inside the caller's transaction:
+    the lines lose what it filled in, and its customers and items go back to the master loaded before it, if any."""
+    taken = {"customers": _take_back_customers(job_id), "items": _take_back_items(job_id)}
+    MasterRecord.objects.filter(job_id=job_id).delete()
+    return taken
+
+
+def _take_back_customers(job_id: int) -> int:
+    keys = list(MasterRecord.objects.filter(job_id=job_id, kind=Kind.CUSTOMERS).values_list("key", flat=True))
+    if not keys:
+        return 0
+    restore = ", ".join(f"{line} = CASE WHEN l.from_masters & {FILLED[line]} <> 0 THEN '' ELSE l.{line} END"
+                        for line in CUSTOMER_FILLS)  # fmt: skip
+    moved = f"l.from_masters & {TAX_MOVED} <> 0"
+    with connection.cursor() as cursor:
+        # A tax a master's state moved to IGST splits back as the load split it: half, rounded, and the rest.
+        cursor.execute(
+            f"""
+            UPDATE ingestion_salesline l SET {restore},
+              cgst = CASE WHEN {moved} THEN round(l.igst / 2, 2) ELSE l.cgst END,
+              sgst = CASE WHEN {moved} THEN l.igst - round(l.igst / 2, 2) ELSE l.sgst END,
+              igst = CASE WHEN {moved} THEN 0 ELSE l.igst END,
+              from_masters = l.from_masters & {~CUSTOMER_BITS & 0x7FFF}
+            FROM ingestion_customer c
+            WHERE c.from_master AND c.key = ANY(%s) AND {_CUSTOMER_MATCH} AND l.from_masters & {CUSTOMER_BITS} <> 0
+            """,
+            [keys],
+        )
+        cursor.execute("DELETE FROM ingestion_customer WHERE from_master AND key = ANY(%s)", [keys])
+    MasterRecord.objects.filter(job_id=job_id, kind=Kind.CUSTOMERS).delete()
+    earlier = _latest_records(Kind.CUSTOMERS, keys)
+    if not earlier.empty:
+        _write_customers(earlier, job_id=None)
+    with connection.cursor() as cursor:
+        # Customers no master describes any more are again the customers their lines name.
+        cursor.execute(
+            """
+            INSERT INTO ingestion_customer (key, name, code, gstin, state, state_code, city, country, segment,
+                                            region, postal_code, salesperson, branch, from_master, last_seen)
+            SELECT DISTINCT ON (customer_key) customer_key, customer_name, customer_code, customer_gstin, state,
+                   state_code, city, country, segment, '', '', '', '', false, invoice_date
+            FROM ingestion_salesline WHERE customer_key = ANY(%s) AND NOT is_cancelled
+            ORDER BY customer_key, invoice_date DESC
+            ON CONFLICT (key) DO NOTHING
+            """,
+            [keys],
+        )
+    return len(keys)
+
+
+def _take_back_items(job_id: int) -> int:
+    keys = list(MasterRecord.objects.filter(job_id=job_id, kind=Kind.ITEMS).values_list("key", flat=True))
+    if not keys:
+        return 0
+    with connection.cursor() as cursor:
+        for match in _ITEM_MATCHES:
+            cursor.execute(
+                f"""
+                UPDATE ingestion_salesline l SET
+                  cost = CASE WHEN l.cost_from_master THEN NULL ELSE l.cost END, cost_from_master = false,
+                  product_line = CASE WHEN l.from_masters & {FILLED["product_line"]} <> 0 THEN ''
+                                      ELSE l.product_line END,
+                  sub_category = CASE WHEN l.from_masters & {FILLED["sub_category"]} <> 0 THEN ''
+                                      ELSE l.sub_category END,
+                  from_masters = l.from_masters & {~ITEM_BITS & 0x7FFF}
+                FROM ingestion_product p
+                WHERE p.from_master AND p.key = ANY(%s) AND {match}
+                  AND (l.cost_from_master OR l.from_masters & {ITEM_BITS} <> 0)
+                """,
+                [keys],
+            )
+        cursor.execute(
+            "UPDATE ingestion_product SET from_master = false, unit_cost = NULL, gst_rate = NULL, unit = '', "
+            "hsn = '' WHERE key = ANY(%s)",
+            [keys],
+        )
+    MasterRecord.objects.filter(job_id=job_id, kind=Kind.ITEMS).delete()
+    earlier = _latest_records(Kind.ITEMS, keys)
+    if not earlier.empty:
+        _write_items(earlier, None, job_id=None)
+    # A line the taken-back item had costed may meet another item of the master (by code rather than name).
+    _cost_lines_from_items(list(Product.objects.filter(from_master=True).values_list("key", flat=True)))
+    return len(keys)

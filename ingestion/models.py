@@ -28,6 +28,7 @@ class ImportJob(models.Model):
         RUNNING = "running", "Running"
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"
+        DELETED = "deleted", "Deleted"
 
     class Mode(models.TextChoices):
         APPEND = "append", "Add new lines (skip duplicates)"
@@ -66,6 +67,18 @@ class ImportJob(models.Model):
     needs_review = models.BooleanField(
         default=False, help_text="ask a person to confirm the columns unless they were confirmed before"
     )
+    # Files uploaded together share a batch: those with the same columns need one column check, not one each.
+    batch = models.CharField(max_length=32, blank=True, db_default="", db_index=True)
+    column_signature = models.CharField(max_length=64, blank=True, db_default="")
+    waiting_on = models.BigIntegerField(
+        null=True, blank=True, help_text="the upload of the same batch whose column check this one waits for"
+    )
+    kind_confirmed = models.BooleanField(
+        default=False, db_default=False, help_text="a person said the file is this kind though it looked like another"
+    )
+    kind_question = models.JSONField(
+        default=dict, blank=True, db_default={}, help_text="what the file looked like instead (kind_guess), to ask"
+    )
     proposal = models.JSONField(default=dict, blank=True, help_text="per sheet: columns, suggested mapping, preview")
     column_mapping = models.JSONField(default=dict, blank=True)
     sheet_roles = models.JSONField(
@@ -81,6 +94,10 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # An upload taken back: who, when, and what went with it (lines, period, master rows); the row stays as the record.
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_by_email = models.EmailField(blank=True, db_default="")
+    deletion = models.JSONField(default=dict, blank=True, db_default={})
 
     class Meta:
         ordering = ["-created_at"]
@@ -90,7 +107,7 @@ class ImportJob(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED, self.Status.DELETED)
 
 
 class ColumnMapping(models.Model):
@@ -165,6 +182,22 @@ class StatusWord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.word}: {self.meaning}"
+
+
+class MasterRecord(models.Model):
+    """One row of a master upload as it was loaded: the history that lets a master be deleted and the one it
+    replaced come back. The current Customer and Product rows are the latest record per key."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    key = models.CharField(max_length=255)
+    values = models.JSONField(help_text="the Customer or Product columns the master gave")
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "key"], name="master_record_key_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key} (upload {self.job_id})"
 
 
 class Customer(models.Model):
@@ -262,6 +295,9 @@ class SalesLine(models.Model):
     cost = models.DecimalField(max_digits=20, decimal_places=4, null=True)
     cost_from_master = models.BooleanField(
         default=False, db_default=False, help_text="cost is the item master's unit cost times the quantity"
+    )
+    from_masters = models.SmallIntegerField(
+        default=0, db_default=0, help_text="bits of masters.FILLED: which columns a master filled in, to undo them"
     )
     profit = models.DecimalField(max_digits=20, decimal_places=4, null=True)
     discount = models.DecimalField(max_digits=18, decimal_places=4, null=True)

@@ -24,7 +24,7 @@ from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.utils import timezone
 
-from . import masters, sale_rules
+from . import kind_guess, masters, sale_rules
 from .etl import column_values
 from .etl import mapping as fields
 from .etl.amounts import sources as amount_sources
@@ -199,6 +199,8 @@ def propose(job: ImportJob, *, always: bool = False) -> dict | None:
     """What a person should check before loading: None when every data sheet's columns were confirmed before
     (unless `always`)."""
     sheets = read_table(job.file.path, filename=job.original_name, max_bytes=settings.UPLOAD_MAX_BYTES)
+    if not job.kind_confirmed:
+        kind_guess.check(sheets, job.kind)
     plans = plan_sheets(
         sheets, job.kind, confirmed=job.column_mapping or None, roles=job.sheet_roles or None, require_data=False
     )
@@ -248,7 +250,12 @@ def how_sales_are_read(plan: SheetPlan) -> dict:
         notes["voucher_types"] = sale_rules.voucher_roles(sorted(set(types) - {""})[:200])
     company = connection.tenant.currency
     other = [code for code in file_currencies(plan) if code != company]
-    if other:
+    if len(other) == 1 and not SalesLine.objects.exists():
+        notes["currencies"] = (
+            f"Amounts in {other[0]}: if every line of this first file is in {other[0]}, this company's figures "
+            f"will be in {other[0]} (now {company}). You can change it under Settings."
+        )
+    elif other:
         notes["currencies"] = (
             f"Amounts in {' and '.join(other)}: this company's figures are in {company}, so those lines will be kept "
             "but not counted. If they should count, change the company's currency under Settings first."
@@ -290,6 +297,8 @@ def run_job(job: ImportJob, *, progress: Progress) -> Outcome:
 def _run(job: ImportJob, progress: Progress) -> Outcome:
     progress(5, "Reading the file")
     sheets = read_table(job.file.path, filename=job.original_name, max_bytes=settings.UPLOAD_MAX_BYTES)
+    if not job.kind_confirmed:
+        kind_guess.check(sheets, job.kind)  # a purchase register uploaded as sales waits for the person's word
     progress(15, "Finding the columns")
     plans = plan_sheets(sheets, job.kind, confirmed=job.column_mapping or None, roles=job.sheet_roles or None)
     del sheets  # the plans keep each table's rows below its header; the raw copy can go
@@ -640,6 +649,7 @@ def build_sales_frame(
         out[name] = _maybe(rows, name)
     out["amount_includes_tax"] = rows.pop("amount_includes_tax") if "amount_includes_tax" in present else False
     _identify_customers(out)
+    out["from_masters"] = 0
     masters.enrich_from_customer_master(out)
     masters.enrich_from_item_master(out)
 
@@ -659,6 +669,9 @@ def build_sales_frame(
     elif "gst_rate" in present:
         out["cgst"], out["sgst"], out["igst"] = _split_gst(out["net_amount"], out["gst_rate"], same_state)
         out["tax_from_rate"] = out["gst_rate"].notna()  # a master that later names the state may re-split these
+        by_master = (out["from_masters"] & masters.FILLED["state_code"]) != 0
+        moved = (out["tax_from_rate"] & ~same_state & by_master).to_numpy()
+        out["from_masters"] = out["from_masters"].to_numpy() | np.where(moved, masters.TAX_MOVED, 0)
     else:
         out["cgst"] = out["sgst"] = out["igst"] = "0"
 
@@ -743,15 +756,15 @@ _OPTIONAL_TEXT = [f.column for f in SalesLine._meta.concrete_fields if f.get_int
 def _load_sales(rows, *, job, lookups, outcome) -> Write:
     """Prepare the lines now; the returned function writes them, inside the caller's transaction."""
     company = connection.tenant
+    currency = _first_upload_currency(rows, company.currency, outcome)
     frame = build_sales_frame(
-        rows, home_state=company.home_state, lookups=lookups, job_id=job.pk, currency=company.currency,
-        notes=outcome.notes,
-    )  # fmt: skip
+        rows, home_state=company.home_state, lookups=lookups, job_id=job.pk, currency=currency, notes=outcome.notes
+    )
     del rows
     excluded = int(frame["is_excluded"].sum())
     if excluded:
         outcome.messages.append(f"{excluded} line(s) matched an exclusion rule: kept, but not counted in sales.")
-    _tell_other_currencies(frame, company.currency, outcome)
+    _tell_other_currencies(frame, currency, outcome)
     copies = int((frame["occurrence"] > 1).sum())
     if copies:  # kept: two equal item lines can be real; a hand-joined file that repeats a month is worth a look
         outcome.messages.append(
@@ -777,6 +790,9 @@ def _load_sales(rows, *, job, lookups, outcome) -> Write:
     frame = frame.drop(columns=[c for c in _OPTIONAL_TEXT if c in frame and not frame[c].str.len().any()])
 
     def write() -> tuple[LoadResult, tuple]:
+        if currency != company.currency:  # in the load's transaction: a failed load leaves the currency as it was
+            type(company).objects.filter(pk=company.pk).update(currency=currency)
+            company.currency = currency
         result = load_new_rows(
             table="ingestion_salesline",
             frame=frame,
@@ -790,6 +806,22 @@ def _load_sales(rows, *, job, lookups, outcome) -> Write:
         return result, span
 
     return write
+
+
+def _first_upload_currency(rows: pd.DataFrame, currency: str, outcome: Outcome) -> str:
+    """The company's currency, or, for its first sales file, the one currency every line of the file names: a
+    company that signed up with the default rupees and uploads dollar orders is a dollar company."""
+    if "currency" not in rows or SalesLine.objects.exists():
+        return currency
+    named = set(rows["currency"].dropna().astype(str).str.strip().str.upper())
+    if len(named) != 1 or "" in named or rows["currency"].isna().any() or named == {currency}:
+        return currency
+    (found,) = named
+    outcome.messages.append(
+        f"Every line of this first file is in {found}, so this company's figures are now in {found} (it was "
+        f"{currency}). Change it under Settings if that is wrong."
+    )
+    return found
 
 
 def _tell_other_currencies(frame: pd.DataFrame, currency: str, outcome: Outcome) -> None:

@@ -22,9 +22,11 @@ def import_jobs() -> QuerySet[ImportJob]:
 
 
 def lines_loaded_this_month() -> int:
-    """Lines loaded by uploads that finished since the first of this calendar month (the plan's quota)."""
+    """Lines loaded by uploads that finished since the first of this calendar month (the plan's quota). An upload
+    deleted since still counts: the quota is of loading, or uploading and deleting would make it endless."""
     start = timezone.localtime().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    jobs = ImportJob.objects.filter(status=ImportJob.Status.SUCCEEDED, finished_at__gte=start)
+    loaded = (ImportJob.Status.SUCCEEDED, ImportJob.Status.DELETED)
+    jobs = ImportJob.objects.filter(status__in=loaded, finished_at__gte=start)
     return jobs.aggregate(total=Sum("rows_loaded"))["total"] or 0
 
 

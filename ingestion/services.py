@@ -16,9 +16,10 @@ from django.utils import timezone
 from billing.limits import ensure_can_upload
 from elettro.errors import ApplicationError
 
-from . import sale_rules
+from . import batches, sale_rules
 from .etl import mapping as fields
 from .etl.errors import IngestError, NeedsReview
+from .kind_guess import WrongKind
 from .models import ColumnMapping, ExclusionRule, ImportJob, Kind, StatusWord, VoucherType
 from .pipeline import ROLES, propose, rejects_csv, run_job
 from .selectors import lines_loaded_this_month
@@ -31,7 +32,7 @@ ACCEPTED_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".csv", ".tsv", ".txt", ".xml")
 
 def upload_create(*, file: UploadedFile, kind: str = Kind.SALES, mode: str = ImportJob.Mode.APPEND,
                   user=None, run: str = "worker", review: bool = False, load_good_rows: bool = False,
-                  ) -> ImportJob:  # fmt: skip
+                  kind_confirmed: bool = False, batch: str = "") -> ImportJob:  # fmt: skip
     """Store an uploaded file in the company's storage and make its import job; the worker runs it."""
     name = Path(file.name or "upload").name
     if kind not in Kind.values:
@@ -59,16 +60,16 @@ def upload_create(*, file: UploadedFile, kind: str = Kind.SALES, mode: str = Imp
         job = ImportJob(
             kind=kind, mode=mode, original_name=name, checksum=digest.hexdigest(), size_bytes=file.size,
             uploaded_by_id=getattr(user, "pk", None), uploaded_by_email=getattr(user, "email", "") or "",
-            needs_review=review, load_good_rows=load_good_rows,
+            needs_review=review, load_good_rows=load_good_rows, kind_confirmed=kind_confirmed, batch=batch,
         )  # fmt: skip
         job.file.save(name, file, save=False)
         job.save()
         if run == "worker":
-            transaction.on_commit(lambda: _enqueue(job.pk))
+            transaction.on_commit(lambda: enqueue(job.pk))
     return job
 
 
-def _enqueue(job_id: int) -> None:
+def enqueue(job_id: int) -> None:
     from .tasks import run_import
 
     run_import.delay(job_id)
@@ -77,8 +78,8 @@ def _enqueue(job_id: int) -> None:
 def import_run(*, job_id: int) -> ImportJob:
     """Run one import job to the end: succeeded with its counts, or failed with a message and no row loaded."""
     job = ImportJob.objects.get(pk=job_id)
-    if job.status == ImportJob.Status.SUCCEEDED:
-        return job  # a redelivered task after a crash: the load is already committed
+    if job.status in (ImportJob.Status.SUCCEEDED, ImportJob.Status.DELETED):
+        return job  # a redelivered task after a crash (the load is committed), or an upload taken back
     ImportJob.objects.filter(pk=job.pk).update(
         status=ImportJob.Status.RUNNING, started_at=timezone.now(), progress=1, stage="Starting", error=""
     )
@@ -88,12 +89,15 @@ def import_run(*, job_id: int) -> ImportJob:
 
     try:
         if job.needs_review and (proposal := propose(job)) is not None:
-            ImportJob.objects.filter(pk=job.pk).update(
-                status=ImportJob.Status.MAPPING, proposal=proposal, progress=10, stage="Check the columns"
-            )
+            batches.hold_for_check(job, proposal)
             job.refresh_from_db()
             return job
         outcome = run_job(job, progress=progress)
+    except WrongKind as wrong:
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJob.Status.MAPPING, kind_question=wrong.question.as_json(), progress=10,
+            stage="Tell us what this file is", error=wrong.message,
+        )  # fmt: skip
     except NeedsReview as review:
         _hold_for_review(job, review)
     except IngestError as error:
@@ -116,6 +120,23 @@ def import_run(*, job_id: int) -> ImportJob:
         import_finished.send(sender=ImportJob, job=job, kind=job.kind, date_from=outcome.date_from,
                              date_to=outcome.date_to)  # fmt: skip
     job.refresh_from_db()
+    return job
+
+
+@transaction.atomic
+def job_kind_answer(*, job: ImportJob, kind: str) -> ImportJob:
+    """The person says what a file that looked like another kind is: it loads as that kind, columns checked."""
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if job.status != ImportJob.Status.MAPPING or not job.kind_question:
+        raise ApplicationError("This upload is not waiting to be told what it is.")
+    if kind not in Kind.values:
+        raise ApplicationError(f"Unknown kind of data: {kind}.", field_errors={"kind": ["Choose what the file holds."]})
+    job.kind, job.kind_confirmed, job.kind_question = kind, True, {}
+    job.status, job.stage, job.error, job.progress = ImportJob.Status.QUEUED, "Queued", "", 0
+    job.needs_review = True  # a file of another kind than first said has its columns checked too
+    job.column_mapping, job.proposal = {}, {}
+    job.save()
+    transaction.on_commit(lambda: enqueue(job.pk))
     return job
 
 
@@ -149,7 +170,7 @@ def job_load_good_rows(*, job: ImportJob) -> ImportJob:
     ImportJob.objects.filter(pk=job.pk).update(
         status=ImportJob.Status.QUEUED, load_good_rows=True, stage="Queued", error="", progress=0
     )
-    transaction.on_commit(lambda: _enqueue(job.pk))
+    transaction.on_commit(lambda: enqueue(job.pk))
     job.refresh_from_db()
     return job
 
@@ -193,7 +214,8 @@ def job_mapping_confirm(
     job.needs_review = False
     job.stage = "Queued"
     job.save(update_fields=["status", "needs_review", "stage"])
-    transaction.on_commit(lambda: _enqueue(job.pk))
+    transaction.on_commit(lambda: enqueue(job.pk))
+    batches.release_followers(job)  # the batch's files with the same columns load with this choice
     return job
 
 

@@ -7,3 +7,6 @@ import_finished = Signal()
 
 # sent after stored sales lines were marked afresh (exclusion rules changed): every date may be affected
 sales_lines_remarked = Signal()
+
+# sent with job and kind after an upload was deleted and its lines (or a master's effect on them) taken back
+upload_deleted = Signal()

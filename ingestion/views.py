@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
@@ -12,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from elettro.errors import ApplicationError
 from tenants.permissions import require_permission
 
-from . import sale_rules, services
+from . import sale_rules, services, undo
 from .etl import mapping as fields
 from .forms import UploadForm
 from .models import ImportJob, Kind, VoucherType
@@ -27,7 +29,8 @@ def upload(request: HttpRequest) -> HttpResponse:
     plan_limited = False
     if request.method == "POST" and form.is_valid():
         jobs = []
-        options = {"kind": form.cleaned_data["kind"], "mode": form.cleaned_data["mode"], "user": request.user}
+        options = {"kind": form.cleaned_data["kind"], "mode": form.cleaned_data["mode"], "user": request.user,
+                   "batch": uuid.uuid4().hex}  # fmt: skip
         for file in form.cleaned_data["files"]:
             try:
                 jobs.append(services.upload_create(file=file, review=True, **options))
@@ -64,7 +67,8 @@ def job_state(job: ImportJob) -> dict:
         "duplicates": job.duplicates, "rows_rejected": job.rows_rejected, "error": job.error,
         "left_out": sum(job.skipped.values()), "set_aside": sum(job.set_aside.values()),
         "messages": job.messages,
-        "mapping_url": reverse("upload_mapping", args=[job.pk]) if job.status == ImportJob.Status.MAPPING else None,
+        "mapping_url": reverse("upload_mapping", args=[job.waiting_on or job.pk])
+        if job.status == ImportJob.Status.MAPPING else None,
         "rejects_url": reverse("upload_rejects", args=[job.pk]) if job.rejects_file else None,
     }  # fmt: skip
 
@@ -79,7 +83,11 @@ def status(request: HttpRequest) -> JsonResponse:
 @require_GET
 @require_permission("uploads.view")
 def uploads(request: HttpRequest) -> HttpResponse:
-    return render(request, "ingestion/uploads.html", {"jobs": import_jobs()[:200]})
+    jobs = list(import_jobs()[:200])
+    for job in jobs:
+        job.can_retry = undo.can_retry(job)
+        job.is_stuck = undo.is_stuck(job)
+    return render(request, "ingestion/uploads.html", {"jobs": jobs})
 
 
 @require_http_methods(["GET", "POST"])
@@ -88,6 +96,10 @@ def mapping(request: HttpRequest, job_id: int) -> HttpResponse:
     job = get_object_or_404(ImportJob, pk=job_id)
     if job.status != ImportJob.Status.MAPPING:
         return redirect(reverse("upload_progress") + f"?jobs={job.pk}")
+    if job.kind_question:
+        return _what_is_it(request, job)
+    if job.waiting_on:  # another file of its batch, with the same columns, is checked for both
+        return redirect("upload_mapping", job.waiting_on)
     labels = fields.FIELD_LABELS[job.kind]
 
     def sheet_labels(plan: dict) -> dict[str, str]:  # a customer master sheet is mapped to the master's fields
@@ -132,6 +144,25 @@ def mapping(request: HttpRequest, job_id: int) -> HttpResponse:
     return render(request, "ingestion/mapping.html", context, status=400 if error else 200)
 
 
+def _what_is_it(request: HttpRequest, job: ImportJob) -> HttpResponse:
+    """The file looked like another kind than the person said: ask what it is; nothing loads until they answer."""
+    question = job.kind_question
+    if request.method == "POST":
+        try:
+            if request.POST.get("answer") == "discard":
+                undo.upload_delete(job_id=job.pk, user=request.user)
+                messages.success(request, f"“{job.original_name}” was not loaded.")
+                return redirect("uploads")
+            services.job_kind_answer(job=job, kind=request.POST.get("kind", ""))
+        except ApplicationError as problem:
+            messages.error(request, problem.message)
+            return redirect("upload_mapping", job.pk)
+        return redirect(reverse("upload_progress") + f"?jobs={job.pk}")
+    first = [kind for kind in (question.get("suggested"), question["declared"]) if kind]
+    choices = [(kind, Kind(kind).label) for kind in dict.fromkeys([*first, *Kind.values])]
+    return render(request, "ingestion/kind_question.html", {"job": job, "question": question, "choices": choices})
+
+
 SHEET_ROLES = (
     ("data", "Sales lines"),
     ("returns", "Returned orders"),
@@ -163,6 +194,50 @@ def _on_review(request: HttpRequest, job_id: int, act, then: str) -> HttpRespons
         messages.error(request, error.message)
         return redirect("uploads")
     return redirect(then)
+
+
+@require_http_methods(["GET", "POST"])
+@require_permission("uploads.create")
+def delete(request: HttpRequest, job_id: int) -> HttpResponse:
+    """Take an upload back: a confirmation that says what goes, then its lines (or a master's effect) go."""
+    job = get_object_or_404(ImportJob, pk=job_id)
+    if request.method == "POST":
+        try:
+            job = undo.upload_delete(job_id=job.pk, user=request.user)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"“{job.original_name}” is deleted: {_what_went(job.deletion)} The dashboards "
+                                      "are being updated.")  # fmt: skip
+        return redirect("uploads")
+    context = {"job": job, "preview": undo.deletion_preview(job), "busy": job.status in ("queued", "running")}
+    return render(request, "ingestion/delete.html", context)
+
+
+def _what_went(deletion: dict) -> str:
+    parts = []
+    if deletion.get("lines"):
+        parts.append(f"{deletion['lines']:,} lines from {deletion['date_from']} to {deletion['date_to']}")
+    if deletion.get("customers"):
+        parts.append(f"{deletion['customers']:,} customers' master details")
+    if deletion.get("items"):
+        parts.append(f"{deletion['items']:,} items' master details")
+    if deletion.get("records"):
+        parts.append(f"{deletion['records']:,} records")
+    return (" and ".join(parts) or "nothing had been loaded from it") + " went."
+
+
+@require_POST
+@require_permission("uploads.create")
+def retry(request: HttpRequest, job_id: int) -> HttpResponse:
+    """Run a failed or stuck upload again from its stored file."""
+    job = get_object_or_404(ImportJob, pk=job_id)
+    try:
+        undo.upload_retry(job_id=job.pk, user=request.user)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect("uploads")
+    return redirect(reverse("upload_progress") + f"?jobs={job.pk}")
 
 
 @require_http_methods(["GET", "POST"])

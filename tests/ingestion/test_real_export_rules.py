@@ -101,7 +101,31 @@ def test_a_file_in_another_currency_is_asked_about_on_the_column_check(company):
     job = services.import_run(job_id=job.pk)
 
     assert job.status == "mapping"
-    assert "Amounts in USD: this company's figures are in INR" in job.proposal["usd.csv"]["currencies"]
+    assert (
+        "Amounts in USD: if every line of this first file is in USD, this company's figures will be in USD"
+        in (job.proposal["usd.csv"]["currencies"])
+    )
+
+
+def test_the_first_file_all_in_one_other_currency_sets_the_companys_currency(company):
+    rows = [["Order ID", "Date", "Customer", "Sales"], ["1", "01/04/2024", "A", "$20.00"],
+            ["2", "02/04/2024", "B", "$1,234.50"]]  # fmt: skip
+
+    job = load(csv_bytes(rows), "usd.csv")
+
+    assert job.status == "succeeded" and any("now in USD (it was INR)" in m for m in job.messages)
+    company.refresh_from_db()
+    assert company.currency == "USD" and kpis().revenue == Decimal("1254.50")
+    # From now on rupee files are the other currency: kept, not counted, and the whole file refused.
+    later = load(csv_bytes([rows[0], ["3", "03/04/2024", "C", "₹500"]]), "inr.csv")
+    assert later.status == "failed" and "Every line of this file is in INR" in later.error
+
+
+def test_a_later_file_in_another_currency_never_changes_the_currency(company):
+    load(csv_bytes([["Order ID", "Date", "Customer", "Sales"], ["1", "01/04/2024", "A", "₹1,200.00"]]), "inr.csv")
+    job = load(csv_bytes([["Order ID", "Date", "Customer", "Sales"], ["2", "02/04/2024", "B", "$20.00"]]), "usd.csv")
+    company.refresh_from_db()
+    assert job.status == "failed" and "Every line of this file is in USD" in job.error and company.currency == "INR"
 
 
 def test_a_name_longer_than_its_column_is_cut_and_noted(company):

@@ -262,3 +262,84 @@ def test_what_counts_as_a_sale_is_editable_by_the_owner(make_company, company_cl
         from ingestion.sale_rules import status_words
 
         assert status_words() == {"rto": "returned", "hold": "cancelled"}
+
+
+def test_delete_an_upload_after_a_confirmation_that_says_what_goes(make_company, add_member, company_client):
+    company, owner = make_company("deleting")
+    with tenant_context(company):
+        job = services.upload_create(file=SimpleUploadedFile("april.csv", csv_bytes(ROWS[:6])), run="inline")
+        job = services.import_run(job_id=job.pk)
+    viewer = company_client(company, add_member(company, "viewer"))
+    assert viewer.get(f"/uploads/{job.pk}/delete/").status_code == 403
+    assert viewer.post(f"/uploads/{job.pk}/delete/").status_code == 403
+
+    client = company_client(company, owner)
+    page = client.get(f"/uploads/{job.pk}/delete/").content.decode()
+    assert "5 sales lines" in page and "1 Apr 2024 to 1 Apr 2024" in page
+    listed = client.get("/uploads/").content.decode()
+    assert f'href="/uploads/{job.pk}/delete/"' in listed
+
+    response = client.post(f"/uploads/{job.pk}/delete/", follow=True)
+    page = html.unescape(response.content.decode())
+    assert "“april.csv” is deleted: 5 lines from 2024-04-01 to 2024-04-01 went." in page
+    assert f"Deleted by {owner.email}" in page
+    with tenant_context(company):
+        assert not SalesLine.objects.exists()
+
+    again = html.unescape(client.post(f"/uploads/{job.pk}/delete/", follow=True).content.decode())
+    assert "was already deleted" in again
+
+
+def test_a_failed_upload_has_a_retry_button_that_runs_it_again(make_company, company_client):
+    company, owner = make_company("retrying")
+    client = company_client(company, owner)
+    with tenant_context(company):
+        job = services.upload_create(file=SimpleUploadedFile("april.csv", csv_bytes(ROWS[:6])), run="inline")
+        ImportJob.objects.filter(pk=job.pk).update(status="failed", error="The worker stopped.")
+    listed = client.get("/uploads/").content.decode()
+    assert f'action="/uploads/{job.pk}/retry/"' in listed
+    response = client.post(f"/uploads/{job.pk}/retry/")
+    assert response.status_code == 302 and response["Location"].endswith(f"?jobs={job.pk}")
+    _run_queued(company)
+    with tenant_context(company):
+        job.refresh_from_db()
+        assert job.status == "succeeded" and SalesLine.objects.count() == 5
+    assert f'action="/uploads/{job.pk}/retry/"' not in client.get("/uploads/").content.decode()
+
+
+def test_files_with_the_same_columns_uploaded_together_need_one_column_check(make_company, company_client):
+    company, owner = make_company("batch")
+    client = company_client(company, owner)
+
+    def month(m: int) -> bytes:
+        return csv_bytes([HEADER, *[[f"V-{m}{n}", f"0{n + 1}/0{m}/2024", "Ravi Traders", "Maharashtra", "Wire", "1",
+                                     "100", "100", "18"] for n in range(2)]])  # fmt: skip
+
+    files = [SimpleUploadedFile(f"m{m}.csv", month(m)) for m in (4, 5, 6)]
+    other = SimpleUploadedFile("other.csv", csv_bytes([["Date", "Amount"], ["01/07/2024", "5"]]))
+    response = client.post("/uploads/new/", {"kind": "sales", "mode": "append", "files": [*files, other]})
+    assert response.status_code == 302
+    _run_queued(company)
+    with tenant_context(company):
+        jobs = {job.original_name: job for job in ImportJob.objects.all()}
+    asking = [job for job in jobs.values() if job.status == "mapping" and not job.waiting_on]
+    assert len(asking) == 2 and "other.csv" in {job.original_name for job in asking}  # one check per column set
+    leader = next(job for job in asking if job.original_name != "other.csv")
+    followers = [job for job in jobs.values() if job.waiting_on == leader.pk]
+    assert len(followers) == 2 and all(job.status == "mapping" for job in followers)
+    assert "Waits for the column check of" in followers[0].stage
+    # A follower's column check is its leader's.
+    assert client.get(f"/uploads/{followers[0].pk}/columns/")["Location"].endswith(f"/uploads/{leader.pk}/columns/")
+
+    page = client.get(f"/uploads/{leader.pk}/columns/").content.decode()
+    assert '<option value="Invoice No" selected>' in page
+    chosen = {f"s0-{name}": column for name, column in
+              {"invoice": "Invoice No", "date": "Invoice Date", "customer": "Customer", "state": "State",
+               "product_name": "Product", "quantity": "Qty", "unit_price": "Rate", "net_amount": "Taxable Value",
+               "gst_rate": "GST %"}.items()}  # fmt: skip
+    assert client.post(f"/uploads/{leader.pk}/columns/", chosen).status_code == 302
+    _run_queued(company)
+    with tenant_context(company):
+        statuses = dict(ImportJob.objects.values_list("original_name", "status"))
+        assert statuses == {"m4.csv": "succeeded", "m5.csv": "succeeded", "m6.csv": "succeeded", "other.csv": "mapping"}
+        assert SalesLine.objects.count() == 6

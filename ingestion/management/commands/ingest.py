@@ -54,6 +54,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--load-good-rows", action="store_true", help="load the readable rows even when many were rejected"
         )
+        parser.add_argument(
+            "--kind-confirmed",
+            action="store_true",
+            help="load as --kind even when the file looks like another kind (a purchase register as sales, ...)",
+        )
         parser.add_argument("files", nargs="+", metavar="FILE")
 
     def handle(self, *args, **options):
@@ -87,7 +92,8 @@ class Command(BaseCommand):
         if waiting:
             raise CommandError(
                 f"{waiting} of {len(results)} file(s) need their columns checked: run again with --accept-proposal, "
-                "--map FIELD=COLUMN or --sheet-kind SHEET=KIND",
+                "--map FIELD=COLUMN or --sheet-kind SHEET=KIND (or, for a file that looks like another kind, the "
+                "right --kind, or --kind-confirmed)",
                 returncode=3,
             )
 
@@ -98,7 +104,7 @@ class Command(BaseCommand):
             with path.open("rb") as handle:
                 job = services.upload_create(
                     file=File(handle, name=path.name), kind=options["kind"], mode=options["mode"], run="inline",
-                    load_good_rows=options["load_good_rows"],
+                    load_good_rows=options["load_good_rows"], kind_confirmed=options["kind_confirmed"],
                 )  # fmt: skip
         except ApplicationError as error:
             return {**_empty(path), "error": error.message}
@@ -122,7 +128,10 @@ class Command(BaseCommand):
             "error": job.error or None,
             "job": job.pk,
         }
-        if job.status == ImportJob.Status.MAPPING:
+        if job.status == ImportJob.Status.MAPPING and job.kind_question:
+            result.update(status=NEEDS_MAPPING, looks_like=job.kind_question["looks_like"],
+                          suggested_kind=job.kind_question["suggested"])  # fmt: skip
+        elif job.status == ImportJob.Status.MAPPING:
             result.update(status=NEEDS_MAPPING, proposal=_brief(job.proposal))
         return result
 

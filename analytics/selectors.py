@@ -1,17 +1,21 @@
-"""Headline figures of a period, as the `kpis` command prints them; the overview's cards read the same sums."""
+"""Headline figures of a period, as the `kpis` command prints them; the overview's cards read the same sums.
+`kpis_by()` gives the same figures for each value of a dimension (`kpis --by`)."""
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
+
+from django.db import connection
 
 from ingestion.selectors import sales_lines
 
 from . import engine
 from .engine import Scope
 from .filters import Filters
-from .periods import Period
+from .periods import Period, add_months, fiscal_year_label, fiscal_year_start, month_end, month_start, quarter_start
 
 TWO_PLACES = Decimal("0.01")
 
@@ -45,22 +49,10 @@ class Kpis:
         }  # fmt: skip
 
 
-def kpis(*, date_from: date | None = None, date_to: date | None = None, filters: Filters | None = None) -> Kpis:
-    """Revenue is the taxable (net) amount of the lines that count; orders are distinct invoices (per day and
-    customer); `lines_total` also counts the cancelled, returned and excluded lines."""
+def _figures(totals: dict, customers: int, lines_total: int) -> Kpis:
+    """Kpis from the engine's sales measures (an empty dict when nothing sold), so `kpis` and `kpis_by` define
+    every figure the same way."""
     zero = Decimal(0)
-    span = engine.data_span()
-    totals, customers = {}, 0
-    if span is not None:
-        scope = Scope(Period(date_from or span[0], date_to or span[1]), filters or Filters())
-        if scope.period.start <= scope.period.end:
-            totals = engine.sales_total(scope)
-            customers, _ = engine.customer_counts(scope)
-    all_lines = sales_lines()
-    if date_from:
-        all_lines = all_lines.filter(invoice_date__gte=date_from)
-    if date_to:
-        all_lines = all_lines.filter(invoice_date__lte=date_to)
     revenue = totals.get("revenue") or zero
     orders = totals.get("orders") or 0
     return Kpis(
@@ -69,9 +61,227 @@ def kpis(*, date_from: date | None = None, date_to: date | None = None, filters:
         aov=(revenue / orders).quantize(TWO_PLACES) if orders else zero,
         customers=customers,
         lines=totals.get("lines") or 0,
-        lines_total=all_lines.count(),
+        lines_total=lines_total,
         gross_profit=totals["gross_profit"] if totals.get("costed_revenue") else None,
         cgst=totals.get("cgst") or zero,
         sgst=totals.get("sgst") or zero,
         igst=totals.get("igst") or zero,
     )
+
+
+def _scope(date_from: date | None, date_to: date | None, filters: Filters | None = None) -> Scope | None:
+    """The period asked for, open ends taken from the days with sales; None when nothing sold or the period is
+    empty (it ends before it starts, or lies wholly after the last day with sales without a given end)."""
+    span = engine.data_span()
+    if span is None:
+        return None
+    start, end = date_from or span[0], date_to or span[1]
+    if end < start:
+        return None
+    return Scope(Period(start, end), filters or Filters(), span)
+
+
+def kpis(*, date_from: date | None = None, date_to: date | None = None, filters: Filters | None = None) -> Kpis:
+    """Revenue is the taxable (net) amount of the lines that count; orders are distinct invoices (per day and
+    customer); `lines_total` also counts the cancelled, returned and excluded lines."""
+    totals, customers = {}, 0
+    scope = _scope(date_from, date_to, filters)
+    if scope is not None:
+        totals = engine.sales_total(scope)
+        customers, _ = engine.customer_counts(scope)
+    all_lines = sales_lines()
+    if date_from:
+        all_lines = all_lines.filter(invoice_date__gte=date_from)
+    if date_to:
+        all_lines = all_lines.filter(invoice_date__lte=date_to)
+    return _figures(totals, customers, all_lines.count())
+
+
+# ---------------------------------------------------------------- the same figures by a dimension
+
+# `kpis --by` names: the engine's key for each. `salesperson` is the salesperson, or the manager when the file
+# names none (as in the filter bar); `customer` is the customer key (a customer code, or the folded name) and
+# `product` the product code, or the name when there is none, lower-cased.
+CATEGORIES = {
+    "salesperson": "person",
+    "branch": "branch",
+    "product_line": "product_line",
+    "state": "state",
+    "state_code": "state_code",
+    "country": "country",
+    "segment": "segment",
+    "customer": "customer_key",
+    "product": "product_key",
+}
+TIMES = ("day", "week", "month", "quarter", "fiscal_year")
+BY_DIMENSIONS = (*CATEGORIES, *TIMES)
+# No rollup keeps these with every measure: they are read from the sales lines that count.
+_FROM_LINES = frozenset(("customer_key", "product_key"))
+NOT_GIVEN = "(not given)"
+# The customer's or the product's name, for its label; an expression over the lines `l`.
+_NAMES = {"customer_key": "MAX(l.customer_name)", "product_key": "MAX(l.product_name)"}
+
+
+@dataclass(frozen=True)
+class KpisOf:
+    """The figures of one value of a dimension. `value` is None for lines that leave the dimension empty (labelled
+    "(not given)"), and the first day of the period for a time dimension."""
+
+    dimension: str
+    value: str | date | None
+    label: str
+    figures: Kpis
+
+    def as_json(self) -> dict:
+        value = self.value.isoformat() if isinstance(self.value, date) else self.value
+        return {self.dimension: value, "label": self.label, **self.figures.as_json()}
+
+
+def kpis_by(
+    dimension: str, *, date_from: date | None = None, date_to: date | None = None, fiscal_start_month: int = 4
+) -> list[KpisOf]:
+    """The `kpis` figures for each value of `dimension` (one of BY_DIMENSIONS) that has lines in the period:
+    categories by revenue, biggest first (ties by value), periods in time order. Revenue, lines, lines_total,
+    gross profit and taxes add up to the `kpis` figures; orders and customers are counted within each value, so
+    an order or a customer found under two values counts in both (a time period holds each order once). Quarters
+    and fiscal years start in `fiscal_start_month`; the first and last period are cut to `date_from`/`date_to`."""
+    if dimension not in BY_DIMENSIONS:
+        raise ValueError(f"unknown dimension {dimension!r}: one of {', '.join(BY_DIMENSIONS)}")
+    scope = _scope(date_from, date_to)
+    if dimension in TIMES:
+        return _by_time(dimension, scope, date_from, date_to, fiscal_start_month)
+    return _by_category(dimension, scope, date_from, date_to)
+
+
+def _by_category(dimension: str, scope: Scope | None, date_from: date | None, date_to: date | None) -> list[KpisOf]:
+    key = CATEGORIES[dimension]
+    sales, customers = {}, {}
+    if scope is not None:
+        with engine.computed_from_raw_lines() if key in _FROM_LINES else contextlib.nullcontext():
+            sales = {row[key]: row for row in engine.sales(scope, (key,))}
+            # A customer's own figures count one customer; walk-in sales (no customer) count none.
+            customers = {v: 1 for v in sales if v} if key == "customer_key" else _customers_by(scope, key)
+    counted, names = _all_lines(engine.RAW_COLUMNS[key], date_from, date_to, _NAMES.get(key))
+    figures = []
+    for value in sales.keys() | counted.keys():
+        label = (names.get(value) or value) if value else NOT_GIVEN
+        kpis_ = _figures(sales.get(value, {}), customers.get(value, 0), counted.get(value, 0))
+        figures.append(KpisOf(dimension, value or None, label, kpis_))
+    figures.sort(key=lambda f: (-f.figures.revenue, (f.value or "").encode()))
+    return figures
+
+
+def _customers_by(scope: Scope, key: str) -> dict[str, int]:
+    """Customers who bought, per value of `key`: a customer counts under every value it bought under, and
+    walk-in sales (no customer) count none, as in `kpis`."""
+    query = engine.customers_sql(scope, (key, "customer_key"), measures=())
+    if query is None:
+        return {}
+    sql, params = query
+    rows = _fetch(
+        f"SELECT {key} AS value, COUNT(*) FILTER (WHERE customer_key <> '') AS customers FROM ({sql}) c GROUP BY 1",
+        params,
+    )
+    return {row["value"]: row["customers"] for row in rows}
+
+
+def _all_lines(
+    key_sql: str, date_from: date | None, date_to: date | None, name_sql: str | None = None
+) -> tuple[dict, dict]:
+    """Every stored line of the period (`lines_total`, cancelled and excluded ones too) per value of `key_sql`, an
+    expression over the lines `l`; and, with `name_sql`, a name for each value."""
+    params: list = []
+    where = ""
+    if date_from:
+        where += " AND l.invoice_date >= %s"
+        params.append(date_from)
+    if date_to:
+        where += " AND l.invoice_date <= %s"
+        params.append(date_to)
+    name = f", {name_sql}" if name_sql else ", NULL"
+    rows = _fetch(
+        f"SELECT {key_sql} AS value, COUNT(*) AS lines_total{name} AS name FROM ingestion_salesline l "
+        f"WHERE TRUE{where} GROUP BY 1",
+        params,
+    )
+    return {row["value"]: row["lines_total"] for row in rows}, {row["value"]: row["name"] for row in rows}
+
+
+def _fetch(sql: str, params: list) -> list[dict]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column.name for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _period_of(day: date, dimension: str, fiscal_start_month: int) -> tuple[date, date, str]:
+    """The period of a time dimension that holds `day`: (first day, last day, label)."""
+    if dimension == "day":
+        return day, day, f"{day:%-d %b %Y}"
+    if dimension == "week":  # weeks start on Monday
+        monday = day - timedelta(days=day.weekday())
+        return monday, monday + timedelta(days=6), f"w/c {monday:%-d %b %Y}"
+    if dimension == "month":
+        return month_start(day), month_end(day), f"{day:%b %Y}"
+    if dimension == "quarter":  # quarters of the fiscal year: with April, Q1 is April to June
+        start = quarter_start(day, fiscal_start_month)
+        label = f"Q{((start.month - fiscal_start_month) % 12) // 3 + 1} {fiscal_year_label(day, fiscal_start_month)}"
+        return start, add_months(start, 3) - timedelta(days=1), label
+    start = fiscal_year_start(day, fiscal_start_month)
+    return start, add_months(start, 12) - timedelta(days=1), fiscal_year_label(day, fiscal_start_month)
+
+
+# Customer counts per period are sent to the database this many periods to a query.
+_PERIODS_PER_QUERY = 100
+
+
+def _by_time(
+    dimension: str, scope: Scope | None, date_from: date | None, date_to: date | None, fiscal_start_month: int
+) -> list[KpisOf]:
+    """Sales by day (or by month, for months and the periods made of them) added up per period; the customers of
+    each period counted in it, from one query per hundred periods."""
+    periods: dict[date, tuple[date, date, str]] = {}
+
+    def period(day: date) -> date:
+        found = _period_of(day, dimension, fiscal_start_month)
+        periods.setdefault(found[0], found)
+        return found[0]
+
+    sales: dict[date, dict] = {}
+    customers: dict[date, int] = {}
+    if scope is not None:
+        grain = "day" if dimension in ("day", "week") else "month"
+        for row in engine.sales(scope, (grain,)):
+            totals = sales.setdefault(period(row[grain]), {})
+            for measure in engine.SALES_MEASURES:
+                totals[measure] = (totals.get(measure) or 0) + (row[measure] or 0)
+        customers = _customers_per_period(scope, {start: periods[start] for start in sales})
+    counted: dict[date, int] = {}
+    for day, lines in _all_lines("l.invoice_date", date_from, date_to)[0].items():
+        start = period(day)
+        counted[start] = counted.get(start, 0) + lines
+    return [
+        KpisOf(dimension, start, periods[start][2],
+               _figures(sales.get(start, {}), customers.get(start, 0), counted.get(start, 0)))
+        for start in sorted(sales.keys() | counted.keys())
+    ]  # fmt: skip
+
+
+def _customers_per_period(scope: Scope, periods: dict[date, tuple[date, date, str]]) -> dict[date, int]:
+    """Customers who bought in each period (cut to the scope's), walk-in sales counting none, as in `kpis`."""
+    parts: list[tuple[str, list]] = []
+    for start, (first, last, _label) in periods.items():
+        cut = Period(max(first, scope.period.start), min(last, scope.period.end))
+        query = engine.customers_sql(scope.shifted(cut), measures=())
+        if query is not None:
+            sql, params = query
+            parts.append((
+                f"SELECT %s::date AS period, COUNT(*) FILTER (WHERE customer_key <> '') AS customers FROM ({sql}) c",
+                [start, *params],
+            ))  # fmt: skip
+    customers = {}
+    for i in range(0, len(parts), _PERIODS_PER_QUERY):
+        chunk = parts[i : i + _PERIODS_PER_QUERY]
+        rows = _fetch(" UNION ALL ".join(sql for sql, _ in chunk), [p for _, params in chunk for p in params])
+        customers.update({row["period"]: row["customers"] for row in rows})
+    return customers

@@ -13,18 +13,40 @@ from elettro.india import format_inr, format_inr_compact, group_indian
 
 Amount = Decimal | int | float | str
 
-# Prefix and minor units. Codes here are the ones companies sign up with; anything else is still shown,
-# as "XYZ 1,234.00", because a wrong symbol is worse than an unfamiliar code.
-_CURRENCIES: dict[str, tuple[str, int]] = {
-    "INR": ("₹", 2),
-    "USD": ("$", 2),
-    "EUR": ("€", 2),
-    "GBP": ("£", 2),
-    "AED": ("AED ", 2),
-    "SGD": ("S$", 2),
-    "AUD": ("A$", 2),
-    "JPY": ("¥", 0),
+# Prefix, minor units and name, in the order a company picks from at signup. Codes here are the ones companies
+# sign up with; anything else is still shown, as "XYZ 1,234.00", because a wrong symbol is worse than an
+# unfamiliar code. Where a sign is shared ($, ¥, Rs) the others carry a prefix or their code.
+_CURRENCIES: dict[str, tuple[str, int, str]] = {
+    "INR": ("₹", 2, "Indian rupee"),
+    "USD": ("$", 2, "US dollar"),
+    "EUR": ("€", 2, "Euro"),
+    "GBP": ("£", 2, "British pound"),
+    "AED": ("AED ", 2, "UAE dirham"),
+    "SAR": ("SAR ", 2, "Saudi riyal"),
+    "QAR": ("QAR ", 2, "Qatari riyal"),
+    "OMR": ("OMR ", 3, "Omani rial"),
+    "KWD": ("KWD ", 3, "Kuwaiti dinar"),
+    "BHD": ("BHD ", 3, "Bahraini dinar"),
+    "SGD": ("S$", 2, "Singapore dollar"),
+    "MYR": ("RM", 2, "Malaysian ringgit"),
+    "AUD": ("A$", 2, "Australian dollar"),
+    "NZD": ("NZ$", 2, "New Zealand dollar"),
+    "CAD": ("C$", 2, "Canadian dollar"),
+    "HKD": ("HK$", 2, "Hong Kong dollar"),
+    "CHF": ("CHF ", 2, "Swiss franc"),
+    "JPY": ("¥", 0, "Japanese yen"),
+    "CNY": ("CN¥", 2, "Chinese yuan"),
+    "LKR": ("LKR ", 2, "Sri Lankan rupee"),
+    "NPR": ("NPR ", 2, "Nepalese rupee"),
+    "BDT": ("BDT ", 2, "Bangladeshi taka"),
+    "ZAR": ("R", 2, "South African rand"),
 }
+
+# For forms: "INR – Indian rupee (₹)", INR first.
+CURRENCY_CHOICES: list[tuple[str, str]] = [
+    (code, f"{code} – {name}" + (f" ({symbol})" if symbol.strip() != code else ""))
+    for code, (symbol, _, name) in _CURRENCIES.items()
+]
 
 # Western compact units, largest first. INR has its own (K, L, Cr) in elettro.india.
 _WESTERN_UNITS: tuple[tuple[Decimal, str], ...] = (
@@ -46,12 +68,25 @@ def normalize_currency(currency: str | None) -> str:
 def currency_symbol(currency: str | None) -> str:
     """What goes before the digits: '₹', '$', 'AED ', or the code and a space for unknown currencies."""
     code = normalize_currency(currency)
-    return _CURRENCIES.get(code, (f"{code} ", 2))[0]
+    return _CURRENCIES[code][0] if code in _CURRENCIES else f"{code} "
 
 
 def currency_decimals(currency: str | None) -> int:
-    """Minor units: 2 for most, 0 for yen, which has no subunit in use."""
-    return _CURRENCIES.get(normalize_currency(currency), ("", 2))[1]
+    """Minor units: 2 for most, 3 for the Gulf dinars and the Omani rial, 0 for yen, which has no subunit in use."""
+    code = normalize_currency(currency)
+    return _CURRENCIES[code][1] if code in _CURRENCIES else 2
+
+
+def is_known_currency(currency: str | None) -> bool:
+    """Is this a code a company can pick (signup, Settings, `create_company --currency`)?"""
+    return (currency or "").strip().upper() in _CURRENCIES
+
+
+def currency_problem(currency: str | None) -> str | None:
+    """Why a company cannot have this currency, or None when it can."""
+    if is_known_currency(currency):
+        return None
+    return "Choose a currency from the list, such as INR for rupees or USD for US dollars."
 
 
 def to_decimal(value: Amount) -> Decimal:
@@ -87,16 +122,18 @@ def _group(number: Decimal, decimals: int, *, indian: bool) -> tuple[str, str]:
     return sign, group_indian(integer) + (f".{fraction}" if fraction else "")
 
 
-def format_money(value: Amount | None, currency: str = "INR", decimals: int = 2) -> str:
+def format_money(value: Amount | None, currency: str = "INR", decimals: int | None = None) -> str:
     """Full amount: ₹98,38,141.37, $1,234,567.89, AED 1,234.00, ¥1,234,568; '' when there is no amount.
 
-    Currencies without a minor unit in use (yen) are always shown in whole units, whatever `decimals` says.
+    `decimals` defaults to the currency's minor units (2; 3 for KWD, BHD, OMR). Currencies without a minor unit
+    in use (yen) are always shown in whole units, whatever `decimals` says.
     """
     if _is_missing(value):
         return ""
     number = to_decimal(value)
     code = normalize_currency(currency)
-    places = decimals if currency_decimals(code) else 0
+    minor = currency_decimals(code)
+    places = (minor if decimals is None else decimals) if minor else 0
     if code == "INR":
         return format_inr(number, decimals=places)
     sign, digits = _group(number, places, indian=False)

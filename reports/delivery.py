@@ -14,7 +14,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from elettro.money import format_money_compact
+from elettro.money import format_money_compact, format_number
 from tenants.models import Company
 from tenants.urls_util import company_url
 
@@ -118,9 +118,7 @@ def headline_text(run: ReportRun, currency: str) -> str:
         figure = (run.headline or {}).get(key)
         if not figure or figure.get("value") in (None, "None"):
             continue
-        value = Decimal(figure["value"])
-        text = format_money_compact(value, currency) if figure.get("kind") == "money" else f"{value:,.0f}"
-        parts.append(f"{figure['label']} {text}")
+        parts.append(f"{figure['label']} {_figure(figure, currency)}")
     return ", ".join(parts)
 
 
@@ -233,7 +231,7 @@ def _figure(figure: dict | None, currency: str) -> str:
     if not figure or figure.get("value") in (None, "None"):
         return "–"
     value = Decimal(figure["value"])
-    return format_money_compact(value, currency) if figure.get("kind") == "money" else f"{value:,.0f}"
+    return format_money_compact(value, currency) if figure.get("kind") == "money" else format_number(value, currency)
 
 
 def _send_test(delivery: Delivery, company: Company) -> None:
@@ -267,7 +265,7 @@ def _send_test(delivery: Delivery, company: Company) -> None:
                 to=target,
                 template=template,
                 language=language,
-                body_parameters=["a test", "₹0", "0"],
+                body_parameters=["a test", format_money_compact(0, company.currency), "0"],
             )
 
 

@@ -3,12 +3,26 @@ from __future__ import annotations
 from django import forms
 
 from elettro.india import GST_STATES
+from elettro.money import CURRENCY_CHOICES, currency_problem, normalize_currency
 
 from .models import Company
 from .roles import Role
 
 _STATE_CHOICES = sorted(((code, name) for code, name in GST_STATES.items() if code not in ("25", "28", "97")),
                         key=lambda item: item[1])  # fmt: skip
+
+CURRENCY_HELP = (
+    "The currency your sales are in; figures are shown in it. Rupees are grouped in lakh and crore "
+    "(₹1.23 Cr), other currencies in thousands and millions ($1.23M)."
+)
+
+
+def _clean_currency(value: str) -> str:
+    """A known ISO code, upper-case; blank is INR, as for every company that never said."""
+    code = normalize_currency(value)
+    if problem := currency_problem(code):
+        raise forms.ValidationError(problem)
+    return code
 
 
 class SignupForm(forms.Form):
@@ -17,6 +31,10 @@ class SignupForm(forms.Form):
         max_length=63, help_text="Your address will be <subdomain>.{base}. Lower-case letters, digits and hyphens."
     )
     home_state = forms.ChoiceField(choices=_STATE_CHOICES, initial="27", label="Home state (for GST)")
+    # Not required: a form posted without it (an older page, a script) signs up in rupees, the default.
+    currency = forms.CharField(
+        widget=forms.Select(choices=CURRENCY_CHOICES), initial="INR", required=False, help_text=CURRENCY_HELP
+    )
     full_name = forms.CharField(max_length=150, label="Your name")
     email = forms.EmailField(label="Work email")
     password = forms.CharField(widget=forms.PasswordInput(render_value=False), strip=False)
@@ -26,6 +44,9 @@ class SignupForm(forms.Form):
         if existing_user is not None:
             for name in ("full_name", "email", "password"):
                 del self.fields[name]
+
+    def clean_currency(self) -> str:
+        return _clean_currency(self.cleaned_data.get("currency", ""))
 
 
 class InvitationForm(forms.Form):
@@ -49,6 +70,23 @@ class CompanySettingsForm(forms.ModelForm):
     class Meta:
         model = Company
         fields = ["name", "gstin", "home_state", "fiscal_year_start_month", "timezone", "currency", "logo"]
+        help_texts = {"currency": CURRENCY_HELP + " Changing it relabels the figures; it does not convert them."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A currency the first upload set that is not in the list stays choosable, so saving other settings
+        # never fails on it.
+        current = normalize_currency(self.instance.currency)
+        choices = list(CURRENCY_CHOICES)
+        if current not in dict(choices):
+            choices.append((current, current))
+        self.fields["currency"].widget = forms.Select(choices=choices)
+
+    def clean_currency(self) -> str:
+        code = normalize_currency(self.cleaned_data.get("currency"))
+        if code == normalize_currency(self.instance.currency):
+            return code
+        return _clean_currency(code)
 
     def clean_logo(self):
         logo = self.cleaned_data.get("logo")

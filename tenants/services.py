@@ -22,6 +22,7 @@ from django_tenants.utils import schema_exists
 from billing.limits import ensure_can_add_member
 from elettro.errors import ApplicationError
 from elettro.india import GST_STATES, gstin_error, normalize_gstin
+from elettro.money import currency_problem, normalize_currency
 
 from . import schema_pool
 from .models import Company, Domain, Invitation, Membership, User
@@ -52,7 +53,9 @@ def _password_problems(password: str, *, email: str, full_name: str) -> list[str
     return []
 
 
-def _company_field_errors(*, name: str, subdomain: str, home_state: str, gstin: str) -> dict[str, list[str]]:
+def _company_field_errors(
+    *, name: str, subdomain: str, home_state: str, gstin: str, currency: str = "INR"
+) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if not name.strip():
         errors["company_name"] = ["Enter your company's name."]
@@ -70,6 +73,8 @@ def _company_field_errors(*, name: str, subdomain: str, home_state: str, gstin: 
         errors["gstin"] = [problem]
     elif gstin and normalize_gstin(gstin)[:2] != home_state:
         errors["gstin"] = ["This GSTIN belongs to another state than the home state chosen."]
+    if problem := currency_problem(currency):
+        errors["currency"] = [problem]
     return errors
 
 
@@ -84,11 +89,17 @@ def company_create(
     owner_name: str = "",
     home_state: str = "27",
     gstin: str = "",
+    currency: str = "INR",
 ) -> tuple[Company, User]:
-    """Create a company with its own schema, domain and owner; the owner is new unless `owner` is given."""
+    """Create a company with its own schema, domain and owner; the owner is new unless `owner` is given.
+
+    `currency` is what its figures are in (an ISO code elettro.money knows; blank is INR)."""
     subdomain = (subdomain or "").strip().lower()
     gstin = normalize_gstin(gstin)
-    errors = _company_field_errors(name=name, subdomain=subdomain, home_state=home_state, gstin=gstin)
+    currency = normalize_currency(currency)
+    errors = _company_field_errors(
+        name=name, subdomain=subdomain, home_state=home_state, gstin=gstin, currency=currency
+    )
     if owner is None:
         owner_email = (owner_email or "").strip().lower()
         if problem := _email_problem(owner_email):
@@ -108,6 +119,7 @@ def company_create(
         subdomain=subdomain,
         home_state=home_state,
         gstin=gstin,
+        currency=currency,
         status=Company.Status.TRIAL,
         trial_ends_at=timezone.now() + timedelta(days=settings.TRIAL_DAYS),
     )

@@ -55,6 +55,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                 name=data["company_name"],
                 subdomain=data["subdomain"],
                 home_state=data["home_state"],
+                currency=data.get("currency") or "INR",
                 owner=existing_user,
                 owner_name=data.get("full_name", ""),
                 owner_email=data.get("email", ""),

@@ -10,7 +10,10 @@ from django.template import Context, Template
 
 from elettro.india import format_inr, format_inr_compact
 from elettro.money import (
+    CURRENCY_CHOICES,
     axis_ticks,
+    currency_decimals,
+    currency_problem,
     currency_symbol,
     format_money,
     format_money_compact,
@@ -33,6 +36,14 @@ from elettro.money import (
         (Decimal("1234567.89"), "SGD", "S$1,234,567.89"),
         (Decimal("1234567.89"), "AUD", "A$1,234,567.89"),
         (Decimal("1234567.89"), "JPY", "¥1,234,568"),
+        (Decimal("1234567.89"), "CAD", "C$1,234,567.89"),
+        (Decimal("1234567.89"), "NZD", "NZ$1,234,567.89"),
+        (Decimal("1234567.89"), "HKD", "HK$1,234,567.89"),
+        (Decimal("1234567.89"), "CNY", "CN¥1,234,567.89"),
+        (Decimal("1234567.89"), "SAR", "SAR 1,234,567.89"),
+        (Decimal("1234567.89"), "LKR", "LKR 1,234,567.89"),  # another rupee: never ₹, never lakh grouping
+        (Decimal("1234.5678"), "KWD", "KWD 1,234.568"),  # three minor units
+        (Decimal("1234.5"), "OMR", "OMR 1,234.500"),
         (Decimal("1234"), "XYZ", "XYZ 1,234.00"),
         (Decimal("-1234"), "USD", "-$1,234.00"),
         (Decimal("0.005"), "USD", "$0.01"),  # half up, like india.format_inr
@@ -70,6 +81,29 @@ def test_yen_is_always_whole():
     assert format_money(Decimal("98765.4321"), "USD", decimals=3) == "$98,765.432"
 
 
+def test_whole_amounts_of_a_three_decimal_currency():
+    assert format_money(Decimal("1234.5"), "KWD", decimals=0) == "KWD 1,235"
+    assert format_money(Decimal("1234.5"), "BHD", decimals=2) == "BHD 1,234.50"
+
+
+def test_the_currencies_a_company_can_pick():
+    codes = [code for code, _ in CURRENCY_CHOICES]
+    assert codes[0] == "INR" and len(codes) == len(set(codes))
+    assert {"INR", "USD", "EUR", "GBP", "AED", "SGD", "AUD", "CAD", "JPY"} <= set(codes)
+    assert dict(CURRENCY_CHOICES)["INR"] == "INR – Indian rupee (₹)"
+    assert dict(CURRENCY_CHOICES)["AED"] == "AED – UAE dirham"  # its sign is its code: said once
+    for code in codes:
+        assert currency_problem(code) is None and currency_problem(code.lower()) is None
+        assert currency_symbol(code) and currency_decimals(code) in (0, 2, 3)
+    # Only ₹ is the rupee sign, and only INR has it.
+    assert [code for code in codes if "₹" in currency_symbol(code)] == ["INR"]
+
+
+@pytest.mark.parametrize("bad", ["XYZ", "", None, "US", "dollar", "₹"])
+def test_a_currency_elettro_cannot_write_is_a_problem(bad):
+    assert currency_problem(bad)
+
+
 def test_a_company_without_a_currency_is_indian():
     assert format_money(Decimal("100000"), None) == "₹1,00,000.00"
     assert currency_symbol("") == "₹"
@@ -105,6 +139,9 @@ def test_format_money_rejects_what_is_not_an_amount(bad):
         (Decimal("5000000"), "JPY", "¥5.00M"),
         (Decimal("1230000000000"), "USD", "$1.23T"),
         (Decimal("750"), "XYZ", "XYZ 750"),
+        (Decimal("1234567.89"), "CAD", "C$1.23M"),
+        (Decimal("12345"), "USD", "$12.3K"),
+        (Decimal("12345678"), "LKR", "LKR 12.3M"),
     ],
 )
 def test_format_money_compact(value, currency, expected):

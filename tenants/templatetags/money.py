@@ -1,10 +1,14 @@
 """Numbers the way each company's readers write them, in templates.
 
-{{ amount|inr }} -> ₹98,38,141.37   {{ amount|inr_compact }} -> ₹98.4 L   {{ rupees|inr_whole }} -> ₹1,49,990
-{{ count|num_in }} -> 5,00,000
+A company's figures always go through the currency-aware filters, given the company's currency:
 {{ amount|money:company.currency }} -> $1,234.56   {{ amount|money_compact:company.currency }} -> $9.84M
 {{ amount|money_whole:company.currency }} -> $1,235   {{ count|number:company.currency }} -> 500,000
 {{ share|percent }} -> 12.3%   {{ growth|signed_percent }} -> +12.3%   (fractions in: 0.123 is 12.3%)
+
+The rupee-only filters are for what is in rupees whatever the company's currency (Elettro's own plan prices,
+billed in INR), never for a company's figures:
+{{ amount|inr }} -> ₹98,38,141.37   {{ amount|inr_compact }} -> ₹98.4 L   {{ rupees|inr_whole }} -> ₹1,49,990
+{{ count|num_in }} -> 5,00,000
 
 A value that is not a number renders as '' (percentages as '–') rather than failing the whole page.
 """

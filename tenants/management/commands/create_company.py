@@ -17,6 +17,9 @@ class Command(BaseCommand):
         parser.add_argument("--owner-name", default="")
         parser.add_argument("--home-state", default="27", help="GST state code, e.g. 27 for Maharashtra")
         parser.add_argument("--gstin", default="")
+        parser.add_argument(
+            "--currency", default="INR", help="ISO code the company's figures are in, e.g. INR (default) or USD"
+        )
 
     def handle(self, *args, **options):
         try:
@@ -28,6 +31,7 @@ class Command(BaseCommand):
                 owner_name=options["owner_name"],
                 home_state=options["home_state"],
                 gstin=options["gstin"],
+                currency=options["currency"],
             )
         except ApplicationError as error:
             details = "; ".join(f"{field}: {' '.join(problems)}" for field, problems in error.field_errors.items())

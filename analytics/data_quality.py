@@ -20,10 +20,10 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.cache import cache
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, Max, OuterRef, Q, Sum
 
 from elettro.india import group_indian
-from ingestion.models import ImportJob, Kind, SalesLine
+from ingestion.models import Customer, GstinProblem, ImportJob, Kind, SalesLine
 
 from .models import RollupState
 
@@ -166,6 +166,30 @@ def cost_sources() -> CostSources:
         from_master=Count("id", filter=Q(cost__isnull=False, cost_from_master=True)),
     )
     return CostSources(**counts, from_file=counts["costed"] - counts["from_master"])
+
+
+@dataclass(frozen=True)
+class InvalidGstin:
+    customer: str
+    value: str
+    reason: str
+    rows: int
+    upload: str
+
+
+def invalid_gstins(limit: int = 200) -> list[InvalidGstin]:
+    """Customers an upload gave an invalid GSTIN (bad check digit, unknown state code), until a valid one is known
+    for them: their lines are taxed as of an unknown state meanwhile."""
+    fixed = Customer.objects.filter(key=OuterRef("customer_key")).exclude(gstin="")
+    problems = (
+        GstinProblem.objects.exclude(job__status=ImportJob.Status.DELETED)
+        .exclude(Exists(fixed))
+        .values("customer_name", "value", "reason")
+        .annotate(rows=Sum("rows"), upload=Max("job__original_name"))
+        .order_by("customer_name", "value")[:limit]
+    )
+    return [InvalidGstin(p["customer_name"] or "(no name)", p["value"], p["reason"], p["rows"], p["upload"])
+            for p in problems]  # fmt: skip
 
 
 def upload_quality(limit: int = 50) -> list[UploadQuality]:

@@ -200,6 +200,24 @@ class MasterRecord(models.Model):
         return f"{self.kind} {self.key} (upload {self.job_id})"
 
 
+class GstinProblem(models.Model):
+    """A GSTIN an upload gave that is not valid (bad check digit, unknown state code): the line or customer loaded
+    without it, so it is taxed as unknown, and the Data quality page names the customer so it gets fixed."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="+")
+    customer_name = models.CharField(max_length=255)
+    customer_key = models.CharField(max_length=255, blank=True)
+    value = models.CharField(max_length=64, help_text="the GSTIN as the file gave it")
+    reason = models.CharField(max_length=200)
+    rows = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["customer_name"]
+
+    def __str__(self) -> str:
+        return f"{self.customer_name}: {self.value}"
+
+
 class Customer(models.Model):
     """One row per customer seen in sales or given by a customer master upload (which wins)."""
 

@@ -43,7 +43,7 @@ from .frame_columns import maybe as _maybe
 from .frame_columns import text as _text
 from .line_identity import line_hashes, occurrences
 from .loading import LoadResult, Write, load_new_rows, load_rows
-from .models import ColumnMapping, ExclusionRule, ImportJob, Kind, SalesLine, VoucherType
+from .models import ColumnMapping, ExclusionRule, GstinProblem, ImportJob, Kind, SalesLine, VoucherType
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +94,7 @@ class Outcome:
     skipped: dict[str, int] = field(default_factory=dict)  # voucher type -> rows left out
     set_aside: dict[str, int] = field(default_factory=dict)  # blank, total, repeated header... -> rows
     derived: dict[str, list[str]] = field(default_factory=dict)  # sheet -> how its amounts were worked out
+    gstin_problems: list[dict] = field(default_factory=list)  # customer, value, reason, rows: for Data quality
 
     def set_apart(self, what: str, rows: int) -> None:
         if rows:
@@ -331,6 +332,7 @@ def _run(job: ImportJob, progress: Progress) -> Outcome:
             original = tidy.rows.loc[label]
             outcome.notes.append({"sheet": plan.name, "row": label, "reason": f"loaded, but {warning}",
                                   **original.to_dict()})  # fmt: skip
+        outcome.gstin_problems += _gstin_problems(cleaned, job.kind)
         frames.append(cleaned.accepted if len(rejected) else cleaned.rows)
         plan.header.data = None  # a million raw rows we no longer need
         del tidy, cleaned
@@ -367,8 +369,33 @@ def _run(job: ImportJob, progress: Progress) -> Outcome:
             result.replaced,
         )
         outcome.date_from, outcome.date_to = date_from, date_to
+        GstinProblem.objects.bulk_create([GstinProblem(job=job, **problem) for problem in outcome.gstin_problems])
         _finish(job, outcome)
     return outcome
+
+
+_GSTIN_FIELDS = {Kind.SALES: ("customer_gstin", "customer"), Kind.CUSTOMERS: ("gstin", "name")}
+_INVALID_GSTIN = re.compile(r"'([^']*)' is not a valid GSTIN: ([^;]*)")
+GSTIN_PROBLEMS_KEPT = 5000  # per upload: enough to fix a master, not a second copy of a broken file
+
+
+def _gstin_problems(cleaned, kind: str) -> list[dict]:
+    """The customers a loaded row gave an invalid GSTIN for (it was blanked), one entry per customer and value."""
+    gstin, name = _GSTIN_FIELDS.get(kind, (None, None))
+    if gstin not in cleaned.rows:
+        return []
+    warned = cleaned.warnings.notna() & cleaned.errors.isna()
+    found = cleaned.warnings[warned].astype(str).str.extract(_INVALID_GSTIN).dropna()
+    if found.empty:
+        return []
+    names = cleaned.rows.loc[found.index, name] if name in cleaned.rows else pd.Series("", index=found.index)
+    found["customer_name"] = names.fillna("").astype(str).str.slice(0, 255)
+    found["customer_key"] = customer_keys(found["customer_name"]).fillna("").astype(str).str.slice(0, 255)
+    found = found.rename(columns={0: "value", 1: "reason"})
+    found["value"], found["reason"] = found["value"].str.slice(0, 64), found["reason"].str.strip().str.slice(0, 200)
+    grouped = found.groupby(["customer_name", "customer_key", "value", "reason"], sort=True).size()
+    return [{"customer_name": n, "customer_key": k, "value": v, "reason": r, "rows": int(count)}
+            for (n, k, v, r), count in grouped.head(GSTIN_PROBLEMS_KEPT).items()]  # fmt: skip
 
 
 def _tidy(plan: SheetPlan, kind: str):

@@ -18,7 +18,7 @@ from elettro.errors import ApplicationError
 
 from . import batches, masters
 from .loading import lock_table
-from .models import ImportJob, Kind, MasterRecord, SalesLine
+from .models import GstinProblem, ImportJob, Kind, MasterRecord, SalesLine
 from .services import enqueue
 from .signals import upload_deleted
 
@@ -110,6 +110,7 @@ def upload_delete(*, job_id: int, user=None) -> ImportJob:
             if job.kind in _ERP_TABLES:
                 cursor.execute(f"DELETE FROM {_ERP_TABLES[job.kind]} WHERE source_job_id = %s", [job.pk])
         taken = masters.take_back(job.pk)
+        GstinProblem.objects.filter(job_id=job.pk).delete()
         _forget_customers(keys)
         job.status = ImportJob.Status.DELETED
         job.deleted_at = timezone.now()

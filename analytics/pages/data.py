@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..dashboard import Dashboard, Page, Panel
-from ..data_quality import cost_sources, upload_quality
+from ..data_quality import cost_sources, invalid_gstins, upload_quality
 from ..tables import Column, Table
 
 
@@ -49,6 +49,15 @@ def build(d: Dashboard) -> Page:
         ],
     )
     page.panels.append(Panel("uploads", "Uploads", table, None, wide=True))
+    gstins = invalid_gstins()
+    if gstins:
+        invalid = Table(
+            "Invalid GSTINs: fix them in Tally or the customer master, then upload it again",
+            [Column("customer", "Customer"), Column("value", "GSTIN as given"), Column("reason", "What is wrong"),
+             Column("rows", "Rows", "number"), Column("upload", "Upload")],
+            [[g.customer, g.value, g.reason, g.rows, g.upload] for g in gstins],
+        )  # fmt: skip
+        page.panels.append(Panel("gstins", "Invalid GSTINs", invalid, None, wide=True))
     costs = cost_sources()
     if costs.lines:
         costed = Table(

@@ -220,3 +220,26 @@ def test_an_empty_company_has_no_uploads(company):
 def test_grades():
     assert [grade_for(score) for score in (100, 85, 84, 60, 59, 0)] == ["good", "good", "fair", "fair", "poor", "poor"]
     assert sum(WEIGHTS.values()) == 100
+
+
+def test_invalid_gstins_are_named_with_their_customer_until_a_valid_one_arrives(company, company_client):
+    bad_digit, bad_state = "27AAPFU0939F1ZX", "99AAPFU0939F1ZV"
+    upload([["Invoice No", "Date", "Customer", "GSTIN", "Amount"],
+            ["1", "01/04/2024", "Ravi Traders", bad_digit, "100"],
+            ["2", "02/04/2024", "Ravi Traders", bad_digit, "50"],
+            ["3", "02/04/2024", "Kaveri Cables", GSTIN, "70"]], "sales.csv")  # fmt: skip
+    upload([["Customer Name", "GSTIN", "State"], ["Asha Stores", bad_state, "Goa"]], "customers.csv",
+           kind="customers")  # fmt: skip
+    listed = {(g.customer, g.value, g.rows, g.upload) for g in data_quality.invalid_gstins()}
+    assert listed == {("Ravi Traders", bad_digit, 2, "sales.csv"), ("Asha Stores", bad_state, 1, "customers.csv")}
+    reasons = {g.customer: g.reason for g in data_quality.invalid_gstins()}
+    assert "check" in reasons["Ravi Traders"].lower() and "state" in reasons["Asha Stores"].lower()
+
+    rollups.refresh_changed()
+    owner = company.memberships.get().user
+    page = company_client(company, owner).get("/data/").content.decode()
+    assert "Invalid GSTINs" in page and bad_digit in page and "Ravi Traders" in page
+
+    # The customer master gives Ravi Traders a valid GSTIN: fixed, no longer listed.
+    upload([["Customer Name", "GSTIN"], ["Ravi Traders", GSTIN]], "fixed.csv", kind="customers")
+    assert {g.customer for g in data_quality.invalid_gstins()} == {"Asha Stores"}

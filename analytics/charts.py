@@ -11,6 +11,8 @@ import json
 from collections.abc import Sequence
 from decimal import Decimal
 
+from django.db import connection
+
 from elettro.money import axis_ticks, format_money, format_number
 
 PALETTE = ["#1f5fbf", "#e07b24", "#2a9d8f", "#c0392b", "#7d5ba6", "#8c6d31", "#d35d9e", "#5b6770", "#98a62e", "#17a2b8"]
@@ -41,6 +43,11 @@ def _floats(values: Sequence) -> list:
     return [None if v is None else float(v) for v in values]
 
 
+def _count_currency() -> str:
+    """Counts are grouped as the company's money is: lakh for rupee companies, thousands for the others."""
+    return getattr(connection.tenant, "currency", "INR")
+
+
 def _money_hover(values: Sequence, currency: str) -> list[str]:
     return [format_money(v, currency) for v in values]
 
@@ -55,7 +62,7 @@ def bar(
     color: str | None = None,
 ) -> dict:
     """One series of bars; money when `currency` is given, else counts. Horizontal bars rank, biggest on top."""
-    text = _money_hover(values, currency) if currency else [format_number(v) for v in values]
+    text = _money_hover(values, currency) if currency else [format_number(v, _count_currency()) for v in values]
     trace = {
         "type": "bar",
         "name": name,
@@ -88,7 +95,7 @@ def lines(
     all_values = []
     for index, (name, values) in enumerate(series.items()):
         kind = (kinds or {}).get(name, "lines")
-        text = _money_hover(values, currency) if currency else [format_number(v) for v in values]
+        text = _money_hover(values, currency) if currency else [format_number(v, _count_currency()) for v in values]
         trace = {
             "name": name,
             "x": [str(v) for v in x],
@@ -167,7 +174,7 @@ def heatmap(x: Sequence, y: Sequence, z: list[list], *, currency: str) -> dict:
 
 
 def donut(labels: Sequence, values: Sequence, *, currency: str | None) -> dict:
-    text = _money_hover(values, currency) if currency else [format_number(v) for v in values]
+    text = _money_hover(values, currency) if currency else [format_number(v, _count_currency()) for v in values]
     trace = {
         "type": "pie",
         "hole": 0.55,

@@ -9,12 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 
 from django.utils import timezone
 
 from tenants.models import Company
 
-from . import engine
+from . import engine, panel_hints
 from .engine import Scope
 from .filters import Selection, selection_from_query
 from .tables import Table
@@ -102,6 +103,16 @@ class Panel:
     @property
     def is_empty(self) -> bool:
         return not self.table.rows
+
+    @cached_property
+    def hints(self) -> panel_hints.PanelHints:
+        """What to upload when the panel's breakdown (salesperson, branch, product line, cost...) is blank
+        throughout: `hints.missing` takes the chart's place, `hints.notes` go under it (see panel_hints)."""
+        return panel_hints.hints_for(self.key, self.table)
+
+    @property
+    def shows_chart(self) -> bool:
+        return bool(self.figure) and not self.is_empty and self.hints.missing is None
 
 
 @dataclass

@@ -20,9 +20,10 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, Exists, Max, OuterRef, Q, Sum
 
-from elettro.india import group_indian
+from elettro.money import format_number
 from ingestion.models import Customer, GstinProblem, ImportJob, Kind, SalesLine
 
 from .models import RollupState
@@ -331,7 +332,8 @@ def _unmapped_fix(columns: list[str]) -> str:
 
 
 def _rows(count: int) -> str:
-    return "1 row was" if count == 1 else f"{group_indian(str(count))} rows were"
+    grouped = format_number(count, getattr(connection.tenant, "currency", "INR"))  # lakh grouping for rupees only
+    return "1 row was" if count == 1 else f"{grouped} rows were"
 
 
 def _percent(share: Decimal) -> str:

@@ -31,7 +31,7 @@ def page(request: HttpRequest, name: str = "overview") -> HttpResponse:
     built = build(dashboard)
     if "download" in request.GET:
         return _download(request, dashboard, built, name)
-    figures = [{"id": f"chart-{panel.key}", "figure": panel.figure} for panel in built.panels if panel.figure]
+    figures = [{"id": f"chart-{panel.key}", "figure": panel.figure} for panel in built.panels if panel.shows_chart]
     rollups_state = RollupState.objects.first()
     unread = rollups.unread_upload(rollups_state)
     return render(

@@ -13,11 +13,15 @@ from .sample_exports import write_demo_exports
 
 
 def demo_data_load(*, out_dir: Path, end: date | None = None) -> list[dict]:
-    """Generate the demo exports and load them in the order a new customer would upload them."""
+    """Generate the demo exports and load them in the order a new customer would upload them.
+
+    The masters go first, so every sales line is built with its salesperson, branch, product line and cost (and
+    packaging lines meet the default exclusion of the 'packaging' product line as they load).
+    """
     if SalesLine.objects.exists():
         return []
     exports = write_demo_exports(out_dir, end=end or date.today())
-    uploads = [(exports.customer_master, Kind.CUSTOMERS)]
+    uploads = [(exports.customer_master, Kind.CUSTOMERS), (exports.item_master, Kind.ITEMS)]
     uploads += [(path, Kind.SALES) for path in (*exports.overlapping_registers, *exports.sales_registers)]
     uploads += [
         (exports.erp_purchase, Kind.PURCHASE),

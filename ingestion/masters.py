@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 from django.db import connection, models
 from django.db.models.functions import Lower
 
+from . import exclusions
 from .etl.cleaning import canonical_decimals, customer_keys
 from .etl.errors import IngestError
 from .frame_columns import maybe as _maybe
@@ -294,6 +295,8 @@ def _cost_lines_from_items(keys: list[str]) -> int:
                 [keys],
             )
             changed += cursor.rowcount
+    if changed:  # a product line the master gave may be one the exclusion rules keep out (packing material)
+        exclusions.remark(touched_bits=ITEM_BITS)
     return changed
 
 
@@ -397,6 +400,7 @@ def _take_back_items(job_id: int) -> int:
                 """,
                 [keys],
             )
+        exclusions.remark()  # a line whose product line came off may no longer be one the rules keep out
         cursor.execute(
             "UPDATE ingestion_product SET from_master = false, unit_cost = NULL, gst_rate = NULL, unit = '', "
             "hsn = '' WHERE key = ANY(%s)",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 from pathlib import Path
 
 from django.conf import settings
@@ -16,7 +15,7 @@ from django.utils import timezone
 from billing.limits import ensure_can_upload
 from elettro.errors import ApplicationError
 
-from . import batches, sale_rules
+from . import batches, exclusions, sale_rules
 from .etl import mapping as fields
 from .etl.errors import IngestError, NeedsReview
 from .kind_guess import WrongKind
@@ -339,37 +338,12 @@ def mapping_confirm(*, kind: str, columns: list[str], mapping: dict[str, str], u
     return saved
 
 
-def _pg_regex(patterns: list[str]) -> str | None:
-    """One case-insensitive PostgreSQL regex matching any of the plain-text patterns."""
-    escaped = [re.sub(r"([.^$*+?()\[\]{}|\\])", r"\\\1", pattern.strip()) for pattern in patterns if pattern.strip()]
-    return "|".join(escaped) or None
-
-
 @transaction.atomic
 def exclusions_apply() -> int:
     """Re-mark every stored sales line against the current exclusion rules; returns how many are excluded now."""
-    rules = list(ExclusionRule.objects.filter(is_active=True).values_list("field", "pattern"))
-    products = _pg_regex([pattern for field, pattern in rules if field == ExclusionRule.Field.PRODUCT])
-    lines = _pg_regex([pattern for field, pattern in rules if field == ExclusionRule.Field.PRODUCT_LINE])
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            UPDATE ingestion_salesline SET
-              is_excluded = new.excluded,
-              counts = NOT (is_cancelled OR is_returned OR new.excluded OR is_other_currency)
-            FROM (
-              SELECT id, (COALESCE(product_name ~* %(p)s OR product_code ~* %(p)s, false)
-                          OR COALESCE(product_line ~* %(l)s, false)) AS excluded
-              FROM ingestion_salesline
-            ) new
-            WHERE new.id = ingestion_salesline.id AND new.excluded IS DISTINCT FROM ingestion_salesline.is_excluded
-            """,
-            {"p": products, "l": lines},
-        )
-        cursor.execute("SELECT count(*) FROM ingestion_salesline WHERE is_excluded")
-        excluded = cursor.fetchone()[0]
+    exclusions.remark()
     sales_lines_remarked.send(sender=ExclusionRule)
-    return excluded
+    return exclusions.excluded_count()
 
 
 def exclusion_add(*, field: str, pattern: str) -> ExclusionRule:

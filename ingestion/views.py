@@ -24,7 +24,10 @@ from .selectors import import_jobs
 @require_http_methods(["GET", "POST"])
 @require_permission("uploads.create")
 def upload(request: HttpRequest) -> HttpResponse:
-    form = UploadForm(request.POST or None, request.FILES or None)
+    # A link may say what to upload (?kind=items from a panel that needs an item master).
+    chosen = request.GET.get("kind")
+    form = UploadForm(request.POST or None, request.FILES or None,
+                      initial={"kind": chosen} if chosen in Kind.values else None)  # fmt: skip
     errors = []
     plan_limited = False
     if request.method == "POST" and form.is_valid():

@@ -1,6 +1,7 @@
 """Realistic export files for the demo company and the benchmarks, generated from a seed.
 
-- `write_demo_exports`: the demo company's Tally Sales Registers, customer master and ERP department sheets.
+- `write_demo_exports`: the demo company's Tally Sales Registers, customer master (salespeople and branches),
+  item master (Tally's List of Stock Items: stock groups and standard costs) and ERP department sheets.
 - `write_invoice_lines` / `expected_totals`: generic invoice-line files of any size, for benchmarks;
   `write_customer_segments`: a customer master giving their customers a segment and a country.
 
@@ -24,6 +25,7 @@ from ingestion.sample_exports.tally import (
     build_sales_book,
     write_customer_master,
     write_demo_exports,
+    write_item_master,
     write_sales_register,
 )
 
@@ -47,5 +49,6 @@ __all__ = [
     "write_demo_exports",
     "write_erp_exports",
     "write_invoice_lines",
+    "write_item_master",
     "write_sales_register",
 ]

@@ -2,9 +2,11 @@
 
 `build_sales_book` draws two fiscal years of vouchers from the catalogue (seasonality, growth, a few
 cancellations and returns); `write_sales_register` lays a period of them out as Tally Prime's item-wise
-Sales Register in .xlsx; `write_customer_master` writes the customer list as a Windows Excel user saves a CSV
-(cp1252, CRLF); `write_demo_exports` writes the whole set, ERP sheets included, and returns the totals an
-import of those files must reproduce.
+Sales Register in .xlsx; `write_customer_master` writes the customer list (with each customer's salesperson
+and branch) as a Windows Excel user saves a CSV (cp1252, CRLF); `write_item_master` writes every stock item the
+registers sell as Tally's List of Stock Items (stock group, unit, HSN/SAC, GST rate, standard cost);
+`write_demo_exports` writes the whole set, ERP sheets included, and returns the totals an import of those files
+must reproduce.
 
 Sales Register layout (sheet "Sales Register"):
 
@@ -23,6 +25,17 @@ Sales Register layout (sheet "Sales Register"):
     A return is a voucher of type "Credit Note" (numbered CN/24-25/001) in the same register: its Quantity
     reads "(-)3 Nos" and its Value, taxes and Gross Total are negative, so the register nets it off.
     Last row: "Grand Total" under Particulars, with the sums of Value, CGST, SGST, IGST and Gross Total.
+
+List of Stock Items layout (sheet "Stock Items"):
+
+    row 1  company name               row 3  "List of Stock Items"
+    row 2  address                    row 4  "1-Apr-25 to 31-Mar-26" (the latest fiscal year, up to `end`)
+    row 5  blank
+    row 6  Name of Item | Stock Group | Units | HSN/SAC | GST Rate | Standard Cost
+    then one row per stock item, in catalogue order: the name exactly as the Sales Register prints it, the
+    product line as its stock group, the unit ("Nos", "Mtr"...; blank for freight), the line's HSN (SAC for
+    freight), the GST rate as text ("18%") and the standard cost of one unit, a numeric cell: what the latest
+    year's purchase orders pay (list price x the line's cost ratio, raised 4% a year). Freight has no cost.
 """
 
 from __future__ import annotations
@@ -53,6 +66,7 @@ from ingestion.sample_exports.catalogue import (
     PACKAGING,
     PANELS,
     PRICE_RISE,
+    PRODUCTS,
     PRODUCTS_BY_LINE,
     SEGMENT_DISCOUNT,
     SEGMENT_ITEMS,
@@ -93,6 +107,9 @@ REGISTER_HEADER = (
 REGISTER_HEADER_ROW = 7  # 1-based, after five title rows and a blank one
 MASTER_HEADER = ("Name", "GSTIN", "State", "City", "Country", "Segment", "Customer Code", "Sales Person", "Branch")
 MASTER_ENCODING = "cp1252"
+ITEMS_SHEET = "Stock Items"
+ITEMS_HEADER = ("Name of Item", "Stock Group", "Units", "HSN/SAC", "GST Rate", "Standard Cost")
+ITEMS_HEADER_ROW = 6  # 1-based, after four title rows and a blank one
 AMOUNT_FORMAT = "#,##,##0.00"
 
 INVOICES_PER_DAY = 4.6  # on an average weekday at the start; demand_factor scales it
@@ -399,6 +416,45 @@ def write_customer_master(path: Path) -> Path:
     return path
 
 
+def standard_cost(product: Product, end: date) -> Decimal | None:
+    """The unit cost the item master gives: the latest fiscal year's purchase price (None for freight)."""
+    if product.line is FREIGHT:
+        return None
+    return money(product.list_price * product.cost_ratio * _price_factor(end))
+
+
+def write_item_master(path: Path, *, end: date = DEMO_END) -> Path:
+    """Every stock item the registers sell, as Tally Prime's List of Stock Items in .xlsx (see the docstring)."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = ITEMS_SHEET
+    year = fiscal_year(end)
+    ws.append([COMPANY.name])
+    ws.append([COMPANY.address])
+    ws.append(["List of Stock Items"])
+    ws.append([f"{tally_date(year.start)} to {tally_date(end)}"])
+    ws.append([])
+    ws.append(list(ITEMS_HEADER))
+    ws["A1"].font = Font(bold=True, size=13)
+    ws["A3"].font = Font(bold=True)
+    for cell in ws[ITEMS_HEADER_ROW]:
+        cell.font = Font(bold=True)
+    for row, product in enumerate(PRODUCTS, start=ITEMS_HEADER_ROW + 1):
+        line = product.line
+        cost = standard_cost(product, end)
+        ws.append([product.name, line.name, product.unit or None, line.hsn, f"{line.gst_rate}%", cost])
+        if cost is not None:
+            ws.cell(row, 6).number_format = AMOUNT_FORMAT
+    for letter, width in {"A": 52, "B": 22, "C": 8, "D": 10, "E": 10, "F": 16}.items():
+        ws.column_dimensions[letter].width = width
+    ws.freeze_panes = ws.cell(ITEMS_HEADER_ROW + 1, 1)
+    wb.properties.creator = "Tally Prime"
+    wb.properties.created = _stamp(end)
+    wb.save(path)
+    freeze_xlsx(path, _stamp(end))
+    return path
+
+
 # ---------------------------------------------------------------- the whole demo
 
 
@@ -434,6 +490,7 @@ class DemoExports:
     sales_registers: tuple[Path, ...]  # one per fiscal year, each year whole (or up to `end`)
     overlapping_registers: tuple[Path, ...]  # part of the latest year again, to demonstrate overlapping uploads
     customer_master: Path
+    item_master: Path
     erp_purchase: Path
     erp_production: Path
     erp_packing: Path
@@ -445,6 +502,7 @@ class DemoExports:
         return {
             "sales_register": self.sales_registers + self.overlapping_registers,
             "customer_master": (self.customer_master,),
+            "item_master": (self.item_master,),
             "erp_purchase": (self.erp_purchase,),
             "erp_production": (self.erp_production,),
             "erp_packing": (self.erp_packing,),
@@ -491,8 +549,8 @@ def write_demo_exports(out_dir: Path, *, seed: int = 7, end: date = DEMO_END) ->
     """Write the demo company's exports into `out_dir` and return their paths and expected totals.
 
     sales_register_FY24-25.xlsx, sales_register_FY25-26.xlsx (up to `end`), sales_register_FY25-26_Apr-Dec.xlsx
-    (the same vouchers as the first months of the full file), customer_master.csv, erp_purchase.xlsx,
-    erp_production.xlsx, erp_packing.xlsx, erp_shipments.xlsx.
+    (the same vouchers as the first months of the full file), customer_master.csv, item_master.xlsx,
+    erp_purchase.xlsx, erp_production.xlsx, erp_packing.xlsx, erp_shipments.xlsx.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -509,12 +567,14 @@ def write_demo_exports(out_dir: Path, *, seed: int = 7, end: date = DEMO_END) ->
         path = out_dir / f"sales_register_{latest.label}_{latest.start:%b}-{part_end:%b}.xlsx"
         overlapping.append(write_sales_register(path, book, start=latest.start, end=part_end))
     master = write_customer_master(out_dir / "customer_master.csv")
+    items = write_item_master(out_dir / "item_master.xlsx", end=end)
     sheets = erp.write_erp_exports(out_dir, book, seed=seed)
     return DemoExports(
         out_dir=out_dir,
         sales_registers=tuple(registers),
         overlapping_registers=tuple(overlapping),
         customer_master=master,
+        item_master=items,
         erp_purchase=sheets["purchase"],
         erp_production=sheets["production"],
         erp_packing=sheets["packing"],

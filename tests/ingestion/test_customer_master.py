@@ -89,3 +89,16 @@ def test_an_invalid_gstin_is_named_in_the_rejected_rows_file_and_the_line_loads(
     notes = list(csv.DictReader(io.StringIO(job.rejects_file.read().decode("utf-8-sig"))))
     assert notes[0]["Customer"] == "Ravi Traders"
     assert "loaded, but GSTIN: '27AAPFU0939F1ZX' is not a valid GSTIN" in notes[0]["reason"]
+
+
+def test_a_customer_master_without_a_name_column_loads_nothing_and_says_what_is_missing(company):
+    load(csv_bytes(SALES), "april.csv")
+    rows = [["GSTIN", "State", "Salesperson"], ["27AAPFU0939F1ZV", "Maharashtra", "Sunil"]]
+
+    job = load(csv_bytes(rows), "customers.csv", kind="customers")
+
+    assert job.status in ("mapping", "failed") and "name" in job.error.lower()
+    assert not SalesLine.objects.exclude(salesperson="").exists()
+    from ingestion.models import Customer
+
+    assert not Customer.objects.filter(from_master=True).exists()

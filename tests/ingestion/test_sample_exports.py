@@ -34,7 +34,7 @@ from ingestion.sample_exports import (
 )
 from ingestion.sample_exports.catalogue import GOODS_LINES, PRODUCT_LINES
 from ingestion.sample_exports.invoice_lines import COLUMNS
-from ingestion.sample_exports.tally import MASTER_HEADER, REGISTER_HEADER
+from ingestion.sample_exports.tally import ITEMS_HEADER, MASTER_HEADER, REGISTER_HEADER
 
 ROOT = Path(__file__).resolve().parents[2]
 PAISA = Decimal("0.01")
@@ -97,6 +97,7 @@ def test_demo_writes_every_file_and_each_opens(demo):
         "erp_production.xlsx",
         "erp_purchase.xlsx",
         "erp_shipments.xlsx",
+        "item_master.xlsx",
         "sales_register_FY24-25.xlsx",
         "sales_register_FY25-26.xlsx",
         "sales_register_FY25-26_Apr-Dec.xlsx",
@@ -116,6 +117,38 @@ def test_customer_master_is_a_windows_csv(demo, master):
     assert list(master[0]) == list(MASTER_HEADER)
     assert {row["Country"] for row in master} == {"India"}
     assert {row["Segment"] for row in master} == {"Dealer", "Contractor", "OEM", "Retail", "Government"}
+
+
+def test_customer_master_gives_each_customer_one_salesperson_of_one_branch(master):
+    branch_of: dict[str, set[str]] = defaultdict(set)
+    for row in master:
+        assert row["Sales Person"] and row["Branch"], row
+        branch_of[row["Sales Person"]].add(row["Branch"])
+    assert all(len(branches) == 1 for branches in branch_of.values()), branch_of
+    assert len({row["Branch"] for row in master}) >= 3
+
+
+def test_item_master_is_a_tally_list_of_stock_items_covering_every_item_sold(demo, demo_lines):
+    rows = sheet_rows(demo.item_master)
+    assert rows[0][0] == COMPANY.name and rows[2][0] == "List of Stock Items"
+    assert rows[3][0] == "1-Apr-25 to 31-Mar-26" and rows[4] == [""] * len(ITEMS_HEADER)
+    assert rows[5] == list(ITEMS_HEADER)
+    items = {row[0]: dict(zip(ITEMS_HEADER, row, strict=True)) for row in rows[6:]}
+    assert len(items) == len(rows) - 6 == len(PRODUCTS)
+    assert {line["Stock Item"] for line in demo_lines} <= set(items)
+    for name, item in items.items():
+        assert item["Stock Group"] == LINE_BY_ITEM[name]
+        assert item["GST Rate"] == f"{RATE_BY_ITEM[name]}%"
+        if item["Stock Group"] == "Freight Charges":
+            assert item["Standard Cost"] == "" and item["Units"] == ""
+        else:
+            assert item["Units"] and dec(item["Standard Cost"]) > 0
+    # Every sale earns something: the latest standard cost is below every rate an item was sold at, the deepest
+    # discount of the first year included.
+    for line in demo_lines:
+        cost = items[line["Stock Item"]]["Standard Cost"]
+        if cost != "" and line["Voucher Type"] == "Sales":
+            assert dec(cost) < Decimal(line["Rate"].split("/")[0].replace(",", "")), line
 
 
 @pytest.mark.parametrize(

@@ -224,3 +224,21 @@ def test_a_failed_or_stuck_upload_can_be_run_again(company, django_capture_on_co
     stuck.refresh_from_db()
     with pytest.raises(ApplicationError, match="only a failed or stuck upload"):
         undo.upload_retry(job_id=stuck.pk)
+
+
+@pytest.mark.django_db
+def test_an_item_master_after_the_sales_applies_the_exclusion_rules_to_the_product_lines_it_gives(
+    company, django_capture_on_commit_callbacks
+):
+    from ingestion.models import ExclusionRule
+
+    ExclusionRule.objects.create(field="product_line", pattern="packing")
+    load(csv_bytes([SALES[0], SALES[1], ["7", "04/04/2024", "Ravi Traders", "Carton Box", "5", "40", "18"]]),
+         "april.csv")  # fmt: skip
+    items = load(csv_bytes([*ITEMS, ["Carton Box", "Packing Material", "nos", "6"]]), "items.csv", kind="items")
+    assert SalesLine.objects.get(invoice_number="7").is_excluded
+    assert revenue_by("product_line") == {"Wires": Decimal(1000)}
+
+    delete(items, django_capture_on_commit_callbacks=django_capture_on_commit_callbacks)
+    assert not SalesLine.objects.get(invoice_number="7").is_excluded
+    assert revenue_by("product_line") == {"": Decimal(1040)}

@@ -343,3 +343,11 @@ def test_files_with_the_same_columns_uploaded_together_need_one_column_check(mak
         statuses = dict(ImportJob.objects.values_list("original_name", "status"))
         assert statuses == {"m4.csv": "succeeded", "m5.csv": "succeeded", "m6.csv": "succeeded", "other.csv": "mapping"}
         assert SalesLine.objects.count() == 6
+
+
+def test_the_upload_page_opens_on_the_kind_a_link_names(make_company, company_client):
+    company, owner = make_company("kindlink")
+    page = company_client(company, owner).get("/uploads/new/?kind=items").content.decode()
+    assert '<option value="items" selected>' in page
+    page = company_client(company, owner).get("/uploads/new/?kind=nonsense").content.decode()
+    assert '<option value="sales" selected>' in page

@@ -26,4 +26,4 @@ RUN mkdir -p /app/media /app/.data && chown -R elettro:elettro /app/media /app/.
 USER elettro
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s CMD curl -fsS -H "Host: ${BASE_DOMAIN:-localhost}" http://127.0.0.1:${PORT}/health/ || exit 1
-CMD ["sh", "-c", "gunicorn elettro.wsgi:application --bind 0.0.0.0:${PORT} --workers ${WEB_CONCURRENCY:-3} --timeout 60 --access-logfile -"]
+CMD ["sh", "-c", "gunicorn elettro.wsgi:application --bind 0.0.0.0:${PORT} --workers ${WEB_CONCURRENCY:-3} --timeout 60"]

@@ -7,7 +7,7 @@ PY := $(BIN)/python
 MANAGE := $(PY) manage.py
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run setup install migrate demo test lint format stop bench clean-data help
+.PHONY: run setup system install migrate demo test lint format stop bench clean-data help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -29,7 +29,10 @@ migrate: install  ## start the database if embedded, migrate public then company
 demo: migrate  ## create (or refresh) the demo company and print its login
 	$(MANAGE) seed_demo
 
-setup: demo  ## everything `run` does before starting processes (idempotent)
+system:  ## install Chromium, pango, fonts and pdftotext where the machine allows (Debian/Ubuntu), else say how
+	@bash .ci/system-packages
+
+setup: system demo  ## everything `run` does before starting processes (idempotent)
 	$(MANAGE) collectstatic --noinput --verbosity 0
 
 run: setup  ## set up, then run web, worker and beat in this terminal (Ctrl-C stops all)
@@ -52,6 +55,7 @@ format: install  ## apply ruff's fixes and formatting
 bench: install  ## run the benchmarks in bench/ and print their figures (about an hour the first time)
 	$(PY) bench/signup.py
 	$(PY) bench/ingest.py
+	$(PY) bench/apply_master.py
 	$(PY) bench/dashboards.py
 	$(PY) bench/reports.py review
 	$(PY) bench/reports.py schedules

@@ -76,6 +76,11 @@ class Selection:
         return urlencode(params)
 
 
+# The dates a URL may ask for. Outside them, comparisons (the period before, the year before) and buckets (weeks,
+# fiscal years) would step past the calendar's ends; no sales data lies there.
+EARLIEST, LATEST = date(1900, 1, 1), date(2100, 12, 31)
+
+
 def _date(text: str) -> date | None:
     try:
         return date.fromisoformat(text.strip())
@@ -83,16 +88,27 @@ def _date(text: str) -> date | None:
         return None
 
 
+def _text(value, limit: int = 255) -> str:
+    """A query value as one line of text: whitespace runs folded, NUL characters (PostgreSQL refuses them) dropped."""
+    return " ".join(str(value).replace("\x00", "").split())[:limit]
+
+
 def selection_from_query(query, *, today: date, fiscal_start_month: int, last_day: date | None) -> Selection:
     """Read a QueryDict (or dict); bad dates are reported and the default period used instead, never a 500."""
-    filters = Filters(**{name: " ".join(str(query.get(name, "")).split())[:255] for name in DIMENSIONS})
+    filters = Filters(**{name: _text(query.get(name, "")) for name in DIMENSIONS})
     errors = []
-    preset = str(query.get("preset", "")).strip()
-    start, end = _date(str(query.get("from", ""))), _date(str(query.get("to", "")))
+    preset = _text(query.get("preset", ""), 40)
+    start, end = _date(_text(query.get("from", ""), 40)), _date(_text(query.get("to", ""), 40))
     if query.get("from") and start is None:
         errors.append("The start date is not a date like 2024-04-01.")
     if query.get("to") and end is None:
         errors.append("The end date is not a date like 2025-03-31.")
+    if start is not None and not EARLIEST <= start <= LATEST:
+        errors.append(f"The start date must fall between {EARLIEST.year} and {LATEST.year}.")
+        start = None
+    if end is not None and not EARLIEST <= end <= LATEST:
+        errors.append(f"The end date must fall between {EARLIEST.year} and {LATEST.year}.")
+        end = None
     if start and end and end < start:
         errors.append("The end date is before the start date.")
         start = end = None
@@ -101,8 +117,9 @@ def selection_from_query(query, *, today: date, fiscal_start_month: int, last_da
         period = preset_period(preset, today=today, fiscal_start_month=fiscal_start_month, last_day=last_day)
         return Selection(period, filters, preset, tuple(errors))
     if start or end:
-        start = start or date(1900, 1, 1)
-        end = end or max(today, last_day or today)
+        # An open end runs to today (or the last day with sales); a start after it is a period with no sales yet.
+        start = start or EARLIEST
+        end = end or max(today, last_day or today, start)
         return Selection(Period(start, end), filters, "custom", tuple(errors))
     if last_day is None:
         return Selection(None, filters, "last_12", tuple(errors))

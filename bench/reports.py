@@ -181,6 +181,7 @@ def schedules(args) -> None:
             "CELERY_BROKER_URL": broker,
             "CELERY_RESULT_BACKEND": broker,
             "SLACK_WEBHOOK_HOSTS": "hooks.slack.com,127.0.0.1",
+            "OUTBOUND_ALLOW_LOOPBACK_FOR_TESTS": "true",  # the fake Slack on 127.0.0.1
             "REPORTS_WARM_BROWSER": "true",
             "LOG_LEVEL": "WARNING",
         }

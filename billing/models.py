@@ -98,9 +98,14 @@ class Subscription(models.Model):
 
 
 class WebhookEvent(models.Model):
-    """Every verified webhook, stored once by Razorpay's event id; the raw body is kept for operators."""
+    """Every verified webhook, stored once by Razorpay's event id; the raw body is kept for operators.
+
+    A body already received under another event id (a replay) is stored as a short row without its body and
+    with no effect; the first row holds the body's hash, so a body is applied once whatever id it comes with."""
 
     event_id = models.CharField(max_length=64, unique=True)
+    body_sha256 = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False,
+                                   help_text="SHA-256 of the raw body, on the row that applied it")  # fmt: skip
     event = models.CharField(max_length=64, db_index=True)
     razorpay_subscription_id = models.CharField(max_length=40, blank=True, db_index=True)
     company = models.ForeignKey("tenants.Company", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

@@ -17,11 +17,10 @@ import requests
 from django.conf import settings
 from razorpay.errors import BadRequestError, GatewayError, ServerError
 
+from elettro import outbound
 from elettro.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
-
-TIMEOUT_SECONDS = 20
 
 
 class PaymentGatewayError(ApplicationError):
@@ -98,23 +97,27 @@ def webhook_signature_valid(*, body: bytes, signature: str) -> bool:
     return signature_matches(secret=webhook_secret(), message=body, signature=signature)
 
 
-class _TimeoutSession(requests.Session):
-    """The razorpay client sets no timeout; a hung API must not hang a web worker."""
-
-    def request(self, *args, **kwargs):
-        kwargs.setdefault("timeout", TIMEOUT_SECONDS)
-        return super().request(*args, **kwargs)
+def _razorpay_session() -> outbound.Session:
+    """The razorpay client sets no timeout of its own; through elettro.outbound a hung API cannot hang a web worker
+    (OUTBOUND_CONNECT_TIMEOUT_SECONDS / OUTBOUND_READ_TIMEOUT_SECONDS), and only api.razorpay.com is reached, at
+    a vetted public address, with no redirects and a capped answer."""
+    return outbound.Session(outbound.RAZORPAY_HOSTS)
 
 
 class RazorpayGateway:
     def __init__(self, key_id: str, key_secret: str, base_url: str) -> None:
         self.key_id = key_id
-        self._client = razorpay.Client(session=_TimeoutSession(), auth=(key_id, key_secret), base_url=base_url)
+        self._client = razorpay.Client(session=_razorpay_session(), auth=(key_id, key_secret), base_url=base_url)
         self._client.set_app_details({"title": "Elettro", "version": "1"})
 
     def _call(self, what: str, function, *args, **kwargs) -> dict[str, Any]:
         try:
             return function(*args, **kwargs)
+        except outbound.URLRefused as error:  # RAZORPAY_API_BASE_URL is not api.razorpay.com: a setup mistake
+            logger.error("razorpay address refused for %s: %s", what, error.reason)
+            raise PaymentGatewayError(
+                "Payments are not set up correctly on this server. Please contact support.", code="gateway_refused_url"
+            ) from error
         except BadRequestError as error:
             logger.warning("razorpay refused %s: %s", what, error)
             raise PaymentGatewayError(f"Razorpay refused this: {error}", code="gateway_refused") from error

@@ -26,6 +26,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db import transaction
 
+from elettro import outbound
 from tenants.urls_util import public_url
 
 from .razorpay_client import PaymentGatewayError, hmac_sha256
@@ -185,7 +186,8 @@ class SandboxRazorpay:
             headers = {"Content-Type": "application/json", "X-Razorpay-Event-Id": f"evt_sbx{secrets.token_hex(8)}",
                        "X-Razorpay-Signature": hmac_sha256(self.webhook_secret, body)}  # fmt: skip
             try:
-                response = requests.post(url, data=body, headers=headers, timeout=20)
+                # Our own site (OWN_SITE: exactly SITE_SCHEME://BASE_DOMAIN:SITE_PORT), through elettro.outbound.
+                response = outbound.post(url, hosts=outbound.OWN_SITE, data=body, headers=headers)
                 logger.info("sandbox webhook %s -> %s", event["event"], response.status_code)
             except requests.RequestException as error:
                 logger.warning("sandbox webhook %s not delivered: %s", event["event"], error)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 
+from celery.signals import before_task_publish, setup_logging, task_postrun, task_prerun
 from django.db import connection
 from tenant_schemas_celery.app import CeleryApp
 from tenant_schemas_celery.task import TenantTask
+
+from elettro import request_id
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "elettro.settings.local")
 
@@ -28,6 +31,26 @@ class CompanyTask(TenantTask):
 app = CeleryApp("elettro")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# ---------------------------------------------------------------- request ids and logging (elettro/request_id.py)
+# A task carries the id of the request (or task) that enqueued it; its log lines name it, and its own task id.
+# dispatch_uid: connected once however often this module is imported.
+before_task_publish.connect(request_id.on_before_task_publish, dispatch_uid="elettro_request_id_publish")
+task_prerun.connect(request_id.on_task_prerun, dispatch_uid="elettro_request_id_prerun")
+task_postrun.connect(request_id.on_task_postrun, dispatch_uid="elettro_request_id_postrun")
+
+
+@setup_logging.connect(dispatch_uid="elettro_logging")
+def _use_django_logging(loglevel=None, **_):
+    """Workers and beat log through settings.LOGGING (context fields, JSON in production), not Celery's own
+    handlers; `--loglevel` still sets the level."""
+    import logging.config
+
+    from django.conf import settings
+
+    logging.config.dictConfig(settings.LOGGING)
+    if loglevel:
+        logging.getLogger().setLevel(loglevel)
 
 
 def _with_limits(options: dict) -> dict:

@@ -38,6 +38,7 @@ urlpatterns = [
     path("reports/generate/", report_views.generate, name="report_generate"),
     path("reports/<int:run_id>/", report_views.run, name="report_run"),
     path("reports/<int:run_id>/status/", report_views.run_status, name="report_status"),
+    path("reports/<int:run_id>/retry/", report_views.retry, name="report_retry"),
     path("reports/<int:run_id>/download/", report_views.download, name="report_download"),
     path("reports/schedules/", report_views.schedules, name="report_schedules"),
     path("reports/schedules/new/", report_views.schedule_edit, name="report_schedule_new"),

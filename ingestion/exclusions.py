@@ -23,18 +23,19 @@ def remark(*, touched_bits: int = 0) -> None:
     products = _pg_regex([pattern for field, pattern in rules if field == ExclusionRule.Field.PRODUCT])
     lines = _pg_regex([pattern for field, pattern in rules if field == ExclusionRule.Field.PRODUCT_LINE])
     only = "AND from_masters & %(bits)s <> 0" if touched_bits else ""
+    excluded = (
+        "(COALESCE(product_name ~* %(p)s OR product_code ~* %(p)s, false) OR COALESCE(product_line ~* %(l)s, false))"
+    )
+    if products is None and lines is None:
+        excluded = "false"  # no rule: only lines marked before need changing, and no regex runs
     with connection.cursor() as cursor:
+        # Each line is judged on its own columns: no self-join, and only the lines whose mark changes are written.
         cursor.execute(
             f"""
             UPDATE ingestion_salesline SET
-              is_excluded = new.excluded,
-              counts = NOT (is_cancelled OR is_returned OR new.excluded OR is_other_currency)
-            FROM (
-              SELECT id, (COALESCE(product_name ~* %(p)s OR product_code ~* %(p)s, false)
-                          OR COALESCE(product_line ~* %(l)s, false)) AS excluded
-              FROM ingestion_salesline WHERE true {only}
-            ) new
-            WHERE new.id = ingestion_salesline.id AND new.excluded IS DISTINCT FROM ingestion_salesline.is_excluded
+              is_excluded = {excluded},
+              counts = NOT (is_cancelled OR is_returned OR {excluded} OR is_other_currency)
+            WHERE is_excluded IS DISTINCT FROM {excluded} {only}
             """,
             {"p": products, "l": lines, "bits": touched_bits},
         )

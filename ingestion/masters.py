@@ -29,8 +29,17 @@ if TYPE_CHECKING:
     from .pipeline import Outcome
 
 
-# A line meets a customer of the master by its folded name, or by the master's code when the line is keyed by code.
-_CUSTOMER_MATCH = "(c.key = l.customer_key OR (c.code <> '' AND l.customer_key = '#' || lower(btrim(c.code))))"
+# A line meets a customer of the master by its folded name, or by the master's code when the line is keyed by code
+# ('#' and the code folded). One row per key a line may carry, so the UPDATE is one hash join: an OR of the two
+# conditions in the join would compare every line with every customer (an hour for a million lines).
+_MASTER_CUSTOMERS = """(
+    SELECT DISTINCT ON (match) * FROM (
+        SELECT key AS match, * FROM ingestion_customer WHERE from_master AND key = ANY(%(keys)s)
+        UNION ALL
+        SELECT '#' || lower(btrim(code)) AS match, * FROM ingestion_customer
+        WHERE from_master AND key = ANY(%(keys)s) AND btrim(code) <> ''
+    ) found ORDER BY match, key
+) c"""
 
 # Sales line column -> customer master column: what a master fills in where a line leaves it empty.
 CUSTOMER_FILLS = {
@@ -177,8 +186,8 @@ def _write_customers(frame: pd.DataFrame, *, job_id: int | None) -> tuple[LoadRe
               cgst = CASE WHEN {moves} THEN 0 ELSE l.cgst END,
               sgst = CASE WHEN {moves} THEN 0 ELSE l.sgst END,
               from_masters = l.from_masters | {marks} | CASE WHEN {moves} THEN {TAX_MOVED} ELSE 0 END
-            FROM ingestion_customer c
-            WHERE c.from_master AND c.key = ANY(%(keys)s) AND {_CUSTOMER_MATCH} AND ({gaps})
+            FROM {_MASTER_CUSTOMERS}
+            WHERE l.customer_key = c.match AND ({gaps})
             """,
             {"keys": list(frame["key"]), "home": connection.tenant.home_state},
         )
@@ -260,9 +269,13 @@ def _write_items(frame: pd.DataFrame, outcome: Outcome | None, *, job_id: int | 
 # An item meets a line by code when both have one, else by name (folded as _folded folds it). The name pass runs
 # first, so that a line meeting one item by name and another by code ends with the code's.
 _FOLD = "lower(btrim(regexp_replace({}, '\\s+', ' ', 'g')))"
+# Three equi-joins, each filtered on the line's own columns first, so a register whose lines all carry codes never
+# folds a million names: lines without a code by name; lines with a code by the name of an item without one; then
+# by code.
+_BY_NAME = f"p.name <> '' AND {_FOLD.format('l.product_name')} = {_FOLD.format('p.name')}"
 _ITEM_MATCHES = (
-    f"(l.product_code = '' OR p.code = '') AND p.name <> '' AND {_FOLD.format('l.product_name')} = "
-    f"{_FOLD.format('p.name')}",
+    f"l.product_code = '' AND {_BY_NAME}",
+    f"l.product_code <> '' AND p.code = '' AND {_BY_NAME}",
     "l.product_code <> '' AND p.code <> '' AND lower(btrim(l.product_code)) = lower(btrim(p.code))",
 )
 # A line takes the master's cost when its file gave none, or the master gave the one it has (a newer master
@@ -272,10 +285,13 @@ _COSTABLE = "p.unit_cost IS NOT NULL AND l.quantity IS NOT NULL AND (l.cost IS N
 
 def _cost_lines_from_items(keys: list[str]) -> int:
     """Lines loaded before the master arrived (or costed by an older one) take its cost and fill their empty
-    product line, in two set-based UPDATEs; returns how many line updates were made."""
+    product line, in set-based UPDATEs (one per way to meet); returns how many line updates were made."""
     changed = 0
+    codeless = Product.objects.filter(from_master=True, key__in=keys, code="").exists()
     with connection.cursor() as cursor:
         for match in _ITEM_MATCHES:
+            if match == _ITEM_MATCHES[1] and not codeless:
+                continue  # no item without a code for lines with one to meet by name
             cursor.execute(
                 f"""
                 UPDATE ingestion_salesline l SET
@@ -352,10 +368,10 @@ def _take_back_customers(job_id: int) -> int:
               sgst = CASE WHEN {moved} THEN l.igst - round(l.igst / 2, 2) ELSE l.sgst END,
               igst = CASE WHEN {moved} THEN 0 ELSE l.igst END,
               from_masters = l.from_masters & {~CUSTOMER_BITS & 0x7FFF}
-            FROM ingestion_customer c
-            WHERE c.from_master AND c.key = ANY(%s) AND {_CUSTOMER_MATCH} AND l.from_masters & {CUSTOMER_BITS} <> 0
+            FROM {_MASTER_CUSTOMERS}
+            WHERE l.customer_key = c.match AND l.from_masters & {CUSTOMER_BITS} <> 0
             """,
-            [keys],
+            {"keys": keys},
         )
         cursor.execute("DELETE FROM ingestion_customer WHERE from_master AND key = ANY(%s)", [keys])
     MasterRecord.objects.filter(job_id=job_id, kind=Kind.CUSTOMERS).delete()

@@ -94,6 +94,8 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="the running worker's lease (heartbeat)")
+    attempts = models.PositiveSmallIntegerField(default=0, db_default=0, help_text="runs started")
     # An upload taken back: who, when, and what went with it (lines, period, master rows); the row stays as the record.
     deleted_at = models.DateTimeField(null=True, blank=True)
     deleted_by_email = models.EmailField(blank=True, db_default="")

@@ -9,13 +9,14 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import DataError, IntegrityError, connection, transaction
+from django.db import DataError, IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from billing.limits import ensure_can_upload
+from elettro import heartbeat
 from elettro.errors import ApplicationError
 
-from . import batches, exclusions, sale_rules
+from . import batches, exclusions, recovery, sale_rules
 from .etl import mapping as fields
 from .etl.errors import IngestError, NeedsReview
 from .kind_guess import WrongKind
@@ -76,13 +77,36 @@ def enqueue(job_id: int) -> None:
 
 def import_run(*, job_id: int) -> ImportJob:
     """Run one import job to the end: succeeded with its counts, or failed with a message and no row loaded."""
-    job = ImportJob.objects.get(pk=job_id)
-    if job.status in (ImportJob.Status.SUCCEEDED, ImportJob.Status.DELETED):
-        return job  # a redelivered task after a crash (the load is committed), or an upload taken back
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportJob.Status.RUNNING, started_at=timezone.now(), progress=1, stage="Starting", error=""
-    )
+    job, claimed = _claim(job_id)
+    if not claimed:
+        return job  # done, deleted, waiting for a person, or running in a live worker: nothing to do here
+    try:
+        with heartbeat.beating(ImportJob, job.pk):
+            return _run_claimed(job)
+    except OperationalError:
+        # The database went away mid-run: recording the failure fails too. The lease lapses, and the sweeper
+        # fails the job with the reason and runs it again once the database is back.
+        logger.exception("import job %s lost its database", job.pk)
+        raise
 
+
+def _claim(job_id: int) -> tuple[ImportJob, bool]:
+    """Take the job for this worker: a queued one, or a running one whose worker's lease lapsed. A redelivered task
+    finds it done, or running in a live worker, and leaves it."""
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job_id)
+        runnable = job.status == ImportJob.Status.QUEUED or recovery.lease_lapsed(job)
+        if not runnable:
+            return job, False
+        job.status, job.started_at, job.progress, job.stage, job.error = (
+            ImportJob.Status.RUNNING, timezone.now(), 1, "Starting", "",
+        )  # fmt: skip
+        job.heartbeat_at, job.attempts = timezone.now(), job.attempts + 1
+        job.save(update_fields=["status", "started_at", "progress", "stage", "error", "heartbeat_at", "attempts"])
+    return job, True
+
+
+def _run_claimed(job: ImportJob) -> ImportJob:
     def progress(percent: int, stage: str) -> None:
         ImportJob.objects.filter(pk=job.pk).update(progress=percent, stage=stage[:80])
 
@@ -284,7 +308,11 @@ def job_columns_choose(
             mappings[sheet][name] = column
             if sheet_roles is None or sheet not in sheet_roles:
                 roles[sheet] = "data" if roles[sheet] == "ignored" else roles[sheet]
-    return job_columns_set(job=job, mappings=mappings, roles=roles)
+    job = job_columns_set(job=job, mappings=mappings, roles=roles)
+    if job.status == ImportJob.Status.MAPPING:  # its columns are chosen now: it may run
+        ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.QUEUED, needs_review=False, stage="Queued")
+        job.refresh_from_db()
+    return job
 
 
 def sale_rules_update(*, voucher_roles: dict[str, str], status_words: str) -> None:

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from elettro.errors import ApplicationError
 
-from . import batches, masters
+from . import batches, masters, recovery
 from .loading import lock_table
 from .models import GstinProblem, ImportJob, Kind, MasterRecord, SalesLine
 from .services import enqueue
@@ -30,7 +30,7 @@ _ERP_TABLES = {
     Kind.PACKING: "ingestion_packingrecord",
     Kind.SHIPMENT: "ingestion_shipment",
 }
-# A job still queued or running after this is not coming back on its own: the import task's hard time limit.
+# A job still queued after this was taken by no worker: the import task's hard time limit.
 STUCK_AFTER = timedelta(seconds=1800)
 _BUSY = (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING)
 
@@ -164,9 +164,11 @@ def _forget_customers(keys: list[str]) -> None:
 
 
 def is_stuck(job: ImportJob) -> bool:
-    """Queued or running for longer than the import may run: its worker is gone."""
-    since = job.started_at or job.created_at
-    return job.status in _BUSY and since is not None and timezone.now() - since > STUCK_AFTER
+    """Running without its worker's lease renewed (the worker is gone), or queued for longer than an import may
+    run (no worker took it)."""
+    if job.status == ImportJob.Status.RUNNING:
+        return recovery.lease_lapsed(job)
+    return job.status == ImportJob.Status.QUEUED and timezone.now() - job.created_at > STUCK_AFTER
 
 
 def can_retry(job: ImportJob) -> bool:

@@ -6,6 +6,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import BadRequest
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -35,6 +36,7 @@ def upload(request: HttpRequest) -> HttpResponse:
         options = {"kind": form.cleaned_data["kind"], "mode": form.cleaned_data["mode"], "user": request.user,
                    "batch": uuid.uuid4().hex}  # fmt: skip
         for file in form.cleaned_data["files"]:
+            file.name = _short_name(file.name or "upload")
             try:
                 jobs.append(services.upload_create(file=file, review=True, **options))
             except ApplicationError as error:
@@ -49,11 +51,22 @@ def upload(request: HttpRequest) -> HttpResponse:
     return render(request, "ingestion/upload.html", context, status=400 if errors or form.errors else 200)
 
 
+def _short_name(name: str, limit: int = 150) -> str:
+    """An uploaded file's name cut to `limit` bytes, its extension kept: the stored path adds date folders and
+    perhaps a suffix that keeps it unique, and a file system refuses a name part over 255 bytes."""
+    stem, dot, extension = name.rpartition(".")
+    if not dot or len(extension) > 10:
+        stem, dot, extension = name, "", ""
+    room = limit - len((dot + extension).encode())
+    return stem.encode()[:room].decode(errors="ignore").strip() + dot + extension
+
+
 def _job_ids(request) -> list[int]:
-    try:
-        return [int(part) for part in request.GET.get("jobs", "").split(",") if part][:50]
-    except ValueError as error:
-        raise Http404("No such upload") from error
+    """?jobs=12,13: the uploads a progress page follows (50 at most); anything else there is a 400 that says so."""
+    parts = [part.strip() for part in request.GET.get("jobs", "").split(",") if part.strip()][:50]
+    if not all(part.isascii() and part.isdigit() and len(part) <= 18 for part in parts):
+        raise BadRequest("?jobs= takes upload numbers separated by commas, such as ?jobs=12,13.")
+    return [int(part) for part in parts]
 
 
 @require_GET
@@ -291,7 +304,10 @@ def exclusions(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             if "delete" in request.POST:
-                ExclusionRule.objects.filter(pk=request.POST.get("delete")).delete()
+                rule_id = request.POST.get("delete", "").strip()
+                if not (rule_id.isascii() and rule_id.isdigit() and len(rule_id) <= 18):
+                    raise BadRequest("There is no such rule to remove.")
+                ExclusionRule.objects.filter(pk=int(rule_id)).delete()
                 messages.success(request, "Rule removed. Sales figures are being updated.")
             else:
                 rule = services.exclusion_add(

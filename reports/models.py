@@ -45,6 +45,11 @@ class ReportRun(models.Model):
     pages = models.PositiveIntegerField(null=True, blank=True)
     seconds = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     headline = models.JSONField(default=dict, blank=True, help_text="the cards' figures, for messages")
+    heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="the running worker's lease (heartbeat)")
+    attempts = models.PositiveSmallIntegerField(default=0, db_default=0, help_text="runs started")
+    charts_missing = models.PositiveSmallIntegerField(
+        default=0, db_default=0, help_text="charts the PDF could not draw in time: it has their tables only"
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

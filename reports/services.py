@@ -13,11 +13,12 @@ from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.utils import timezone
 
+from elettro import heartbeat
 from elettro.errors import ApplicationError
 from tenants.models import Company, Membership
 from tenants.roles import can
 
-from . import kinds
+from . import kinds, recovery
 from .generation import frozen_query, headline, report_build, report_render, selection_for
 from .models import Delivery, Format, ReportRun, Schedule
 
@@ -82,12 +83,40 @@ def _creator_may_generate(run: ReportRun) -> bool:
 def run_generate(run: ReportRun) -> ReportRun:
     """Build and render the run's report and store the file in the company's storage. A failure is recorded on
     the run with its reason, never left as a run that spins forever."""
-    if run.status == ReportRun.Status.DONE:
-        return run  # a redelivered task: the file already exists
+    run, claimed = _claim(run.pk)
+    if not claimed:
+        return run  # a redelivered task: done already, or being made by a live worker
+    with heartbeat.beating(ReportRun, run.pk):
+        return _generate_claimed(run)
+
+
+def _claim(run_id: int) -> tuple[ReportRun, bool]:
+    """Take the run for this worker: a queued one, or a running one whose worker's lease lapsed."""
+    with transaction.atomic():
+        run = ReportRun.objects.select_related("schedule").select_for_update(of=("self",)).get(pk=run_id)
+        if not (run.status == ReportRun.Status.QUEUED or recovery.lease_lapsed(run)):
+            return run, False
+        run.status, run.error, run.attempts = ReportRun.Status.RUNNING, "", run.attempts + 1
+        run.heartbeat_at = timezone.now()
+        run.save(update_fields=["status", "error", "attempts", "heartbeat_at"])
+    return run, True
+
+
+@transaction.atomic
+def run_retry(*, run: ReportRun) -> ReportRun:
+    """Make a failed report again, or one whose worker died."""
+    run = ReportRun.objects.select_for_update().get(pk=run.pk)
+    if not (run.status == ReportRun.Status.FAILED or recovery.lease_lapsed(run)):
+        raise ApplicationError("Only a failed report, or one whose worker stopped, can be made again.")
+    run.status, run.progress, run.stage, run.error = ReportRun.Status.QUEUED, 0, "Queued again", ""
+    run.save(update_fields=["status", "progress", "stage", "error"])
+    transaction.on_commit(lambda: recovery.enqueue(run))
+    return run
+
+
+def _generate_claimed(run: ReportRun) -> ReportRun:
     company = connection.tenant
     started = time.perf_counter()
-    run.status, run.error = ReportRun.Status.RUNNING, ""
-    run.save(update_fields=["status", "error"])
     try:
         if not _creator_may_generate(run):
             raise ApplicationError("The person who asked for this report may no longer generate reports.")
@@ -100,7 +129,10 @@ def run_generate(run: ReportRun) -> ReportRun:
         run.size_bytes = len(content)
         run.pages = _page_count(content) if run.format == Format.PDF else None
         run.headline = headline(report)
+        run.charts_missing = report.charts_missing
         run.status, run.progress, run.stage = ReportRun.Status.DONE, 100, "Ready"
+        if run.charts_missing:
+            run.stage = "Ready, without charts: they could not be drawn in time (the tables have every figure)"
     except ApplicationError as problem:
         run.status, run.error, run.stage = ReportRun.Status.FAILED, problem.message, "Failed"
     except Exception:

@@ -35,6 +35,8 @@ def run_schedule(run_id: int) -> int:
     if run is None or run.schedule is None:
         return 0
     run = services.run_generate(run)
+    if run.status not in (ReportRun.Status.DONE, ReportRun.Status.FAILED):
+        return 0  # a redelivered task while a live worker makes the report: that worker delivers it
     # A redelivered task (the worker died half-way) finds the deliveries it made and sends only the unsent ones.
     created = list(run.deliveries.all()) or deliveries.deliveries_create(run, run.schedule)
     waiting = [item for item in created if item.status in (Delivery.Status.PENDING, Delivery.Status.RETRYING)]

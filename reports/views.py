@@ -75,8 +75,20 @@ def run_state(run: ReportRun) -> dict:
         "progress": run.progress,
         "stage": run.stage,
         "error": run.error,
+        "charts_missing": run.charts_missing,
         "download_url": reverse("report_download", args=[run.pk]) if run.status == ReportRun.Status.DONE else "",
     }
+
+
+@require_POST
+@require_permission("reports.generate")
+def retry(request: HttpRequest, run_id: int) -> HttpResponse:
+    """Make a failed report again (or one whose worker stopped)."""
+    try:
+        services.run_retry(run=get_object_or_404(ReportRun, pk=run_id))
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    return redirect("report_run", run_id)
 
 
 @require_GET

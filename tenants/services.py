@@ -35,13 +35,14 @@ logger = logging.getLogger(__name__)
 INVITATION_DAYS = 7
 
 
+ACCOUNT_EXISTS = "An account with this email already exists. Log in, then add a company from the company list."
+
+
 def _email_problem(email: str) -> str | None:
     try:
         validate_email(email)
     except ValidationError:
         return "Enter a valid email address."
-    if User.objects.filter(email__iexact=email).exists():
-        return "An account with this email already exists. Log in, then add a company from the company list."
     return None
 
 
@@ -108,6 +109,10 @@ def company_create(
             errors["password"] = problems
     if errors:
         raise ApplicationError("Please correct the highlighted fields.", field_errors=errors)
+    # Raised only once everything else is valid, with its own code: the signup page answers an existing address
+    # exactly as it answers a new one (a mail to the address, the same page), so it never tells who has an account.
+    if owner is None and User.objects.filter(email__iexact=owner_email).exists():
+        raise ApplicationError(ACCOUNT_EXISTS, field_errors={"email": [ACCOUNT_EXISTS]}, code="account_exists")
 
     if owner is None:
         owner = User.objects.create_user(email=owner_email, password=owner_password, full_name=owner_name.strip())

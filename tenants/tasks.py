@@ -32,3 +32,19 @@ def schema_pool_refill() -> int:
     from .schema_pool import spares_fill
 
     return spares_fill()
+
+
+@public_task(name="tenants.recover_stuck_work", time_limit=120)
+def recover_stuck_work() -> int:
+    """Every company's uploads and reports whose worker died: failed with the reason, run again once."""
+    from ingestion.recovery import recover_stuck_jobs
+    from reports.recovery import recover_stuck_runs
+
+    recovered = 0
+    for company in Company.objects.exclude(schema_name="public").iterator():
+        with tenant_context(company):
+            try:
+                recovered += len(recover_stuck_jobs()) + len(recover_stuck_runs())
+            except Exception:  # one company's trouble must not stop the others' recovery
+                logger.exception("recovering stuck work of %s failed", company.schema_name)
+    return recovered

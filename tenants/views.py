@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 from billing.selectors import public_plans
 from elettro.errors import ApplicationError
 
-from . import services
+from . import ratelimits, services
 from .forms import AcceptInvitationForm, SignupForm
 from .handoff import handoff_create, login_family
 from .models import Company, Invitation, User
@@ -46,9 +46,18 @@ def go_to_company(request: HttpRequest, company: Company, next_path: str = "/") 
 
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
+    """A new company. Limited per client IP and in total (tenants/ratelimits.py); an address that already has an
+    account gets a mail and the same "check your email" page a new one gets when verification is mandatory."""
     existing_user = request.user if request.user.is_authenticated else None
     form = SignupForm(request.POST or None, existing_user=existing_user)
     if request.method == "POST" and form.is_valid():
+        try:
+            hits = ratelimits.signup_consume(request)
+        except ratelimits.RateLimited as limited:
+            form.add_error(None, limited.message)
+            response = render(request, "tenants/signup.html", {"form": form}, status=429)
+            response["Retry-After"] = str(limited.retry_after)
+            return response
         data = form.cleaned_data
         try:
             company, user = services.company_create(
@@ -62,13 +71,40 @@ def signup(request: HttpRequest) -> HttpResponse:
                 owner_password=data.get("password", ""),
             )
         except ApplicationError as error:
+            if error.code == "account_exists":  # counted: it sends a mail
+                _send_account_exists(request, data["email"])
+                return _check_your_email(request, data["email"])
+            hits.refund()  # nothing was made: a typo does not use up the allowance
             _add_errors(form, error)
+        except BaseException:
+            hits.refund()
+            raise
         else:
             if existing_user is None:
-                login(request, user, backend=_BACKEND)
                 _send_verification(request, user)
+                if _verification_mandatory():
+                    return _check_your_email(request, data["email"])
+                login(request, user, backend=_BACKEND)
             return go_to_company(request, company)
     return render(request, "tenants/signup.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def _verification_mandatory() -> bool:
+    from allauth.account import app_settings
+
+    return app_settings.EMAIL_VERIFICATION == app_settings.EmailVerificationMethod.MANDATORY
+
+
+def _check_your_email(request: HttpRequest, email: str) -> HttpResponse:
+    """The one answer for a new address (verification mandatory) and for one that has an account."""
+    return render(request, "tenants/signup.html", {"form": None, "sent_to": email})
+
+
+def _send_account_exists(request: HttpRequest, email: str) -> None:
+    """allauth's "someone tried to sign up with your address" mail, with a link to reset the password."""
+    from allauth.account.adapter import get_adapter
+
+    get_adapter(request).send_account_already_exists_mail(email)
 
 
 def _send_verification(request: HttpRequest, user: User) -> None:

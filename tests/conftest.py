@@ -213,8 +213,11 @@ def page(browser):
 # ---------------------------------------------------------------- a real Celery worker
 
 
-def start_worker(log_name: str, queues: str = "default,etl,reports,alerts") -> subprocess.Popen:
-    """A real `celery worker` process on the test Redis database and the test PostgreSQL database."""
+def start_worker(
+    log_name: str, queues: str = "default,etl,reports,alerts", *, env: dict[str, str] | None = None
+) -> subprocess.Popen:
+    """A real `celery worker` process on the test Redis database and the test PostgreSQL database; `env` adds to
+    its environment (a settings value, a browser path)."""
     from django.conf import settings
 
     from elettro.celery import app
@@ -223,7 +226,9 @@ def start_worker(log_name: str, queues: str = "default,etl,reports,alerts") -> s
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "elettro.settings.test",
         "ELETTRO_DB_NAME": settings.DATABASES["default"]["NAME"],
+        **(env or {}),
     }
+    log_name = f"{log_name}-{os.environ.get('PYTEST_XDIST_WORKER', 'gw0')}"  # parallel runs keep their own logs
     log = open(REPO / ".data" / f"{log_name}.log", "w")  # noqa: SIM115 - the process keeps it until it exits
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "elettro", "worker", "--queues", queues,

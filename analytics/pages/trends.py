@@ -220,8 +220,11 @@ def build(d: Dashboard) -> Page:
 
 def _heatmap_and_forecast(page: Page, d: Dashboard, scope: Scope) -> None:
     span = scope.span or engine.data_span()
-    history_scope = scope.shifted(Period(span[0], min(scope.period.end, span[1])))
-    months = {row["month"]: row["revenue"] for row in engine.sales(history_scope, ("month",), ("revenue",))}
+    history_end = min(scope.period.end, span[1])
+    months = {}
+    if history_end >= span[0]:  # a period that ends before the first sale has no history
+        history_scope = scope.shifted(Period(span[0], history_end))
+        months = {row["month"]: row["revenue"] for row in engine.sales(history_scope, ("month",), ("revenue",))}
     fiscal = d.fiscal_start
     order = [(fiscal - 1 + i) % 12 + 1 for i in range(12)]
     names = [date(2000, m, 1).strftime("%b") for m in order]

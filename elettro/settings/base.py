@@ -43,6 +43,19 @@ if env("ELETTRO_DB_NAME", default=""):  # lets a test worker process reach the t
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Nothing waits on PostgreSQL for ever: a connection attempt, a statement, a transaction left idle, and a server
+# that vanished (TCP keepalives notice it in about a minute instead of the kernel's two hours).
+DATABASES["default"].setdefault("OPTIONS", {}).update(
+    {
+        "connect_timeout": env.int("DB_CONNECT_TIMEOUT", default=10),
+        "options": f"-c statement_timeout={env.int('DB_STATEMENT_TIMEOUT_MS', default=600_000)} "
+        f"-c idle_in_transaction_session_timeout={env.int('DB_IDLE_IN_TRANSACTION_TIMEOUT_MS', default=900_000)}",
+        "keepalives": 1,
+        "keepalives_idle": 30,
+        "keepalives_interval": 10,
+        "keepalives_count": 3,
+    }
+)
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 
 # Shared apps live in the public schema; tenant apps get their tables in every company's schema.
@@ -80,7 +93,11 @@ TENANT_BASE_SCHEMA = "tenant_template"
 SCHEMA_POOL_SIZE = env.int("SCHEMA_POOL_SIZE", default=3)
 
 MIDDLEWARE = [
+    "elettro.request_id.RequestIdMiddleware",  # first: the id and duration cover everything below
+    "elettro.security_headers.SecurityHeadersMiddleware",  # CSP nonce, Cache-Control: on every response below
+    "elettro.health.HealthMiddleware",  # /health/ answers before anything that needs the database
     "tenants.middleware.CompanyHostMiddleware",
+    "elettro.request_checks.RequestChecksMiddleware",  # NUL characters and BadRequest: a 400 with a message
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -93,6 +110,12 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "tenants.middleware.CompanyAccessMiddleware",
 ]
+# Security headers (elettro/security_headers.py): the Content-Security-Policy, with a nonce per request for inline
+# scripts, is enforced in every environment so the browser tests meet what production sends; CSP_REPORT_ONLY=true
+# sends it report-only while a new page's violations are found (never in production).
+CSP_REPORT_ONLY = env.bool("CSP_REPORT_ONLY", default=False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 
 TEMPLATES = [
     {
@@ -141,8 +164,17 @@ ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="optional
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_SESSION_REMEMBER = None
-# Failed logins: 5 per email per 5 minutes and 10 per minute per IP (allauth's limiter, backed by Redis).
+# Failed logins: 10 per minute per client IP, and 5 per 5 minutes per account from one client IP (the adapter
+# keys them by account and IP, so a stranger guessing never locks the owner out). allauth's limiter, in Redis.
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/300s/key", "login": "30/m/ip", "signup": "20/m/ip"}
+# Password reset and login answer the same whether or not an address has an account (the signup page too).
+ACCOUNT_PREVENT_ENUMERATION = True
+# Our own proxies (addresses or networks, e.g. the load balancer's subnet): X-Forwarded-For is read only when the
+# connection comes from one of them (tenants/client_ip.py); with none, the client is REMOTE_ADDR.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+# Each signup makes a company schema: at most this many per client IP, and in total ("amount/period": s, m, h, d).
+SIGNUP_RATE_LIMIT_PER_IP = env("SIGNUP_RATE_LIMIT_PER_IP", default="5/h")
+SIGNUP_RATE_LIMIT_TOTAL = env("SIGNUP_RATE_LIMIT_TOTAL", default="30/10m")
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Elettro] "
 
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
@@ -161,6 +193,8 @@ EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+# An SMTP server that stops answering fails the send, never holds the worker.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default=f"Elettro <no-reply@{BASE_DOMAIN}>")
 
 # ---------------------------------------------------------------- report delivery channels
@@ -173,8 +207,18 @@ WHATSAPP_API_VERSION = env("WHATSAPP_API_VERSION", default="v21.0")
 SLACK_API_BASE = env("SLACK_API_BASE", default="https://slack.com/api/")
 SLACK_WEBHOOK_HOSTS = env.list("SLACK_WEBHOOK_HOSTS", default=["hooks.slack.com"])
 CHANNEL_TIMEOUT_SECONDS = env.int("CHANNEL_TIMEOUT_SECONDS", default=20)
+# Every request to another server goes through elettro/outbound.py: https on port 443 to a public address only,
+# pinned, no redirects, these limits. OUTBOUND_ALLOW_LOOPBACK_FOR_TESTS lets the test fakes on 127.0.0.1 through;
+# only elettro/settings/test.py turns it on, and it is deliberately not read from the environment.
+OUTBOUND_CONNECT_TIMEOUT_SECONDS = env.float("OUTBOUND_CONNECT_TIMEOUT_SECONDS", default=5.0)
+OUTBOUND_READ_TIMEOUT_SECONDS = env.float("OUTBOUND_READ_TIMEOUT_SECONDS", default=15.0)
+OUTBOUND_TOTAL_SECONDS = env.float("OUTBOUND_TOTAL_SECONDS", default=60.0)
+OUTBOUND_MAX_RESPONSE_BYTES = env.int("OUTBOUND_MAX_RESPONSE_BYTES", default=2 * 1024 * 1024)
+OUTBOUND_ALLOW_LOOPBACK_FOR_TESTS = False
 # Each reports worker process starts headless Chromium for chart images when it starts, not on the first report.
 REPORTS_WARM_BROWSER = env.bool("REPORTS_WARM_BROWSER", default=True)
+# Drawing one chart, starting the browser included (about 3 s cold, 0.2 s warm); past it the report has no charts.
+CHART_TIMEOUT_SECONDS = env.int("CHART_TIMEOUT_SECONDS", default=20)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # ---------------------------------------------------------------- cache, Celery
@@ -213,9 +257,19 @@ CELERY_TASK_ROUTES = {
     "reports.*": {"queue": "reports"},
 }
 CELERY_WORKER_QUEUES = "default,etl,reports,alerts"
+# A task not acknowledged within this long is handed to another worker: longer than the longest time limit (an
+# import's 30 minutes), or a slow import would be run twice while the first is still going.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 10 * 60}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"socket_timeout": 10, "socket_connect_timeout": 10}
+CELERY_BROKER_CONNECTION_TIMEOUT = 10
+# A running upload or report renews its lease every sixth of this; one not renewed for this long is recovered
+# (failed with the reason, and run again once) by the sweeper beat runs every minute.
+WORK_LEASE_SECONDS = env.int("WORK_LEASE_SECONDS", default=120)
 # The one beat schedule: crontab entries only (an interval restarts from zero whenever beat restarts).
 CELERY_BEAT_SCHEDULE = {
     "spare-schemas": {"task": "tenants.schema_pool_refill", "schedule": crontab(minute="*/10")},
+    # Uploads and reports whose worker died are failed with the reason and run again once.
+    "recover-stuck-work": {"task": "tenants.recover_stuck_work", "schedule": crontab()},
     # Report schedules are minute-precise in each company's own time zone.
     "report-schedules": {"task": "reports.dispatch_due", "schedule": crontab()},
     # Every night, each company refreshes its figures; the dispatcher spreads them out.
@@ -281,11 +335,28 @@ BILLING_GST_PERCENT = 18
 BILLING_GRACE_DAYS = 7  # after payments halt, before the company turns read-only
 BILLING_TRIAL_PLAN = "scale"  # a trial tries everything: the limits of this plan apply until it ends
 
+# ---------------------------------------------------------------- operators, logs
+# `Authorization: Bearer <OPERATOR_TOKEN>` shows /health/'s details to monitoring (staff logged in on the public
+# site see them too). Empty: staff only.
+OPERATOR_TOKEN = env("OPERATOR_TOKEN", default="")
+# Every record carries request_id, company (schema), user_id and task_id (elettro/logs.py); web, workers and beat
+# log the same way. Plain text locally, one JSON object per line with ELETTRO_LOG_JSON=1 (production's default).
+LOG_JSON = env.bool("ELETTRO_LOG_JSON", default=False)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "elettro.logs.ContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s%(context)s"},
+        "json": {"()": "elettro.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_JSON else "plain",
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

@@ -1,7 +1,7 @@
 """Production: every secret from the environment, HTTPS everywhere, static files through WhiteNoise."""
 
 from .base import *  # noqa: F403
-from .base import BASE_DOMAIN, env
+from .base import BASE_DOMAIN, LOGGING, env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")  # no default: refuse to start without one
@@ -18,6 +18,7 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+CSP_REPORT_ONLY = False  # the Content-Security-Policy is always enforced here (elettro/security_headers.py)
 X_FRAME_OPTIONS = "DENY"
 CSRF_TRUSTED_ORIGINS = [f"https://{BASE_DOMAIN}", f"https://*.{BASE_DOMAIN}"]
 
@@ -25,3 +26,8 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.Ema
 ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="mandatory")
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
 BILLING_SANDBOX_ALLOWED = False  # no stand-in Checkout in production: billing needs the RAZORPAY_* keys
+OUTBOUND_ALLOW_LOOPBACK_FOR_TESTS = False  # elettro/outbound.py never connects to this machine in production
+
+# Logs: one JSON object per line (request_id, company, user_id, task_id; elettro/logs.py) unless ELETTRO_LOG_JSON=0.
+LOG_JSON = env.bool("ELETTRO_LOG_JSON", default=True)
+LOGGING["handlers"]["console"]["formatter"] = "json" if LOG_JSON else "plain"

@@ -13,8 +13,11 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 
 # Tests use their own Redis databases so a running `make run` is never disturbed: the cache in 14 (tests may
 # clear it), the Celery broker and results in 15.
+# Parallel test processes (pytest-xdist) each have their own test database, so each has its own broker too (its
+# worker subprocesses inherit PYTEST_XDIST_WORKER): a worker never takes a task meant for another's database.
+_XDIST = env("PYTEST_XDIST_WORKER", default="gw0")[2:]
 _TEST_REDIS = REDIS_URL.rsplit("/", 1)[0] + "/14"
-_TEST_BROKER = REDIS_URL.rsplit("/", 1)[0] + "/15"
+_TEST_BROKER = REDIS_URL.rsplit("/", 1)[0] + f"/{(15, 13, 12, 11, 10, 9, 8, 7)[int(_XDIST or 0) % 8]}"
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -44,5 +47,12 @@ WHITENOISE_AUTOREFRESH = True
 
 # Local fakes of Slack listen on 127.0.0.1; the worker process reads the same list.
 SLACK_WEBHOOK_HOSTS = ["hooks.slack.com", "127.0.0.1"]
+# The one way the fakes in tests/fakes/ (plain http on 127.0.0.1, any port) get past elettro/outbound.py: loopback
+# IP literals only; every other check (userinfo, backslashes, private addresses, other hosts) still applies.
+OUTBOUND_ALLOW_LOOPBACK_FOR_TESTS = True
 # Chart images start their browser on first use; warming one per worker process only slows the suite.
 REPORTS_WARM_BROWSER = False
+# Every test signs up from 127.0.0.1 and parallel runs share one Redis: signup limits out of the way here;
+# tests/tenants/test_rate_limits.py sets the real ones.
+SIGNUP_RATE_LIMIT_PER_IP = "100000/h"
+SIGNUP_RATE_LIMIT_TOTAL = "100000/h"

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import requests
 
+from elettro import outbound
+
 
 class ChannelError(Exception):
     """A delivery that did not happen.
@@ -25,6 +27,10 @@ class ChannelError(Exception):
 def unreachable(service: str, exc: requests.RequestException, timeout: float) -> ChannelError:
     """The request never got an answer. Callers raise this `from None`: the chained exception of `requests`
     would print the URL, and a Slack webhook URL is itself the secret."""
+    if isinstance(exc, outbound.URLRefused):
+        return ChannelError(f"Elettro will not connect to this {service} address: {exc.reason}.", retryable=False)
+    if isinstance(exc, outbound.ResponseTooLarge):
+        return ChannelError(f"{service} answered with far more data than expected.", retryable=False)
     if isinstance(exc, requests.Timeout):
         return ChannelError(f"{service} did not answer within {timeout:g} seconds.", retryable=True)
     if isinstance(exc, requests.exceptions.SSLError):

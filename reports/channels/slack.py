@@ -7,7 +7,6 @@ Webhooks answer with an HTTP status and a plain-text code (`404 no_service`); th
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import re
 from typing import Any
@@ -16,6 +15,8 @@ from urllib.parse import urlsplit
 import requests
 from django.conf import settings
 from django.core.exceptions import ValidationError
+
+from elettro import outbound
 
 from .errors import ChannelError, retry_after_seconds, unreachable
 
@@ -53,15 +54,26 @@ _TRANSIENT = {"ratelimited", "rate_limited", "internal_error", "fatal_error", "s
 
 
 def validate_webhook_url(url: str) -> None:
-    """Only Slack's own webhook host, so a stored URL can never make Elettro post somewhere else."""
+    """Only Slack's own webhook host, read the way the HTTP client will read it (elettro.outbound), so a stored
+    URL can never make Elettro post somewhere else."""
     example = "https://hooks.slack.com/services/T…/B…/…"
-    parts = urlsplit(url.strip())
-    hosts = getattr(settings, "SLACK_WEBHOOK_HOSTS", ["hooks.slack.com"])
-    if parts.hostname not in hosts:
+    try:
+        target = outbound.parse(url.strip())
+    except outbound.URLRefused as exc:
+        raise ValidationError(f"This is not a Slack webhook URL: {exc.reason}. It should look like {example}") from None
+    hosts = _webhook_hosts()
+    if target.host not in hosts:
         raise ValidationError(f"This is not a Slack webhook URL: it should look like {example}")
-    if parts.scheme != "https" and not (parts.scheme == "http" and _is_loopback(parts.hostname)):
-        raise ValidationError("The Slack webhook URL must start with https://.")
-    if not _WEBHOOK_PATH.fullmatch(parts.path) or parts.query or parts.fragment:
+    try:
+        outbound.check(target, hosts)
+    except outbound.URLRefused as exc:
+        if target.scheme != "https":
+            raise ValidationError("The Slack webhook URL must start with https://.") from None
+        raise ValidationError(
+            f"This Slack webhook URL is not allowed: {exc.reason}. It should look like {example}"
+        ) from None
+    path = urlsplit(url.strip())
+    if not _WEBHOOK_PATH.fullmatch(path.path) or path.query or path.fragment:
         raise ValidationError(f"This Slack webhook URL is incomplete: it should look like {example}")
 
 
@@ -84,7 +96,12 @@ def post_webhook(url: str, *, text: str, blocks: list[dict[str, Any]] | None = N
         validate_webhook_url(url)
     except ValidationError as exc:
         raise ChannelError(exc.messages[0], retryable=False) from None
-    response = _post(url, data=_json({"text": text, "blocks": blocks}), headers={"Content-Type": "application/json"})
+    response = _post(
+        url,
+        data=_json({"text": text, "blocks": blocks}),
+        headers={"Content-Type": "application/json"},
+        hosts=_webhook_hosts(),
+    )
     if response.status_code != 200:
         body = response.text.strip()
         raise _error(body if _CODE.fullmatch(body) else "", response)
@@ -156,10 +173,18 @@ def _error(
     return ChannelError(text + ".", retryable=retryable, retry_after=retry_after)
 
 
-def _post(url: str, *, data: bytes | dict[str, str], headers: dict[str, str]) -> requests.Response:
+def _post(
+    url: str,
+    *,
+    data: bytes | dict[str, str],
+    headers: dict[str, str],
+    hosts: frozenset[str] = outbound.SLACK_API_HOSTS,
+) -> requests.Response:
+    """Through elettro.outbound: the webhook URL is the company's, and the upload URL is whatever Slack answered
+    with, so both are vetted (host list, public address, pinned connection) before anything is sent."""
     timeout = getattr(settings, "CHANNEL_TIMEOUT_SECONDS", 20)
     try:
-        return requests.post(url, data=data, headers=headers, timeout=timeout)
+        return outbound.post(url, hosts=hosts, data=data, headers=headers, timeout=timeout)
     except requests.RequestException as exc:
         raise unreachable("Slack", exc, timeout) from None
 
@@ -169,9 +194,5 @@ def _json(payload: dict[str, Any]) -> bytes:
     return json.dumps({key: value for key, value in payload.items() if value is not None}).encode()
 
 
-def _is_loopback(host: str | None) -> bool:
-    """Plain http only to this machine, where the test fakes listen."""
-    try:
-        return host == "localhost" or ipaddress.ip_address(host or "").is_loopback
-    except ValueError:
-        return False
+def _webhook_hosts() -> frozenset[str]:
+    return frozenset(host.lower() for host in getattr(settings, "SLACK_WEBHOOK_HOSTS", ["hooks.slack.com"]))

@@ -14,6 +14,8 @@ import requests
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from elettro import outbound
+
 from .errors import ChannelError, retry_after_seconds, unreachable
 
 _PHONE_PUNCTUATION = re.compile(r"[\s().\-/]")
@@ -141,7 +143,9 @@ def _post(phone_number_id: str, edge: str, token: str, **kwargs: Any) -> dict[st
     timeout = getattr(settings, "CHANNEL_TIMEOUT_SECONDS", 20)
     url = f"{base.rstrip('/')}/{version}/{phone_number_id}/{edge}"
     try:
-        response = requests.post(url, headers={"Authorization": f"Bearer {token}"}, timeout=timeout, **kwargs)
+        response = outbound.post(
+            url, hosts=outbound.WHATSAPP_HOSTS, headers={"Authorization": f"Bearer {token}"}, timeout=timeout, **kwargs
+        )
     except requests.RequestException as exc:
         raise unreachable("WhatsApp", exc, timeout) from None
     try:

@@ -68,6 +68,7 @@ class Report:
     notes: list[str] = field(default_factory=list)
     empty: str = ""  # the whole report has nothing to show, and says why
     generated_at: datetime | None = None
+    charts_missing: int = 0  # charts the PDF could not draw in time (it prints their tables)
 
     @property
     def company(self):

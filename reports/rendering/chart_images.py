@@ -13,7 +13,12 @@ import copy
 import logging
 import os
 import threading
+import time
 import warnings
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+
+from django.conf import settings
 
 logger = logging.getLogger(__name__)
 
@@ -71,20 +76,49 @@ def _for_print(figure: dict) -> dict:
     return printed
 
 
-def figure_svg(figure: dict) -> str | None:
-    """The figure as an SVG document, or None (logged) when no browser can draw it: the report then prints
-    the table without the chart rather than failing."""
-    import plotly.graph_objects as go
-    import plotly.io as pio
+# After a chart could not be drawn in time, this process draws none for a while: a report of twenty charts must
+# not wait twenty timeouts for a browser that is missing or stuck.
+_broken_until = 0.0
+_BROKEN_FOR_SECONDS = 300
 
+
+def charts_available() -> bool:
+    """Whether this process is drawing charts (False for a while after one could not be drawn in time)."""
+    return time.monotonic() >= _broken_until
+
+
+def figure_svg(figure: dict) -> str | None:
+    """The figure as an SVG document, or None (logged) when no browser can draw it within the time allowed
+    (settings.CHART_TIMEOUT_SECONDS, the browser's start included): the report then prints the table without the
+    chart rather than failing or waiting for ever."""
+    global _broken_until
+    if not charts_available():
+        return None
+    # The browser is driven from a thread we can stop waiting for; a hung draw is left behind, never joined.
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chart")
+    future = pool.submit(_draw, figure)
+    pool.shutdown(wait=False)
     try:
-        _ensure_browser()
-        printed = _for_print(figure)
-        with warnings.catch_warnings():
-            # plotly passes browser options that the already-running server ignores, and says so every time.
-            warnings.filterwarnings("ignore", message="The kopts argument is ignored")
-            image = pio.to_image(go.Figure(printed), format="svg", validate=False)
+        image = future.result(timeout=settings.CHART_TIMEOUT_SECONDS)
+    except FutureTimeout:
+        _broken_until = time.monotonic() + _BROKEN_FOR_SECONDS
+        logger.error("a chart took over %ss to draw: reports leave charts out for %ss", settings.CHART_TIMEOUT_SECONDS,
+                     _BROKEN_FOR_SECONDS)  # fmt: skip
+        return None
     except Exception:
+        _broken_until = time.monotonic() + _BROKEN_FOR_SECONDS
         logger.exception("could not draw a chart for a report")
         return None
     return image.decode("utf-8") if isinstance(image, bytes) else image
+
+
+def _draw(figure: dict):
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    _ensure_browser()
+    printed = _for_print(figure)
+    with warnings.catch_warnings():
+        # plotly passes browser options that the already-running server ignores, and says so every time.
+        warnings.filterwarnings("ignore", message="The kopts argument is ignored")
+        return pio.to_image(go.Figure(printed), format="svg", validate=False)

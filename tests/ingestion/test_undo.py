@@ -217,10 +217,10 @@ def test_a_failed_or_stuck_upload_can_be_run_again(company, django_capture_on_co
 
     stuck = load(csv_bytes(SALES), "again.csv")
     an_hour_ago = timezone.now() - timedelta(hours=1)
-    ImportJob.objects.filter(pk=stuck.pk).update(status="running", started_at=an_hour_ago)
+    ImportJob.objects.filter(pk=stuck.pk).update(status="running", started_at=an_hour_ago, heartbeat_at=an_hour_ago)
     stuck.refresh_from_db()
     assert undo.is_stuck(stuck) and undo.can_retry(stuck)
-    ImportJob.objects.filter(pk=stuck.pk).update(started_at=timezone.now())
+    ImportJob.objects.filter(pk=stuck.pk).update(heartbeat_at=timezone.now())
     stuck.refresh_from_db()
     with pytest.raises(ApplicationError, match="only a failed or stuck upload"):
         undo.upload_retry(job_id=stuck.pk)

@@ -14,6 +14,7 @@ from django_tenants.utils import tenant_context
 from analytics.selectors import kpis
 from ingestion import services
 from ingestion.models import ExclusionRule, ImportJob, SalesLine
+from ingestion.recovery import recover_stuck_jobs
 from ingestion.sample_exports import write_invoice_lines
 from ingestion.tasks import run_import
 from tests.conftest import start_worker
@@ -21,12 +22,12 @@ from tests.conftest import start_worker
 pytestmark = pytest.mark.worker
 
 
-def test_kill_9_mid_load_leaves_nothing_and_the_retry_gives_the_same_result(make_company_committed, tmp_path):
+def test_kill_9_mid_load_leaves_nothing_and_the_retry_gives_the_same_result(make_company_committed, tmp_path, settings):
     company, _ = make_company_committed("crash")
     with tenant_context(company):
         ExclusionRule.objects.all().delete()  # the generator's totals count freight and packaging as sales
     path = tmp_path / "lines.csv"
-    expected = write_invoice_lines(path, lines=150_000, fmt="csv", seed=5)
+    expected = write_invoice_lines(path, lines=180_000, fmt="csv", seed=5)
     worker = start_worker("crash-worker", queues="crash-test")  # its own queue: only it may take the job
     try:
         with tenant_context(company), path.open("rb") as handle:
@@ -46,9 +47,15 @@ def test_kill_9_mid_load_leaves_nothing_and_the_retry_gives_the_same_result(make
     with tenant_context(company):
         assert ImportJob.objects.get(pk=job.pk).status == "running"
         assert SalesLine.objects.count() == 0  # the load was one transaction: nothing of it stayed
+        # A redelivered task while the lease holds leaves the job to the worker that has it.
+        assert services.import_run(job_id=job.pk).status == "running"
 
+        settings.WORK_LEASE_SECONDS = 2
+        time.sleep(3)
+        assert recover_stuck_jobs() == [job.pk]  # the sweeper: failed with the reason, queued again once
+        assert "stopped before it finished" in ImportJob.objects.get(pk=job.pk).error
         retried = services.import_run(job_id=job.pk)
 
-        assert retried.status == "succeeded" and retried.rows_loaded == 150_000
+        assert retried.status == "succeeded" and retried.rows_loaded == 180_000
         assert SalesLine.objects.count() == expected.lines
         assert kpis().revenue == Decimal(expected.revenue) and kpis().orders == expected.invoices

@@ -118,3 +118,19 @@ def test_a_run_whose_maker_lost_the_right_is_not_made(sales_company, add_member)
         run = services.run_generate(run)
     assert run.status == "failed" and "may no longer generate" in run.error
     assert not run.file
+
+
+def test_a_failed_report_has_a_retry_button_that_queues_it_again(make_company, company_client):
+
+    company, owner = make_company("retryreport")
+    with tenant_context(company):
+        run = services.run_create(company=company, kind="sales-review", query={}, user=owner, enqueue=False)
+        ReportRun.objects.filter(pk=run.pk).update(status="failed", error="The worker stopped.")
+    client = company_client(company, owner)
+    assert 'id="retry"' in client.get(f"/reports/{run.pk}/").content.decode()
+    assert client.post(f"/reports/{run.pk}/retry/").status_code == 302
+    with tenant_context(company):
+        run.refresh_from_db()
+        assert run.status == "queued" and run.error == ""
+        assert services.run_generate(run).status == "done"
+    assert 'id="retry"' not in client.get(f"/reports/{run.pk}/").content.decode()

@@ -84,14 +84,19 @@ def test_signup_with_bad_input_shows_the_field_error_and_creates_nothing(public_
     assert _nothing_created(data["subdomain"].lower(), data["email"])
 
 
-def test_a_taken_subdomain_or_existing_email_is_refused(public_client, make_company):
+def test_a_taken_subdomain_is_refused_and_an_existing_email_gets_a_mail_not_an_answer(public_client, make_company):
+    from django.core import mail
+
     make_company("taken", owner_email="first@example.com")
 
     taken = public_client.post("/signup/", {**GOOD, "subdomain": "taken"})
     existing = public_client.post("/signup/", {**GOOD, "email": "FIRST@example.com"})
 
     assert taken.status_code == 400 and "is taken" in taken.content.decode()
-    assert existing.status_code == 400 and "already exists" in existing.content.decode()
+    # Whether an address has an account is told only to its inbox (tests/tenants/test_rate_limits.py).
+    assert existing.status_code == 200 and "Check your email" in existing.content.decode()
+    assert "already exists" not in existing.content.decode()
+    assert [m.to for m in mail.outbox] == [["FIRST@example.com"]] and "already exists" in mail.outbox[0].body
     assert Company.objects.filter(subdomain="taken").count() == 1
     assert not Company.objects.filter(subdomain="sharma").exists()
 

@@ -45,7 +45,7 @@ def test_health_is_200_when_database_redis_and_worker_are_up(public_client, cele
     assert response.status_code == 200, body
     assert body["status"] == ("ok" if health.chromium_path() else "degraded")
     assert body["database"]["ok"] and body["redis"]["ok"] and body["broker"]["ok"] and body["worker"]["ok"]
-    assert any(name.startswith("test-worker@") for name in body["worker"]["workers"])
+    assert any(name.startswith("test-worker") for name in body["worker"]["workers"])  # test-worker-gw0@host
     assert body["queues"]["ok"]
     assert {"default", "etl", "reports", "alerts"} <= set(body["queues"])
     assert all(isinstance(body["queues"][q]["waiting"], int) for q in ("default", "etl", "reports", "alerts"))

@@ -117,10 +117,7 @@ def _run_claimed(job: ImportJob) -> ImportJob:
             return job
         outcome = run_job(job, progress=progress)
     except WrongKind as wrong:
-        ImportJob.objects.filter(pk=job.pk).update(
-            status=ImportJob.Status.MAPPING, kind_question=wrong.question.as_json(), progress=10,
-            stage="Tell us what this file is", error=wrong.message,
-        )  # fmt: skip
+        _ask_what_it_is(job, wrong)
     except NeedsReview as review:
         _hold_for_review(job, review)
     except IngestError as error:
@@ -161,6 +158,14 @@ def job_kind_answer(*, job: ImportJob, kind: str) -> ImportJob:
     job.save()
     transaction.on_commit(lambda: enqueue(job.pk))
     return job
+
+
+def _ask_what_it_is(job: ImportJob, wrong: WrongKind) -> None:
+    """The file looks like another kind than the person said: nothing loads until they say what it is."""
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.MAPPING, kind_question=wrong.question.as_json(), progress=10,
+        stage="Tell us what this file is", error=wrong.message,
+    )  # fmt: skip
 
 
 def _ask_for_columns(job: ImportJob, message: str) -> None:
@@ -291,8 +296,14 @@ def job_columns_choose(
 ) -> ImportJob:
     """The proposal, with a person's (or an operator's) fields and sheet roles on top, as the job's columns.
 
-    An override FIELD=COLUMN applies to every data sheet that has that column."""
-    job.proposal = propose(job, always=True)
+    An override FIELD=COLUMN applies to every data sheet that has that column. A file that looks like another kind
+    is asked about instead (the job waits, its columns unchosen)."""
+    try:
+        job.proposal = propose(job, always=True)
+    except WrongKind as wrong:
+        _ask_what_it_is(job, wrong)
+        job.refresh_from_db()
+        return job
     job.save(update_fields=["proposal"])
     labels = fields.FIELD_LABELS[job.kind]
     roles = {sheet: plan["role"] for sheet, plan in job.proposal.items()} | (sheet_roles or {})

@@ -134,5 +134,9 @@ def test_ingest_says_what_the_file_looks_like_and_loads_it_when_told(make_compan
     result = json.loads(out.getvalue())
     assert result["status"] == "needs_mapping" and result["looks_like"] == "a ledger or account statement"
     out = StringIO()
+    with pytest.raises(CommandError) as raised:  # accepting the columns is not saying what the file is
+        call_command("ingest", "--company", "kindcli", "--accept-proposal", str(path), stdout=out)
+    assert raised.value.returncode == 3 and json.loads(out.getvalue())["looks_like"] == "a ledger or account statement"
+    out = StringIO()
     call_command("ingest", "--company", "kindcli", "--kind-confirmed", "--accept-proposal", str(path), stdout=out)
     assert json.loads(out.getvalue())["status"] == "succeeded"

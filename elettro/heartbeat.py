@@ -11,9 +11,11 @@ import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, connections
+from django.db.models import Q
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
@@ -48,3 +50,18 @@ def beating(model, pk: int) -> Iterator[None]:
     finally:
         stop.set()
         thread.join(timeout=10)
+
+
+def lapsed(stamp: datetime | None, now: datetime | None = None) -> bool:
+    """Whether a lease last renewed at `stamp` (None: never) has lapsed: its worker is gone."""
+    return stamp is None or (now or timezone.now()) - stamp > timedelta(seconds=settings.WORK_LEASE_SECONDS)
+
+
+def lapsed_rows(since: str) -> Q:
+    """The rows whose lease lapsed, as `lapsed` judges them: heartbeat_at, else the `since` column, too old."""
+    cutoff = timezone.now() - timedelta(seconds=settings.WORK_LEASE_SECONDS)
+    return (
+        Q(heartbeat_at__lt=cutoff)
+        | Q(heartbeat_at=None, **{f"{since}__lt": cutoff})
+        | Q(heartbeat_at=None, **{f"{since}__isnull": True})
+    )

@@ -4,12 +4,11 @@ again once from the stored file. A load is one transaction, so a dead worker lef
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
-from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
+
+from elettro import heartbeat
 
 from .models import ImportJob
 
@@ -22,26 +21,17 @@ DIED = ("The worker loading this file stopped before it finished (it was restart
 
 def lease_lapsed(job: ImportJob, now=None) -> bool:
     """Running, and its worker has not renewed the lease in time: the worker is gone."""
-    now = now or timezone.now()
-    stamp = job.heartbeat_at or job.started_at
-    return job.status == ImportJob.Status.RUNNING and (
-        stamp is None or now - stamp > timedelta(seconds=settings.WORK_LEASE_SECONDS)
-    )
+    return job.status == ImportJob.Status.RUNNING and heartbeat.lapsed(job.heartbeat_at or job.started_at, now)
 
 
 def recover_stuck_jobs() -> list[int]:
     """Fail every upload whose lease lapsed; run it again if it has not been retried automatically yet."""
     from .services import enqueue
 
-    cutoff = timezone.now() - timedelta(seconds=settings.WORK_LEASE_SECONDS)
     recovered = []
     with transaction.atomic():
         stuck = ImportJob.objects.select_for_update(skip_locked=True).filter(status=ImportJob.Status.RUNNING)
-        lapsed = (
-            Q(heartbeat_at__lt=cutoff)
-            | Q(heartbeat_at=None, started_at__lt=cutoff)
-            | Q(heartbeat_at=None, started_at=None)
-        )
+        lapsed = heartbeat.lapsed_rows("started_at")
         for job in stuck.filter(lapsed):
             if job.attempts <= AUTOMATIC_RETRIES:
                 job.status, job.stage, job.progress = ImportJob.Status.QUEUED, "Queued again: the worker stopped", 0

@@ -4,12 +4,11 @@ made again once; a scheduled run's deliveries follow it."""
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
-from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
+
+from elettro import heartbeat
 
 from .models import ReportRun
 
@@ -21,9 +20,7 @@ DIED = ("The worker making this report stopped before it finished (it was restar
 
 
 def lease_lapsed(run: ReportRun, now=None) -> bool:
-    now = now or timezone.now()
-    stamp = run.heartbeat_at or run.created_at
-    return run.status == ReportRun.Status.RUNNING and now - stamp > timedelta(seconds=settings.WORK_LEASE_SECONDS)
+    return run.status == ReportRun.Status.RUNNING and heartbeat.lapsed(run.heartbeat_at or run.created_at, now)
 
 
 def enqueue(run: ReportRun) -> None:
@@ -33,11 +30,10 @@ def enqueue(run: ReportRun) -> None:
 
 
 def recover_stuck_runs() -> list[int]:
-    cutoff = timezone.now() - timedelta(seconds=settings.WORK_LEASE_SECONDS)
     recovered = []
     with transaction.atomic():
         running = ReportRun.objects.select_for_update(skip_locked=True).filter(status=ReportRun.Status.RUNNING)
-        lapsed = Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at=None, created_at__lt=cutoff)
+        lapsed = heartbeat.lapsed_rows("created_at")
         for run in running.filter(lapsed):
             if run.attempts <= AUTOMATIC_RETRIES:
                 run.status, run.progress, run.stage = ReportRun.Status.QUEUED, 0, "Queued again: the worker stopped"

@@ -39,10 +39,13 @@ run: setup  ## set up, then run web, worker and beat in this terminal (Ctrl-C st
 	@$(MANAGE) seed_demo --print-only
 	$(BIN)/honcho start --no-prefix -f Procfile
 
+# Tests run in parallel processes, each with its own test database, broker and worker; TEST_PROCS=1 runs them in one.
+TEST_PROCS ?= 2
+
 test: install  ## lint, then every test: unit, integration (real worker), browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_PROCS)
 
 lint: install  ## ruff lint and format check
 	$(BIN)/ruff check .

@@ -85,6 +85,20 @@ def ensure_can_upload(company, *, lines_this_month: int) -> None:
     )  # fmt: skip
 
 
+def ensure_storage_room(company, *, used_bytes: int, adding_bytes: int) -> None:
+    """`used_bytes`: uploaded files the company keeps; `adding_bytes`: the file about to be stored."""
+    company = _real_company(company)
+    _ensure_writable(company, "upload files")
+    limit_mb, plan = _limit(company, "max_storage_mb")
+    if limit_mb is not None and used_bytes + adding_bytes > limit_mb * 1024 * 1024:
+        raise PlanLimitError(
+            f"The {plan} plan keeps {limit_mb:,} MB of uploaded files and this company keeps "
+            f"{used_bytes / 1024 / 1024:,.1f} MB, so this {adding_bytes / 1024 / 1024:,.1f} MB file does not fit. "
+            "Delete old uploads on the Uploads page, or upgrade the plan on the Billing page.",
+            company=company,
+        )
+
+
 def ensure_can_add_schedule(company, existing_count: int) -> None:
     """`existing_count`: report schedules the company has now (paused ones included)."""
     _ensure_room(

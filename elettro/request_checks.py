@@ -4,6 +4,10 @@ PostgreSQL refuses the NUL character (U+0000) in text, so a request carrying one
 path part, a cookie) would fail deep in a view with a DataError. No field of ours accepts it, so every such request
 is refused here, on every host, before any view or query runs.
 
+A request declared longer than any upload may be is answered 413 here, before its body is read
+(ingestion.upload_limits; a file that grows past its limit while it streams is stopped there and named by the
+upload page).
+
 Views and parsers that meet a parameter they cannot read raise `django.core.exceptions.BadRequest("what is
 wrong")`; this middleware answers it with a 400 that says so (JSON for a caller that asked for JSON).
 """
@@ -13,16 +17,19 @@ from __future__ import annotations
 from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse, JsonResponse, UnreadablePostError
 
+from ingestion import upload_limits
+
 NUL = "\x00"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 NUL_MESSAGE = "The request holds a NUL character (%00), which no field accepts. Remove it and try again."
 
 
-def bad_request(request: HttpRequest, message: str) -> HttpResponse:
-    """A 400 that says what is wrong, as JSON to a caller that asked for JSON, plain text otherwise."""
+def bad_request(request: HttpRequest, message: str, *, status: int = 400) -> HttpResponse:
+    """A 400 (or `status`) that says what is wrong, as JSON to a caller that asked for JSON, plain text otherwise."""
     if "application/json" in request.headers.get("Accept", ""):
-        return JsonResponse({"error": message}, status=400)
-    return HttpResponse(f"Bad request: {message}\n", status=400, content_type="text/plain; charset=utf-8")
+        return JsonResponse({"error": message}, status=status)
+    title = "Too large" if status == 413 else "Bad request"
+    return HttpResponse(f"{title}: {message}\n", status=status, content_type="text/plain; charset=utf-8")
 
 
 def _has_nul(pairs) -> bool:
@@ -51,6 +58,9 @@ class RequestChecksMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        too_large = upload_limits.declared_too_large(request)
+        if too_large:
+            return bad_request(request, too_large, status=413)
         if holds_nul(request):
             return bad_request(request, NUL_MESSAGE)
         return self.get_response(request)

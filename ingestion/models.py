@@ -100,6 +100,8 @@ class ImportJob(models.Model):
     deleted_at = models.DateTimeField(null=True, blank=True)
     deleted_by_email = models.EmailField(blank=True, db_default="")
     deletion = models.JSONField(default=dict, blank=True, db_default={})
+    # A failed or deleted upload's file goes after the retention period (ingestion/retention.py); the row stays.
+    file_removed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

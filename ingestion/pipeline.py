@@ -302,8 +302,9 @@ def _run(job: ImportJob, progress: Progress) -> Outcome:
         kind_guess.check(sheets, job.kind)  # a purchase register uploaded as sales waits for the person's word
     progress(15, "Finding the columns")
     plans = plan_sheets(sheets, job.kind, confirmed=job.column_mapping or None, roles=job.sheet_roles or None)
-    del sheets  # the plans keep each table's rows below its header; the raw copy can go
     outcome = Outcome()
+    outcome.messages += [f"{sheet.name}: {note}" for sheet in sheets for note in sheet.notes]  # what reading mended
+    del sheets  # the plans keep each table's rows below its header; the raw copy can go
     frames = []
     for plan in plans:
         if plan.role != "data":

@@ -30,6 +30,13 @@ def lines_loaded_this_month() -> int:
     return jobs.aggregate(total=Sum("rows_loaded"))["total"] or 0
 
 
+def storage_used_bytes() -> int:
+    """Bytes of uploaded files the company keeps (the plan's storage limit). A deleted upload's file no longer
+    counts: deleting old uploads is how an owner makes room. Its file goes with the retention sweep."""
+    kept = ImportJob.objects.exclude(file="").exclude(status=ImportJob.Status.DELETED)
+    return kept.aggregate(total=Sum("size_bytes"))["total"] or 0
+
+
 def figure_notes() -> dict[str, bool]:
     """What the pages must say about the figures: revenue that includes GST (files that gave only totals with tax,
     like a Day Book), and sales that name no customer (walk-in). Both are read through small partial indexes."""

@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import DataError, IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
-from billing.limits import ensure_can_upload
+from billing.limits import ensure_can_upload, ensure_storage_room
 from elettro import heartbeat
 from elettro.errors import ApplicationError
 
@@ -22,7 +22,7 @@ from .etl.errors import IngestError, NeedsReview
 from .kind_guess import WrongKind
 from .models import ColumnMapping, ExclusionRule, ImportJob, Kind, StatusWord, VoucherType
 from .pipeline import ROLES, propose, rejects_csv, run_job
-from .selectors import lines_loaded_this_month
+from .selectors import lines_loaded_this_month, storage_used_bytes
 from .signals import import_finished, sales_lines_remarked
 
 logger = logging.getLogger(__name__)
@@ -52,6 +52,7 @@ def upload_create(*, file: UploadedFile, kind: str = Kind.SALES, mode: str = Imp
         )
     # The plan's monthly line quota, and read-only mode (trial over, payments halted past grace) pause uploads.
     ensure_can_upload(connection.tenant, lines_this_month=lines_loaded_this_month())
+    ensure_storage_room(connection.tenant, used_bytes=storage_used_bytes(), adding_bytes=file.size)
     digest = hashlib.sha256()
     for chunk in file.chunks():
         digest.update(chunk)
@@ -70,9 +71,16 @@ def upload_create(*, file: UploadedFile, kind: str = Kind.SALES, mode: str = Imp
 
 
 def enqueue(job_id: int) -> None:
+    """Queue an upload's run. Files over UPLOAD_BULK_BYTES go to their own queue and worker (`etl_bulk`), so one
+    company's huge upload never holds up another company's small one."""
     from .tasks import run_import
 
-    run_import.delay(job_id)
+    size = ImportJob.objects.filter(pk=job_id).values_list("size_bytes", flat=True).first() or 0
+    run_import.apply_async(args=[job_id], queue=queue_for(size))
+
+
+def queue_for(size_bytes: int) -> str:
+    return settings.ETL_BULK_QUEUE if size_bytes > settings.UPLOAD_BULK_BYTES else settings.ETL_QUEUE
 
 
 def import_run(*, job_id: int) -> ImportJob:

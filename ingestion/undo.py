@@ -172,7 +172,8 @@ def is_stuck(job: ImportJob) -> bool:
 
 
 def can_retry(job: ImportJob) -> bool:
-    return job.status == ImportJob.Status.FAILED or is_stuck(job)
+    """A failed or stuck upload whose file is still kept (the retention sweep removes old failures' files)."""
+    return bool(job.file) and (job.status == ImportJob.Status.FAILED or is_stuck(job))
 
 
 @transaction.atomic

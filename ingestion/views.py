@@ -31,7 +31,10 @@ def upload(request: HttpRequest) -> HttpResponse:
                       initial={"kind": chosen} if chosen in Kind.values else None)  # fmt: skip
     errors = []
     plan_limited = False
-    if request.method == "POST" and form.is_valid():
+    refused = getattr(request, "upload_refused", None)  # a file passed the size limit while it streamed in
+    if refused:
+        errors.append(refused)
+    elif request.method == "POST" and form.is_valid():
         jobs = []
         options = {"kind": form.cleaned_data["kind"], "mode": form.cleaned_data["mode"], "user": request.user,
                    "batch": uuid.uuid4().hex}  # fmt: skip
@@ -47,8 +50,10 @@ def upload(request: HttpRequest) -> HttpResponse:
                 messages.error(request, error, extra_tags="plan_limit" if plan_limited else "")
             return redirect(reverse("upload_progress") + "?jobs=" + ",".join(str(job.pk) for job in jobs))
     context = {"form": form, "errors": errors, "max_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024),
+               "max_bytes": settings.UPLOAD_MAX_BYTES,
                "plan_limited": plan_limited}  # fmt: skip
-    return render(request, "ingestion/upload.html", context, status=400 if errors or form.errors else 200)
+    status = 413 if refused else 400 if errors or form.errors else 200
+    return render(request, "ingestion/upload.html", context, status=status)
 
 
 def _short_name(name: str, limit: int = 150) -> str:
@@ -103,7 +108,8 @@ def uploads(request: HttpRequest) -> HttpResponse:
     for job in jobs:
         job.can_retry = undo.can_retry(job)
         job.is_stuck = undo.is_stuck(job)
-    return render(request, "ingestion/uploads.html", {"jobs": jobs})
+    context = {"jobs": jobs, "retention_days": settings.UPLOAD_FILE_RETENTION_DAYS}
+    return render(request, "ingestion/uploads.html", context)
 
 
 @require_http_methods(["GET", "POST"])

@@ -256,7 +256,7 @@ CELERY_TASK_ROUTES = {
     "reports.alerts.*": {"queue": "alerts"},
     "reports.*": {"queue": "reports"},
 }
-CELERY_WORKER_QUEUES = "default,etl,reports,alerts"
+CELERY_WORKER_QUEUES = "default,etl,etl_bulk,reports,alerts"
 # A task not acknowledged within this long is handed to another worker: longer than the longest time limit (an
 # import's 30 minutes), or a slow import would be run twice while the first is still going.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 10 * 60}
@@ -277,6 +277,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tenants.dispatch_to_companies",
         "schedule": crontab(hour=1, minute=30),
         "kwargs": {"task_name": "analytics.nightly_refresh", "stagger_seconds": 5},
+    },
+    # Failed and deleted uploads' files go after UPLOAD_FILE_RETENTION_DAYS (ingestion/retention.py).
+    "upload-file-retention": {
+        "task": "tenants.dispatch_to_companies",
+        "schedule": crontab(hour=2, minute=45),
+        "kwargs": {"task_name": "ingestion.upload_files_purge", "stagger_seconds": 1},
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".data" / "celerybeat-schedule")
@@ -315,6 +321,18 @@ REST_FRAMEWORK = {
 
 TRIAL_DAYS = 14
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_MB", default=50) * 1024 * 1024
+# Uploads over this size run on their own queue and worker (etl_bulk): a huge file never holds up a small one.
+UPLOAD_BULK_BYTES = env.int("UPLOAD_BULK_MB", default=5) * 1024 * 1024
+ETL_QUEUE, ETL_BULK_QUEUE = "etl", "etl_bulk"
+UPLOAD_FILE_RETENTION_DAYS = env.int("UPLOAD_FILE_RETENTION_DAYS", default=30)
+# One request (several files chosen at once) may send this much; a longer one is refused before it is read.
+UPLOAD_MAX_REQUEST_BYTES = env.int("UPLOAD_MAX_REQUEST_MB", default=200) * 1024 * 1024
+# The first handler stops reading a file the moment it passes UPLOAD_MAX_BYTES (ingestion/upload_limits.py).
+FILE_UPLOAD_HANDLERS = [
+    "ingestion.upload_limits.SizeLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import dataclasses
 import functools
 import io
 import os
@@ -40,6 +41,10 @@ MAX_BYTES = 50 * MB
 MAX_UNZIPPED_BYTES = 1024 * MB
 MAX_CELLS = 60_000_000
 MAX_COLUMNS = 16_384  # Excel's own limit; a wider "CSV" is not a table
+# A sheet wider than this is cut to the columns that hold something (a stray cell or format far to the right makes
+# Excel report 16,384); one still wider than MAX_USED_COLUMNS is refused, so the column check stays a page.
+WIDE_SHEET_COLUMNS = 256
+MAX_USED_COLUMNS = 512
 MAX_ZIP_MEMBERS = 10_000
 # Deflate tops out near 1030x; real worksheets stay well under 100x even when every row repeats.
 MAX_COMPRESSION_RATIO = 200
@@ -97,13 +102,34 @@ def read_table(
         sheets = [read_tally_xml(path.read_bytes(), name=Path(filename).name)]
     else:
         sheets = _read_workbook(path, file_format, max_cells=max_cells)
-    sheets = [sheet for sheet in sheets if not sheet.rows.empty]
+    sheets = [_cut_to_used_columns(sheet) for sheet in sheets if not sheet.rows.empty]
     if not sheets:
         raise IngestError(
             "We couldn't find any data in this file: it has no rows, or every sheet is empty or hidden.",
             code="no_data",
         )
     return sheets
+
+
+def _cut_to_used_columns(sheet: RawSheet) -> RawSheet:
+    """A wide sheet without its empty columns, or IngestError when it is still too wide to be an export. Sheets of
+    ordinary width are left as they are, spacer columns and all."""
+    if sheet.rows.shape[1] <= WIDE_SHEET_COLUMNS:
+        return sheet
+    used = sheet.rows.loc[:, sheet.rows.notna().any()]
+    if used.shape[1] > MAX_USED_COLUMNS:
+        raise _too_wide(sheet.name, used.shape[1])
+    note = f"Left out {sheet.rows.shape[1] - used.shape[1]:,} empty columns."
+    return dataclasses.replace(sheet, rows=used.set_axis(range(used.shape[1]), axis=1), notes=[*sheet.notes, note])
+
+
+def _too_wide(sheet_name: str, used_columns: int) -> IngestError:
+    return IngestError(
+        f"The sheet “{sheet_name}” has {used_columns:,} filled columns; we read sheets of up to "
+        f"{MAX_USED_COLUMNS:,}. A sales register or master has a few dozen: delete the extra columns, or export the "
+        "report again.",
+        code="too_many_columns",
+    )
 
 
 # ---------------------------------------------------------------- what the file really is
@@ -464,7 +490,13 @@ def _read_with_calamine(path: Path, file_format: str, *, max_cells: int) -> list
     sheets: list[RawSheet] = []
     while batches:
         name, batch = batches.pop(0)
-        columns = [_as_displayed(column) for column in batch.columns]
+        arrays = batch.columns
+        if len(arrays) > WIDE_SHEET_COLUMNS:  # empty columns go before the per-column work (_cut_to_used_columns)
+            arrays = [column for column in arrays if column.null_count < len(column)]
+            if len(arrays) > MAX_USED_COLUMNS:
+                raise _too_wide(name, len(arrays))
+        columns = [_as_displayed(column) for column in arrays]
+        del arrays
         del batch  # each copy goes as soon as the next exists: a 50 MB upload is judged by its peak
         rows = _arrow_to_frame(columns)
         del columns
@@ -774,13 +806,36 @@ def decoding_penalty(text: str) -> float:
 # ---------------------------------------------------------------- delimited text
 
 
+_CONTROL_CHARACTERS = [chr(code) for code in range(32) if chr(code) not in "\t\n\r\x0c"]
+
+
+def _without_stray_nuls(text: str, notes: list[str]) -> str:
+    """A few NUL characters (a damaged export, a field pasted from another program) are removed and the lines named;
+    many control characters mean a binary file, or UTF-16 read as bytes, which is refused."""
+    sample = text[:65536]
+    controls = sum(sample.count(char) for char in _CONTROL_CHARACTERS)
+    if controls > max(len(sample) // 100, 10):
+        raise IngestError(f"This file is not a spreadsheet or a text table. {_EXPORT_ADVICE}", code="binary")
+    count = text.count("\x00")
+    lines: list[int] = []
+    position = text.find("\x00")
+    while position != -1 and len(lines) < 5:
+        line = text.count("\n", 0, position) + 1
+        if line not in lines:
+            lines.append(line)
+        position = text.find("\x00", position + 1)
+    named = ", ".join(str(line) for line in lines) + (" and others" if position != -1 else "")
+    notes.append(f"Removed {count:,} NUL characters (a damaged export) on line{'s' if len(lines) > 1 else ''} {named}.")
+    return text.replace("\x00", "")
+
+
 def _read_delimited(data: bytes, *, name: str, max_cells: int) -> RawSheet:
     text, encoding = decode_text(data)
-    if "\x00" in text[:65536]:
-        raise IngestError(f"This file is not a spreadsheet or a text table. {_EXPORT_ADVICE}", code="binary")
     if "\n" not in text and "\r" in text:
         text = text.replace("\r", "\n")  # classic Mac line ends
     notes: list[str] = []
+    if "\x00" in text:
+        text = _without_stray_nuls(text, notes)
     delimiter, skip = _declared_delimiter(text)
     if skip:
         text = text[skip:]

@@ -653,7 +653,7 @@ def test_xlsx_with_a_value_in_xfd1048576_is_read_by_its_cells(build_raw_xlsx):
     data = '<row r="1"><c r="A1"><v>1</v></c></row><row r="1048576"><c r="XFD1048576"><v>2</v></c></row>'
     sheet = read_table(build_raw_xlsx(data, dimension="A1:XFD1048576"), filename="corner.xlsx")[0]
     assert list(sheet.rows.index) == [1, 1_048_576]
-    assert sheet.rows.shape == (2, 16_384)
+    assert sheet.rows.shape == (2, 2)  # the 16,382 empty columns between are cut
     assert cells(sheet)[1][-1] == "2"
 
 

@@ -100,7 +100,7 @@ def test_wrong_files_are_refused_on_the_page_with_the_limit_shown(make_company, 
     too_big = _upload(client, "big.csv")
 
     assert not_a_sheet.status_code == 400 and "is not a spreadsheet or CSV file" in not_a_sheet.content.decode()
-    assert too_big.status_code == 400 and "the limit is" in too_big.content.decode()
+    assert too_big.status_code == 413 and "“big.csv” is over the" in too_big.content.decode()
     with tenant_context(company):
         assert ImportJob.objects.count() == 0
 

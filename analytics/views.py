@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from ingestion.selectors import figure_notes
+from tenants.audit import Action, audit_record
 from tenants.permissions import has_permission, require_permission
 
 from . import charts, rollups
@@ -67,6 +68,8 @@ def _download(request, dashboard, built, name: str) -> HttpResponse:
     stem = f"{request.tenant.schema_name}-{name}-{panel.key}" + (
         f"-{period.start:%Y%m%d}-{period.end:%Y%m%d}" if period else ""
     )
+    audit_record(Action.EXPORT, f"Downloaded “{panel.title}” from {name} ({fmt.upper()})", page=name,
+                 panel=panel.key, format=fmt, query=request.GET.urlencode()[:500])  # fmt: skip
     return download_response(panel.table, fmt, stem, currency=dashboard.currency)
 
 

@@ -22,6 +22,7 @@ urlpatterns = [
     path("members/<int:membership_id>/role/", company_views.change_role, name="change_role"),
     path("members/<int:membership_id>/remove/", company_views.remove_member, name="remove_member"),
     path("settings/", company_views.company_settings, name="company_settings"),
+    path("audit/", company_views.audit_log, name="audit_log"),
     path("uploads/", ingestion_views.uploads, name="uploads"),
     path("uploads/new/", ingestion_views.upload, name="upload"),
     path("uploads/progress/", ingestion_views.progress, name="upload_progress"),

@@ -9,12 +9,13 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import DataError, IntegrityError, OperationalError, connection, transaction
+from django.db import DataError, IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from billing.limits import ensure_can_upload, ensure_storage_room
 from elettro import heartbeat
 from elettro.errors import ApplicationError
+from tenants.audit import Action, audit_record
 
 from . import batches, exclusions, recovery, sale_rules
 from .etl import mapping as fields
@@ -65,6 +66,8 @@ def upload_create(*, file: UploadedFile, kind: str = Kind.SALES, mode: str = Imp
         )  # fmt: skip
         job.file.save(name, file, save=False)
         job.save()
+        audit_record(Action.UPLOAD, f"Uploaded “{name}” ({job.get_kind_display()}, {job.get_mode_display().lower()})",
+                     user=user, upload=job.pk, size_bytes=job.size_bytes)  # fmt: skip
         if run == "worker":
             transaction.on_commit(lambda: enqueue(job.pk))
     return job
@@ -91,10 +94,11 @@ def import_run(*, job_id: int) -> ImportJob:
     try:
         with heartbeat.beating(ImportJob, job.pk):
             return _run_claimed(job)
-    except OperationalError:
-        # The database went away mid-run: recording the failure fails too. The lease lapses, and the sweeper
-        # fails the job with the reason and runs it again once the database is back.
+    except (OperationalError, InterfaceError):
+        # The database went away mid-run (its load's transaction went with it): once it answers again the job is
+        # failed with the reason and run again; if it stays away, its lease lapses and the sweeper does that.
         logger.exception("import job %s lost its database", job.pk)
+        recovery.recover_after_lost_database(job.pk)
         raise
 
 
@@ -138,6 +142,12 @@ def _run_claimed(job: ImportJob) -> ImportJob:
         logger.warning("import job %s: the database refused a value: %s", job.pk, error)
         detail = str(error).strip().splitlines()[0] if str(error).strip() else "a value is out of range"
         _fail(job, f"A value in this file could not be stored ({detail}). Check that column and upload again.")
+    except (OperationalError, InterfaceError) as error:
+        if _database_lost():
+            raise  # recording a failure would fail too: import_run recovers the job once the database is back
+        logger.warning("import job %s: the database stopped the load: %s", job.pk, error)
+        detail = str(error).strip().splitlines()[0] if str(error).strip() else "it took too long"
+        _fail(job, f"The database stopped this load ({detail}). Try again later, or upload a shorter period.")
     except (KeyboardInterrupt, SystemExit, GeneratorExit):
         raise
     except BaseException:  # a panic in a native reader is a BaseException: the job must still end
@@ -221,6 +231,16 @@ def job_columns_reopen(*, job: ImportJob) -> ImportJob:
     )
     job.refresh_from_db()
     return job
+
+
+def _database_lost() -> bool:
+    """Whether the connection is gone (a restart, a failover), as against a statement the database refused."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except (OperationalError, InterfaceError):
+        return True
+    return False
 
 
 def _fail(job: ImportJob, message: str) -> None:
@@ -352,9 +372,17 @@ def sale_rules_update(*, voucher_roles: dict[str, str], status_words: str) -> No
             )
         words[word] = meaning
     with transaction.atomic():
+        roles_before = dict(VoucherType.objects.values_list("name", "role"))
+        words_before = sale_rules.status_words()
         for name, role in voucher_roles.items():
             sale_rules.voucher_role_set(name=name, role=role)
         sale_rules.status_words_set(words)
+        changed = {name: [roles_before.get(name, ""), role] for name, role in voucher_roles.items()
+                   if roles_before.get(name) != role}  # fmt: skip
+        if changed or sale_rules.status_words() != words_before:
+            what = ", ".join(f"{name} → {role}" for name, (_, role) in changed.items()) or "the status words"
+            audit_record(Action.SETTINGS_CHANGED, f"Changed what counts as a sale: {what}", voucher_types=changed,
+                         status_words=sale_rules.status_words())  # fmt: skip
 
 
 def _lookup_mapping(sheet: str, role: str, mapping: dict[str, str], columns: list[str]) -> dict[str, str]:
@@ -399,5 +427,17 @@ def exclusion_add(*, field: str, pattern: str) -> ExclusionRule:
         raise ApplicationError("Type the words to match.", field_errors={"pattern": ["Type the words to match."]})
     if field not in ExclusionRule.Field.values:
         raise ApplicationError("Choose what to match.", field_errors={"field": ["Choose what to match."]})
-    rule, _ = ExclusionRule.objects.get_or_create(field=field, pattern=pattern, defaults={"is_active": True})
+    rule, created = ExclusionRule.objects.get_or_create(field=field, pattern=pattern, defaults={"is_active": True})
+    if created:
+        audit_record(Action.SETTINGS_CHANGED, f"Kept out of sales: lines whose {rule.get_field_display().lower()} "
+                     f"contains “{pattern}”", field=field, pattern=pattern)  # fmt: skip
     return rule
+
+
+def exclusion_remove(*, rule_id: int) -> None:
+    rule = ExclusionRule.objects.filter(pk=rule_id).first()
+    if rule is None:
+        raise ApplicationError("There is no such rule to remove.", code="not_found")
+    rule.delete()
+    audit_record(Action.SETTINGS_CHANGED, f"Counted in sales again: lines whose {rule.get_field_display().lower()} "
+                 f"contains “{rule.pattern}”", field=rule.field, pattern=rule.pattern)  # fmt: skip

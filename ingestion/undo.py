@@ -15,6 +15,7 @@ from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 
 from elettro.errors import ApplicationError
+from tenants.audit import Action, audit_record
 
 from . import batches, masters, recovery
 from .loading import lock_table
@@ -122,6 +123,9 @@ def upload_delete(*, job_id: int, user=None) -> ImportJob:
         job.save(update_fields=["status", "deleted_at", "deleted_by_email", "deletion"])
         who = job.deleted_by_email or "the command line"
         logger.info("upload %s (%s) deleted by %s: %s", job.pk, job.original_name, who, job.deletion)
+        went = f": {preview['lines']:,} lines" if preview["lines"] else ""
+        audit_record(Action.UPLOAD_DELETED, f"Deleted the upload “{job.original_name}”{went}", user=user,
+                     upload=job.pk, **job.deletion)  # fmt: skip
         batches.release_followers(job)  # files that waited for its column check ask for their own
         transaction.on_commit(lambda: upload_deleted.send(sender=ImportJob, job=job, kind=job.kind))
     return job
@@ -192,6 +196,7 @@ def upload_retry(*, job_id: int, user=None) -> ImportJob:
         status=ImportJob.Status.QUEUED, progress=0, stage="Queued again", error="", started_at=None, finished_at=None
     )
     logger.info("upload %s (%s) queued again by %s", job.pk, job.original_name, getattr(user, "email", "") or "-")
+    audit_record(Action.UPLOAD_RETRIED, f"Ran the upload “{job.original_name}” again", user=user, upload=job.pk)
     transaction.on_commit(lambda: enqueue(job.pk))
     job.refresh_from_db()
     return job

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from elettro.errors import ApplicationError
+from tenants.audit import Action, audit_record
 from tenants.permissions import require_permission
 
 from . import sale_rules, services, undo
@@ -295,6 +296,7 @@ def rejects(request: HttpRequest, job_id: int) -> FileResponse:
     if not job.rejects_file:
         raise Http404("This upload has no rejected rows")
     name = job.original_name.rsplit(".", 1)[0] + "-rejected-rows.csv"
+    audit_record(Action.EXPORT, f"Downloaded the rejected rows of “{job.original_name}”", upload=job.pk)
     return FileResponse(job.rejects_file.open("rb"), as_attachment=True, filename=name, content_type="text/csv")
 
 
@@ -313,7 +315,7 @@ def exclusions(request: HttpRequest) -> HttpResponse:
                 rule_id = request.POST.get("delete", "").strip()
                 if not (rule_id.isascii() and rule_id.isdigit() and len(rule_id) <= 18):
                     raise BadRequest("There is no such rule to remove.")
-                ExclusionRule.objects.filter(pk=int(rule_id)).delete()
+                services.exclusion_remove(rule_id=int(rule_id))
                 messages.success(request, "Rule removed. Sales figures are being updated.")
             else:
                 rule = services.exclusion_add(

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from elettro import heartbeat
 from elettro.errors import ApplicationError
+from tenants.audit import Action, audit_record
 from tenants.models import Company, Membership
 from tenants.roles import can
 
@@ -159,6 +160,7 @@ def _page_count(pdf: bytes) -> int | None:
 # ---------------------------------------------------------------- schedules
 
 
+@transaction.atomic
 def schedule_save(*, form, company: Company, user) -> Schedule:
     """Save a valid ScheduleForm: its filters, who made it, and when it next runs (in the company's zone)."""
     from billing.limits import ensure_can_add_schedule
@@ -167,13 +169,26 @@ def schedule_save(*, form, company: Company, user) -> Schedule:
 
     schedule = form.save(commit=False)
     schedule.filters = form.filters()
-    if schedule.pk is None:
+    new = schedule.pk is None
+    if new:
         ensure_can_add_schedule(company, Schedule.objects.count())  # the plan's limit; none while read-only
         schedule.created_by_id = getattr(user, "pk", None)
         schedule.created_by_email = getattr(user, "email", "") or ""
     schedule_refresh_next_run(schedule, company.zone)
     schedule.save()
+    changed = sorted(name for name in form.changed_data if name in form.fields)
+    audit_record(Action.SCHEDULE_SAVED, f"{'Created' if new else 'Changed'} the report schedule “{schedule.name}”"
+                 + ("" if new or not changed else f": {', '.join(changed)}"), user=user, company=company,
+                 schedule=schedule.pk, fields=changed)  # fmt: skip
     return schedule
+
+
+@transaction.atomic
+def schedule_delete(*, schedule: Schedule, user) -> None:
+    """Delete a schedule; the reports it made and its delivery history stay."""
+    name, pk = schedule.name, schedule.pk
+    schedule.delete()
+    audit_record(Action.SCHEDULE_DELETED, f"Deleted the report schedule “{name}”", user=user, schedule=pk)
 
 
 def schedule_send_test(*, schedule: Schedule, company: Company) -> list[Delivery]:

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from elettro.errors import ApplicationError
+from tenants.audit import Action, audit_record
 from tenants.permissions import require_permission
 
 from . import delivery, kinds, selectors, services
@@ -107,6 +108,7 @@ def download(request: HttpRequest, run_id: int) -> FileResponse:
         handle = report.file.open("rb")
     except FileNotFoundError:
         raise Http404("This report's file is no longer stored.") from None
+    audit_record(Action.EXPORT, f"Downloaded the report “{report.filename}”", report=report.pk)
     response = FileResponse(
         handle, as_attachment=True, filename=report.filename, content_type=CONTENT_TYPES[report.format]
     )
@@ -155,7 +157,7 @@ def schedule_edit(request: HttpRequest, schedule_id: int | None = None) -> HttpR
 def schedule_delete(request: HttpRequest, schedule_id: int) -> HttpResponse:
     schedule = get_object_or_404(Schedule, pk=schedule_id)
     name = schedule.name
-    schedule.delete()
+    services.schedule_delete(schedule=schedule, user=request.user)
     messages.success(request, f"Schedule “{name}” deleted. Its reports and delivery history are kept.")
     return redirect("report_schedules")
 

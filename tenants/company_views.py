@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
+from django.core.exceptions import BadRequest
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from elettro.errors import ApplicationError
 
 from . import services
 from .forms import CompanySettingsForm, InvitationForm, RoleForm
 from .handoff import handoff_redeem
-from .models import Membership
+from .models import AuditEvent, Membership
 from .permissions import has_permission, require_permission
 from .roles import Role
-from .selectors import members_of_company, pending_invitations
+from .selectors import audit_events, members_of_company, pending_invitations
 from .urls_util import public_url
 
 
@@ -103,7 +105,23 @@ def remove_member(request: HttpRequest, membership_id: int) -> HttpResponse:
 def company_settings(request: HttpRequest) -> HttpResponse:
     form = CompanySettingsForm(request.POST or None, request.FILES or None, instance=request.tenant)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.company_settings_save(form=form, user=request.user)
         messages.success(request, "Settings saved.")
         return redirect("company_settings")
     return render(request, "tenants/settings.html", {"form": form}, status=400 if form.errors else 200)
+
+
+AUDIT_PAGE_SIZE = 50
+
+
+@require_GET
+@require_permission("audit.view")
+def audit_log(request: HttpRequest) -> HttpResponse:
+    """Who did what, newest first: uploads, deletions, role, settings and schedule changes, downloads."""
+    action = request.GET.get("action") or None
+    if action is not None and action not in AuditEvent.Action.values:
+        raise BadRequest("Choose one of the listed kinds of event.")
+    pages = Paginator(audit_events(request.tenant, action=action).select_related("actor"), AUDIT_PAGE_SIZE)
+    context = {"events": pages.get_page(request.GET.get("page")), "action": action or "",
+               "actions": AuditEvent.Action.choices}  # fmt: skip
+    return render(request, "tenants/audit_log.html", context)

@@ -202,3 +202,36 @@ class Invitation(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.accepted_at is None and self.expires_at > timezone.now()
+
+
+class AuditEvent(models.Model):
+    """Who did what in a company, and when: the owner's audit log (tenants/audit.py writes it)."""
+
+    class Action(models.TextChoices):
+        UPLOAD = "upload", "Uploaded a file"
+        UPLOAD_DELETED = "upload_deleted", "Deleted an upload"
+        UPLOAD_RETRIED = "upload_retried", "Ran an upload again"
+        MEMBER_INVITED = "member_invited", "Invited someone"
+        ROLE_CHANGED = "role_changed", "Changed a role"
+        MEMBER_REMOVED = "member_removed", "Removed someone"
+        SETTINGS_CHANGED = "settings_changed", "Changed settings"
+        SCHEDULE_SAVED = "schedule_saved", "Saved a report schedule"
+        SCHEDULE_DELETED = "schedule_deleted", "Deleted a report schedule"
+        EXPORT = "export", "Downloaded data"
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="audit_events")
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+")  # fmt: skip
+    actor_email = models.EmailField(blank=True, help_text="kept when the account is deleted; empty: a command")
+    action = models.CharField(max_length=24, choices=Action.choices)
+    summary = models.CharField(max_length=300)
+    details = models.JSONField(default=dict, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["company", "-at"], name="audit_company_at")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_email or 'command'}: {self.summary}"

@@ -37,6 +37,7 @@ PERMISSIONS: dict[str, tuple[str, frozenset[Role]]] = {
     "company.settings": ("Change company settings (GSTIN, fiscal year, logo, exclusions)", _ADMINS_UP),
     "billing.manage": ("Choose a plan, pay, cancel", _OWNERS),
     "owners.manage": ("Make someone an owner or remove an owner", _OWNERS),
+    "audit.view": ("See the audit log: who uploaded, deleted, changed or downloaded what", _OWNERS),
 }
 
 

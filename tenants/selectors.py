@@ -39,3 +39,11 @@ def owner_count(*, company: Company) -> int:
 
 def companies_with_member_counts() -> QuerySet[Company]:
     return Company.objects.annotate(member_count=Count("memberships"))
+
+
+def audit_events(company, *, action: str | None = None):
+    """One company's audit log, newest first; `action` narrows it to one kind of event."""
+    from .models import AuditEvent
+
+    events = AuditEvent.objects.filter(company=company).order_by("-at", "-pk")
+    return events.filter(action=action) if action else events

@@ -25,6 +25,7 @@ from elettro.india import GST_STATES, gstin_error, normalize_gstin
 from elettro.money import currency_problem, normalize_currency
 
 from . import schema_pool
+from .audit import Action, audit_record
 from .models import Company, Domain, Invitation, Membership, User
 from .roles import Role, can
 from .subdomains import schema_name_for, subdomain_problem
@@ -198,6 +199,8 @@ def invitation_create(*, actor: Membership, email: str, role: str) -> Invitation
         invited_by=actor.user,
         expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
     )
+    audit_record(Action.MEMBER_INVITED, f"Invited {email} as {Role(role).label.lower()}", user=actor.user,
+                 company=company, email=email, role=role)  # fmt: skip
     link = public_url(f"/invitations/{invitation.token}/")
     context = {"invitation": invitation, "link": link, "days": INVITATION_DAYS}
     transaction.on_commit(
@@ -259,8 +262,14 @@ def membership_change_role(*, actor: Membership, target: Membership, role: str) 
     if role == target.role:
         return target
     _guard_owner_change(actor, target, new_role=role)
+    before = target.role
     target.role = role
     target.save(update_fields=["role"])
+    audit_record(
+        Action.ROLE_CHANGED,
+        f"Changed {target.user.email} from {Role(before).label.lower()} to {Role(role).label.lower()}",
+        user=actor.user, company=actor.company, email=target.user.email, before=before, after=role,
+    )  # fmt: skip
     return target
 
 
@@ -271,4 +280,27 @@ def membership_remove(*, actor: Membership, target: Membership) -> None:
         _require(actor, "members.manage")
     target = Membership.objects.select_for_update().get(pk=target.pk, company=actor.company)
     _guard_owner_change(actor, target, new_role=None)
+    email = target.user.email
+    role = Role(target.role).label.lower()
+    summary = f"{email} left the company" if actor.pk == target.pk else f"Removed {email} ({role})"
+    audit_record(Action.MEMBER_REMOVED, summary, user=actor.user, company=actor.company, email=email,
+                 role=target.role)  # fmt: skip
     target.delete()
+
+
+def _shown(value) -> str:
+    return "" if value in (None, "") else str(value)[:80]
+
+
+@transaction.atomic
+def company_settings_save(*, form, user) -> Company:
+    """Save the company settings form and log which settings changed, from what to what."""
+    changed = [name for name in form.changed_data if name in form.fields]
+    before = {name: _shown(form.initial.get(name)) for name in changed}
+    company = form.save()
+    if changed:
+        labels = ", ".join(str(form.fields[name].label or name).lower() for name in changed)
+        changes = {name: [before[name], _shown(form.cleaned_data.get(name))] for name in changed}
+        audit_record(Action.SETTINGS_CHANGED, f"Changed the company settings: {labels}", user=user, company=company,
+                     changes=changes)  # fmt: skip
+    return company

@@ -227,12 +227,23 @@ def page(browser):
 # ---------------------------------------------------------------- a real Celery worker
 
 
+@pytest.fixture
+def hanging_browser(tmp_path):
+    """A 'Chromium' that starts and never answers, as a broken or half-installed browser does."""
+    path = tmp_path / "chromium"
+    path.write_text("#!/bin/sh\nexec sleep 600\n")
+    path.chmod(0o755)
+    return str(path)
+
+
 def start_worker(
     log_name: str,
     queues: str = "default,etl,etl_bulk,reports,alerts",
     *,
     env: dict[str, str] | None = None,
     concurrency: int = 2,
+    wait: bool = True,
+    supervised: bool = False,
 ) -> subprocess.Popen:
     """A real `celery worker` process on the test Redis database and the test PostgreSQL database; `env` adds to
     its environment (a settings value, a browser path)."""
@@ -249,13 +260,14 @@ def start_worker(
     log_name = f"{log_name}-{os.environ.get('PYTEST_XDIST_WORKER', 'gw0')}"  # parallel runs keep their own logs
     log = open(REPO / ".data" / f"{log_name}.log", "w")  # noqa: SIM115 - the process keeps it until it exits
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "elettro", "worker", "--queues", queues,
+        [*([sys.executable, "-m", "elettro.keep_running"] if supervised else []),  # as the Procfile runs it
+         sys.executable, "-m", "celery", "-A", "elettro", "worker", "--queues", queues,
          "--concurrency", str(concurrency), "--loglevel", "INFO", "--without-gossip", "--without-mingle",
          "--hostname", f"{log_name}@%h"],
         cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     deadline = time.monotonic() + 60
-    while not any(f"{log_name}@" in name for reply in app.control.ping(timeout=0.5) for name in reply):
+    while wait and not any(f"{log_name}@" in name for reply in app.control.ping(timeout=0.5) for name in reply):
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
             raise RuntimeError(f"the test worker did not start: see {log.name}")

@@ -39,15 +39,6 @@ def wait_for(condition, *, seconds: float, what: str):
     return value
 
 
-@pytest.fixture
-def hanging_browser(tmp_path):
-    """A 'Chromium' that starts and never answers, as a broken or half-installed browser does."""
-    path = tmp_path / "chromium"
-    path.write_text("#!/bin/sh\nexec sleep 600\n")
-    path.chmod(0o755)
-    return str(path)
-
-
 def _company_with_sales(make_company_committed, name):
     company, owner = make_company_committed(name)
     with tenant_context(company):

@@ -323,7 +323,7 @@ TRIAL_DAYS = 14
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_MB", default=50) * 1024 * 1024
 # Uploads over this size run on their own queue and worker (etl_bulk): a huge file never holds up a small one.
 UPLOAD_BULK_BYTES = env.int("UPLOAD_BULK_MB", default=5) * 1024 * 1024
-ETL_QUEUE, ETL_BULK_QUEUE = "etl", "etl_bulk"
+ETL_QUEUE, ETL_BULK_QUEUE = env("ETL_QUEUE", default="etl"), env("ETL_BULK_QUEUE", default="etl_bulk")
 UPLOAD_FILE_RETENTION_DAYS = env.int("UPLOAD_FILE_RETENTION_DAYS", default=30)
 # One request (several files chosen at once) may send this much; a longer one is refused before it is read.
 UPLOAD_MAX_REQUEST_BYTES = env.int("UPLOAD_MAX_REQUEST_MB", default=200) * 1024 * 1024

@@ -25,13 +25,17 @@ Tests reach the local fakes in tests/fakes/ (plain http on 127.0.0.1, any port) 
 OUTBOUND_ALLOW_LOOPBACK_FOR_TESTS, which only elettro/settings/test.py turns on; it lets through IP literals in
 127.0.0.0/8 or ::1 and nothing else, and every other check still applies.
 
-Residual risks, accepted: the system resolver has no timeout of its own here (getaddrinfo waits as long as the
-resolver is configured to); a server that drips its status line and headers more slowly than the read timeout
+The name lookup is waited on for OUTBOUND_DNS_TIMEOUT_SECONDS (5) at most: getaddrinfo has no timeout of its own,
+so it runs on a small pool of lookup threads and a lookup that hangs is abandoned there (the pool's bound keeps a
+hanging resolver from growing threads without end).
+
+Residual risk, accepted: a server that drips its status line and headers more slowly than the read timeout
 per byte is only cut off by the read timeout, not by the body deadline.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import ipaddress
 import re
 import socket
@@ -266,13 +270,21 @@ def forbidden_address(ip: Address) -> str | None:
     return None
 
 
+_LOOKUPS = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="outbound-dns")
+
+
 def resolve(target: Target) -> Address:
     """The address to connect to: every address the name resolves to must be public, and the first IPv4 one
     (else the first) is used."""
     if target.ip is not None:
         return target.ip
+    seconds = float(getattr(settings, "OUTBOUND_DNS_TIMEOUT_SECONDS", 5))
+    lookup = _LOOKUPS.submit(socket.getaddrinfo, target.host, target.effective_port, type=socket.SOCK_STREAM)
     try:
-        found = socket.getaddrinfo(target.host, target.effective_port, type=socket.SOCK_STREAM)
+        found = lookup.result(timeout=seconds)
+    except concurrent.futures.TimeoutError:
+        lookup.cancel()
+        raise HostNotFound(f"looking up the host name {target.host} took over {seconds:g}s") from None
     except (OSError, UnicodeError):
         raise HostNotFound(f"the host name {target.host} was not found") from None
     addresses = []

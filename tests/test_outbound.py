@@ -14,6 +14,7 @@ import re
 import socket
 import ssl
 import threading
+import time as time_module
 from datetime import time
 
 import pytest
@@ -262,6 +263,24 @@ def test_an_unknown_host_is_a_retryable_connection_failure(production_policy, re
 
     assert error.message == "Could not connect to Slack."
     assert error.retryable
+
+
+def test_a_resolver_that_hangs_is_given_up_on_after_the_lookup_timeout(production_policy, monkeypatch, settings):
+    settings.OUTBOUND_DNS_TIMEOUT_SECONDS = 1
+    released = threading.Event()
+
+    def hanging_getaddrinfo(*args, **kwargs):
+        released.wait(30)
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    monkeypatch.setattr(socket, "getaddrinfo", hanging_getaddrinfo)
+    started = time_module.monotonic()
+    try:
+        error = _raised(post_webhook, f"https://hooks.slack.com{WEBHOOK_PATH}", text="hello")
+    finally:
+        released.set()
+    assert time_module.monotonic() - started < 5
+    assert error.message == "Could not connect to Slack." and error.retryable
 
 
 def test_only_each_service_s_own_hosts(production_policy, resolver):

@@ -210,6 +210,7 @@ CHANNEL_TIMEOUT_SECONDS = env.int("CHANNEL_TIMEOUT_SECONDS", default=20)
 # Every request to another server goes through elettro/outbound.py: https on port 443 to a public address only,
 # pinned, no redirects, these limits. OUTBOUND_ALLOW_LOOPBACK_FOR_TESTS lets the test fakes on 127.0.0.1 through;
 # only elettro/settings/test.py turns it on, and it is deliberately not read from the environment.
+OUTBOUND_DNS_TIMEOUT_SECONDS = env.float("OUTBOUND_DNS_TIMEOUT_SECONDS", default=5.0)
 OUTBOUND_CONNECT_TIMEOUT_SECONDS = env.float("OUTBOUND_CONNECT_TIMEOUT_SECONDS", default=5.0)
 OUTBOUND_READ_TIMEOUT_SECONDS = env.float("OUTBOUND_READ_TIMEOUT_SECONDS", default=15.0)
 OUTBOUND_TOTAL_SECONDS = env.float("OUTBOUND_TOTAL_SECONDS", default=60.0)

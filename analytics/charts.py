@@ -89,8 +89,10 @@ def lines(
     currency: str | None,
     kinds: dict[str, str] | None = None,
     dashes: dict[str, str] | None = None,
+    time_axis: bool = False,
 ) -> dict:
-    """Several series over the same x (dates or labels). `kinds` may make a series 'bar' or 'markers'."""
+    """Several series over the same x (dates or labels). `kinds` may make a series 'bar' or 'markers'.
+    `time_axis`: x are dates, placed by time (months shown as "Apr 2026"), not as categories in order of appearance."""
     traces = []
     all_values = []
     for index, (name, values) in enumerate(series.items()):
@@ -117,7 +119,10 @@ def lines(
         traces.append(trace)
         all_values.extend(v for v in values if v is not None)
     axis = money_axis(all_values, currency) if currency else {"gridcolor": "#e5e8ec"}
-    return {"data": traces, "layout": _layout(yaxis=axis, barmode="group")}
+    layout = _layout(yaxis=axis, barmode="group")
+    if time_axis:
+        layout["xaxis"] = {"type": "date", "tickformat": "%b %Y", "hoverformat": "%b %Y"}
+    return {"data": traces, "layout": layout}
 
 
 def band(x: Sequence, low: Sequence, high: Sequence, *, name: str) -> list[dict]:
@@ -158,8 +163,15 @@ def stacked_bars(x: Sequence, series: dict[str, Sequence], *, currency: str | No
     return figure
 
 
+# Light to dark: darker means more. (plotly.js's own "Blues" runs dark to light.)
+HEAT_SCALE = [[0.0, "#eef3fb"], [0.5, "#7fa6dc"], [1.0, "#103a7a"]]
+
+
 def heatmap(x: Sequence, y: Sequence, z: list[list], *, currency: str) -> dict:
+    """A grid coloured by value, darker for more, with a legend (colour bar) in the company's money format."""
     text = [[format_money(v, currency) if v is not None else "" for v in row] for row in z]
+    values = [v for row in z for v in row if v is not None]
+    scale = money_axis(values, currency)
     trace = {
         "type": "heatmap",
         "x": list(x),
@@ -167,9 +179,17 @@ def heatmap(x: Sequence, y: Sequence, z: list[list], *, currency: str) -> dict:
         "z": [_floats(row) for row in z],
         "customdata": text,
         "hovertemplate": "%{y} %{x}: %{customdata}<extra></extra>",
-        "colorscale": "Blues",
-        "showscale": False,
+        "colorscale": HEAT_SCALE,
+        "showscale": True,
+        "colorbar": {
+            "title": {"text": "Revenue"},
+            "tickvals": scale["tickvals"],
+            "ticktext": scale["ticktext"],
+            "thickness": 12,
+        },
     }
+    if values:  # the colour bar's ends are the grid's own lowest and highest months
+        trace.update(zmin=float(min(values)), zmax=float(max(values)))
     return {"data": [trace], "layout": _layout(yaxis={"type": "category", "autorange": "reversed"})}
 
 

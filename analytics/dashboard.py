@@ -39,6 +39,11 @@ class Dashboard:
         return self.company.fiscal_year_start_month or 4
 
     @property
+    def zone(self):
+        """The company's time zone: times on its pages are its own."""
+        return _zone(self.company.timezone)
+
+    @property
     def scope(self) -> Scope | None:
         return Scope(self.selection.period, self.selection.filters, self.span) if self.selection.period else None
 

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, F, Model, Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, F, Model, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, Lower, NullIf, TruncMonth
 from django.utils import timezone
 
-from ingestion.models import PackingRecord, ProductionBatch, PurchaseOrder, Shipment
+from ingestion.models import PackingRecord, Product, ProductionBatch, PurchaseOrder, SalesLine, Shipment
 
 from .periods import Period
 
@@ -175,42 +175,68 @@ class _Spec:
     amount_field: str = ""
     expected_field: str = ""  # with actual_field: lateness is judged
     actual_field: str = ""
+    # How a row names its product (code, name), for the product-line filter through the product list; a shipment
+    # names none, so it follows its invoice's sales lines instead.
+    product_fields: tuple[str, str] = ("", "")
+    invoice_field: str = ""
 
 
 PURCHASE = _Spec("purchase", "Purchase", PurchaseOrder, "order_date", "po_number", party_field="vendor",
-                 amount_field="amount", expected_field="delivery_date", actual_field="received_date")  # fmt: skip
-PRODUCTION = _Spec("production", "Production", ProductionBatch, "start_date", "production_id")
-PACKING = _Spec("packing", "Packing", PackingRecord, "date", "packing_id")
+                 amount_field="amount", expected_field="delivery_date", actual_field="received_date",
+                 product_fields=("item_code", "item"))  # fmt: skip
+PRODUCTION = _Spec("production", "Production", ProductionBatch, "start_date", "production_id",
+                   product_fields=("", "product"))  # fmt: skip
+PACKING = _Spec("packing", "Packing", PackingRecord, "date", "packing_id", product_fields=("", "product"))
 SHIPMENT = _Spec("shipment", "Shipment", Shipment, "shipment_date", "shipment_id", party_field="customer",
-                 expected_field="expected_delivery", actual_field="delivered_date")  # fmt: skip
+                 expected_field="expected_delivery", actual_field="delivered_date",
+                 invoice_field="invoice")  # fmt: skip
 
 
-def operations_summary(period: Period | None, *, branch: str = "", today: date | None = None) -> OperationsSummary:
+def operations_summary(
+    period: Period | None, *, branch: str = "", product_line: str = "", today: date | None = None
+) -> OperationsSummary:
     """Each department's figures for rows whose main date is in `period` (all dates when None) and, when
-    `branch` is given, whose branch matches it (case-insensitively). `today` decides what is overdue."""
+    `branch` is given, whose branch matches it (case-insensitively); `product_line` keeps the rows whose product
+    the product list puts in that line (a shipment: whose invoice has sales lines in it). `today` decides what is
+    overdue."""
     today = today or timezone.localdate()
     return OperationsSummary(
-        purchase=_section(PURCHASE, period, branch, today),
-        production=_section(PRODUCTION, period, branch, today),
-        packing=_section(PACKING, period, branch, today),
-        shipment=_section(SHIPMENT, period, branch, today),
+        purchase=_section(PURCHASE, period, branch, product_line, today),
+        production=_section(PRODUCTION, period, branch, product_line, today),
+        packing=_section(PACKING, period, branch, product_line, today),
+        shipment=_section(SHIPMENT, period, branch, product_line, today),
     )
 
 
-def _rows(spec: _Spec, period: Period | None, branch: str) -> QuerySet:
+def _rows(spec: _Spec, period: Period | None, branch: str, product_line: str) -> QuerySet:
     rows = spec.model.objects.all()
     if period is not None:
         rows = rows.filter(**{f"{spec.date_field}__range": (period.start, period.end)})
     if branch.strip():
         rows = rows.filter(branch__iexact=branch.strip())
+    if product_line.strip():
+        rows = _in_product_line(spec, rows, product_line.strip())
     return rows
 
 
-def _section(spec: _Spec, period: Period | None, branch: str, today: date) -> Section:
-    rows = _rows(spec, period, branch)
+def _in_product_line(spec: _Spec, rows: QuerySet, product_line: str) -> QuerySet:
+    if spec.invoice_field:
+        invoices = SalesLine.objects.filter(product_line__iexact=product_line).values("invoice_number")
+        return rows.filter(**{f"{spec.invoice_field}__in": invoices})
+    code, name = spec.product_fields
+    if not name:
+        return rows
+    # The product list's key: the code, else the name, folded (as ingestion.masters keys it).
+    key = Lower(Coalesce(NullIf(code, Value("")), name)) if code else Lower(name)
+    keys = Product.objects.filter(product_line__iexact=product_line).values("key")
+    return rows.annotate(product_key=key).filter(product_key__in=keys)
+
+
+def _section(spec: _Spec, period: Period | None, branch: str, product_line: str, today: date) -> Section:
+    rows = _rows(spec, period, branch, product_line)
     groups = _status_groups(spec, rows, today)
     records = sum(group["records"] for group in groups)
-    filtered = period is not None or bool(branch.strip())
+    filtered = period is not None or bool(branch.strip()) or bool(product_line.strip())
     uploaded = records > 0 or (filtered and spec.model.objects.exists())
     extras = _production_extras(rows, groups) if spec is PRODUCTION and records else {}
     return Section(

@@ -117,23 +117,24 @@ def build(d: Dashboard) -> Page:
     page.panels.append(
         Panel("rfm", "RFM segments", table, figure, note=table.note, empty="No customers in this period.")
     )
-    at_risk = sorted(
-        (r for r in scored if r["segment"] in ("At risk", "Can't lose them")), key=lambda r: -r["revenue"]
-    )[:25]
+    at_risk = overdue(scored)[:25]
     names = customer_names(r["customer_key"] for r in at_risk)
     table = Table(
         "Customers at risk",
         [
             Column("customer", "Customer"),
-            Column("segment", "Segment"),
             Column("revenue", "Revenue", "money"),
             Column("orders", "Orders", "number"),
+            Column("usual", "Usually buys every (days)", "number"),
             Column("recency", "Days since last purchase", "number"),
         ],
         [
-            [names.get(r["customer_key"], r["customer_key"]), r["segment"], r["revenue"], r["orders"], r["recency"]]
+            [names.get(r["customer_key"], r["customer_key"]), r["revenue"], r["orders"], r["usual_gap"], r["recency"]]
             for r in at_risk
         ],
+        note=f"Customers with {OVERDUE_MIN_ORDERS} or more orders in the period whose last purchase is more than "
+        f"{OVERDUE_TIMES} times their own usual gap between orders ago (and {OVERDUE_MIN_DAYS} days or more), "
+        "the most revenue first.",
     )
     page.panels.append(
         Panel(
@@ -141,7 +142,8 @@ def build(d: Dashboard) -> Page:
             "Customers at risk: call them",
             table,
             None,
-            empty="Nobody at risk: no good customer has gone quiet.",
+            note=table.note,
+            empty="Nobody at risk: no regular customer is overdue against their own rhythm.",
         )
     )
 
@@ -175,6 +177,25 @@ def build(d: Dashboard) -> Page:
 
 PLACES = ("state", "segment")
 _SUMS = ("revenue", "costed_revenue", "gross_profit", "orders")
+
+
+# "At risk": a customer's time since their last purchase is well past their own usual gap between purchases.
+OVERDUE_TIMES = 2
+OVERDUE_MIN_ORDERS = 3  # two gaps at least, to know what is usual
+OVERDUE_MIN_DAYS = 14  # a weekly buyer a week late is not yet worth a call
+
+
+def overdue(rows: list[dict]) -> list[dict]:
+    """The customers (rows from `rfm`) overdue against their own rhythm, the most revenue first; each gets
+    `usual_gap`, their mean days between orders in the period (first to last purchase over the gaps)."""
+    found = []
+    for row in rows:
+        if row["orders"] < OVERDUE_MIN_ORDERS:
+            continue
+        usual = Decimal((row["last_day"] - row["first_day"]).days) / (row["orders"] - 1)
+        if row["recency"] >= OVERDUE_MIN_DAYS and row["recency"] > OVERDUE_TIMES * usual:
+            found.append({**row, "usual_gap": usual.quantize(Decimal(1))})
+    return sorted(found, key=lambda r: (-r["revenue"], r["customer_key"]))
 
 
 def _by_customer(parts: list[dict]) -> list[dict]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 from ..dashboard import Dashboard, Page, Panel
 from ..data_quality import cost_sources, invalid_gstins, upload_quality
 from ..tables import Column, Table
@@ -19,7 +21,7 @@ def build(d: Dashboard) -> Page:
         [
             Column("file", "File"),
             Column("kind", "Kind"),
-            Column("uploaded", "Uploaded", "date"),
+            Column("uploaded", "Uploaded"),
             Column("status", "Status"),
             Column("score", "Score", "number"),
             Column("grade", "Grade"),
@@ -34,7 +36,7 @@ def build(d: Dashboard) -> Page:
             [
                 u.file_name,
                 u.kind_label,
-                u.created_at.date(),
+                f"{timezone.localtime(u.created_at, d.zone):%d %b %Y, %H:%M}",
                 u.status,
                 u.score,
                 u.grade,

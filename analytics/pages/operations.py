@@ -15,7 +15,8 @@ NO_ERP = (
 
 def build(d: Dashboard) -> Page:
     page = Page("operations", "Operations")
-    summary = operations_summary(d.selection.period, branch=d.selection.filters.branch)
+    filters = d.selection.filters
+    summary = operations_summary(d.selection.period, branch=filters.branch, product_line=filters.product_line)
     if summary.is_empty:
         page.empty = NO_ERP
         return page

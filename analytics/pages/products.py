@@ -21,6 +21,12 @@ def _band_label(band: int, currency: str) -> str:
     return f"{format_money(low, currency, 0)} – {format_money(high, currency, 0)}"
 
 
+def product_label(row: dict) -> str:
+    """A product as the file names it: its name, else its code as spelled there (the key is folded to lower case
+    to match the same product in another file, and is never shown)."""
+    return row["product_name"] or row["product_code"] or row["product_key"]
+
+
 def build(d: Dashboard) -> Page:
     page = Page("products", "Products")
     scope = d.scope
@@ -84,9 +90,8 @@ def build(d: Dashboard) -> Page:
     ]
 
     def row(r):
-        name = r["product_name"] or r["product_code"] or r["product_key"]
         return [
-            name,
+            product_label(r),
             label(r["product_line"]),
             r["revenue"],
             r["gross_profit"] if r["costed_revenue"] else None,
@@ -146,13 +151,13 @@ def build(d: Dashboard) -> Page:
             Column("revenue", "Revenue", "money"),
             Column("cumulative", "Cumulative share", "percent"),
         ],
-        [[i + 1, r["product_name"] or r["product_key"], r["revenue"], cumulative[i]] for i, r in enumerate(by_revenue)],
+        [[i + 1, product_label(r), r["revenue"], cumulative[i]] for i, r in enumerate(by_revenue)],
         note=note,
     )
     shown = by_revenue[:PARETO_CHART]  # the curve past a few hundred products is a flat line; the table has all
     figure = (
         charts.pareto(
-            [r["product_name"] or r["product_key"] for r in shown],
+            [product_label(r) for r in shown],
             [r["revenue"] for r in shown],
             cumulative[:PARETO_CHART],
             currency=currency,

@@ -268,7 +268,8 @@ def _heatmap_and_forecast(page: Page, d: Dashboard, scope: Scope) -> None:
         note=result.method,
     )
     recent = history[-24:]
-    x = [f"{m:%b %Y}" for m, _ in recent] + [f"{m:%b %Y}" for m in result.months]
+    # Real dates on a time axis: the months sort by time whichever trace comes first (the band is drawn first).
+    x = [m for m, _ in recent] + list(result.months)
     figure = charts.lines(
         x,
         {
@@ -277,8 +278,7 @@ def _heatmap_and_forecast(page: Page, d: Dashboard, scope: Scope) -> None:
         },
         currency=d.currency,
         dashes={"Forecast": "dash"},
+        time_axis=True,
     )
-    figure["data"][:0] = charts.band(
-        [f"{m:%b %Y}" for m in result.months], result.low, result.high, name="80% interval"
-    )
+    figure["data"][:0] = charts.band(result.months, result.low, result.high, name="80% interval")
     page.panels.append(Panel("forecast", "Forecast", table, figure, note=result.method, wide=True))

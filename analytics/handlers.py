@@ -1,4 +1,5 @@
-"""Keep the rollups in step with the sales lines: what analytics does when ingestion announces a change."""
+"""Rollups built by older code: rebuilt once a company's schema is migrated. (Uploads, deletions and exclusion
+remarks bring the rollups up to date in their own transaction: ingestion/followers.py.)"""
 
 from __future__ import annotations
 
@@ -10,34 +11,10 @@ from django.dispatch import receiver
 from django_tenants.signals import schema_migrated
 from django_tenants.utils import get_public_schema_name, schema_context
 
-from ingestion.models import Kind
-from ingestion.signals import import_finished, sales_lines_remarked, upload_deleted
-
 from . import rollups
 from .models import RollupMonth, RollupState
 
 logger = logging.getLogger(__name__)
-
-
-@receiver(import_finished, dispatch_uid="analytics.import_finished")
-def refresh_after_import(sender, *, job, kind, **kwargs) -> None:
-    """The months whose lines the upload changed, found by their fingerprints: a sales file's new or replaced
-    lines (nothing when every line was a duplicate), or the lines a customer master filled in the state and
-    segment of, or an item master costed. The lines are committed and the job shows done already; the dashboards
-    follow."""
-    if (kind == Kind.SALES and (job.rows_loaded or job.rows_replaced)) or kind in (Kind.CUSTOMERS, Kind.ITEMS):
-        _refresh()
-
-
-@receiver(sales_lines_remarked, dispatch_uid="analytics.sales_lines_remarked")
-def refresh_after_remark(sender, **kwargs) -> None:
-    _refresh()
-
-
-@receiver(upload_deleted, dispatch_uid="analytics.upload_deleted")
-def refresh_after_deletion(sender, **kwargs) -> None:
-    """The months the deleted lines were in, or whose lines a deleted master had filled, change fingerprints."""
-    _refresh()
 
 
 @receiver(schema_migrated, dispatch_uid="analytics.schema_migrated")
@@ -56,8 +33,7 @@ def rebuild_after_migrating(sender, *, schema_name, **kwargs) -> None:
 
 
 def _refresh() -> None:
-    # The lines are committed whatever happens here; a failed refresh is repaired by the nightly rebuild.
     try:
         rollups.refresh_changed()
-    except Exception:
-        logger.exception("rollup refresh after an import failed; the nightly rebuild will repair it")
+    except Exception:  # a migration must not fail on it: the nightly rebuild repairs the rollups
+        logger.exception("rollup rebuild after migrating failed; the nightly rebuild will repair it")

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from ingestion.selectors import figure_notes
 from tenants.audit import Action, audit_record
 from tenants.permissions import has_permission, require_permission
 
-from . import charts, rollups
+from . import charts
 from .dashboard import dashboard_for
 from .exports import download_response
 from .filters import DIMENSIONS, LABELS
@@ -33,8 +29,6 @@ def page(request: HttpRequest, name: str = "overview") -> HttpResponse:
     if "download" in request.GET:
         return _download(request, dashboard, built, name)
     figures = [{"id": f"chart-{panel.key}", "figure": panel.figure} for panel in built.panels if panel.shows_chart]
-    rollups_state = RollupState.objects.first()
-    unread = rollups.unread_upload(rollups_state)
     return render(
         request,
         "analytics/page.html",
@@ -48,11 +42,8 @@ def page(request: HttpRequest, name: str = "overview") -> HttpResponse:
             "filters": _filter_choices(dashboard.selection.filters),
             "clear_query": dashboard.selection.query(**dict.fromkeys(DIMENSIONS)),
             "figures_json": mark_safe(charts.figures_json(figures)),  # noqa: S308 (escaped for <script>)
-            "rollups": rollups_state,
+            "rollups": RollupState.objects.first(),
             "figure_notes": figure_notes(),
-            "unread_upload": unread,
-            # The upload's task may still be at it until its time limit; after that only the nightly will.
-            "catching_up": unread and timezone.now() - unread < timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT),
         },
     )
 

@@ -24,7 +24,7 @@ from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.utils import timezone
 
-from . import kind_guess, masters, sale_rules
+from . import followers, kind_guess, masters, sale_rules
 from .etl import column_values
 from .etl import mapping as fields
 from .etl.amounts import sources as amount_sources
@@ -46,6 +46,9 @@ from .loading import LoadResult, Write, load_new_rows, load_rows
 from .models import ColumnMapping, ExclusionRule, GstinProblem, ImportJob, Kind, SalesLine, VoucherType
 
 logger = logging.getLogger(__name__)
+# The kinds whose upload changes sales lines (a master fills in their state, segment or cost): the dashboards
+# follow them in the load's transaction. ERP sheets feed the Operations page, which reads them directly.
+LINE_KINDS = (Kind.SALES, Kind.CUSTOMERS, Kind.ITEMS)
 
 Progress = Callable[[int, str], None]
 
@@ -359,11 +362,13 @@ def _run(job: ImportJob, progress: Progress) -> Outcome:
     del rows
     masters = [_master_sheet(plan, job=job, outcome=outcome) for plan in plans if plan.role == "customers"]
     # Progress is written outside the load's transaction so it shows while the load runs.
-    progress(70, "Loading new lines")
+    progress(70, "Loading new lines and updating the dashboards")
     with transaction.atomic():
         result, (date_from, date_to) = write()
         for write_master in masters:  # after the lines, so its details reach this file's lines too
             write_master()
+        if job.kind in LINE_KINDS:
+            followers.lines_changed()  # the dashboards, in this transaction: done means they show it
         outcome.rows_loaded, outcome.duplicates, outcome.rows_replaced = (
             result.inserted,
             result.duplicates,

@@ -17,7 +17,7 @@ from elettro import heartbeat
 from elettro.errors import ApplicationError
 from tenants.audit import Action, audit_record
 
-from . import batches, exclusions, recovery, sale_rules
+from . import batches, exclusions, followers, recovery, sale_rules
 from .etl import mapping as fields
 from .etl.errors import IngestError, NeedsReview
 from .kind_guess import WrongKind
@@ -417,6 +417,7 @@ def mapping_confirm(*, kind: str, columns: list[str], mapping: dict[str, str], u
 def exclusions_apply() -> int:
     """Re-mark every stored sales line against the current exclusion rules; returns how many are excluded now."""
     exclusions.remark()
+    followers.lines_changed()
     sales_lines_remarked.send(sender=ExclusionRule)
     return exclusions.excluded_count()
 

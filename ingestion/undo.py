@@ -17,7 +17,8 @@ from django.utils import timezone
 from elettro.errors import ApplicationError
 from tenants.audit import Action, audit_record
 
-from . import batches, masters, recovery
+from . import batches, followers, masters, recovery
+from .etl.errors import IngestError
 from .loading import lock_table
 from .models import GstinProblem, ImportJob, Kind, MasterRecord, SalesLine
 from .services import enqueue
@@ -127,6 +128,10 @@ def upload_delete(*, job_id: int, user=None) -> ImportJob:
         audit_record(Action.UPLOAD_DELETED, f"Deleted the upload “{job.original_name}”{went}", user=user,
                      upload=job.pk, **job.deletion)  # fmt: skip
         batches.release_followers(job)  # files that waited for its column check ask for their own
+        try:
+            followers.lines_changed()  # the dashboards, in this transaction
+        except IngestError as error:
+            raise ApplicationError(error.message, code="not_followed") from error
         transaction.on_commit(lambda: upload_deleted.send(sender=ImportJob, job=job, kind=job.kind))
     return job
 

@@ -289,6 +289,9 @@ CELERY_BEAT_SCHEDULE = {
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".data" / "celerybeat-schedule")
 # The nightly rebuilds the months whose lines changed, and a company's rollups whole every this many days.
 ROLLUP_FULL_REBUILD_DAYS = env.int("ROLLUP_FULL_REBUILD_DAYS", default=7)
+# Called inside the transaction of every change of the sales lines (ingestion/followers.py): when an upload says
+# done, the dashboards show it.
+LINES_CHANGED_STEPS = ["analytics.rollups.refresh_changed"]
 
 # ---------------------------------------------------------------- i18n, static, media
 LANGUAGE_CODE = "en-in"

@@ -6,15 +6,13 @@ import csv
 import io
 import json
 import re
-from datetime import timedelta
 
 import openpyxl
 import plotly.graph_objects as go
 import pytest
+from django.db import connection
 from django_tenants.utils import tenant_context
 
-from analytics import rollups
-from analytics.models import RollupState
 from analytics.pages import PAGES
 from ingestion.models import ImportJob
 from tests.ingestion.test_pipeline import HEADER, csv_bytes, load
@@ -135,32 +133,35 @@ def test_trends_forecast_is_hidden_with_too_little_history(company_with_sales, c
     assert "A forecast needs at least 12 whole months of sales" in html
 
 
-def test_while_an_upload_s_lines_are_being_added_the_pages_say_so(company_with_sales, company_client):
+def test_when_an_upload_says_done_the_dashboards_show_it(company_with_sales, company_client):
+    """The rollups follow an upload in its own transaction: no refresh to wait for, no page that reloads."""
     company, owner = company_with_sales
     client = company_client(company, owner)
-    assert "data-catching-up" not in client.get("/").content.decode()  # the upload's task refreshed the rollups
-
+    more = [[*HEADER, "Product Line"], ["A-3", "21/03/2025", "New Buyer", "Goa", "Fan", "1", "1000.55", "1000.55",
+                                        "18", "Fans"]]  # fmt: skip
     with tenant_context(company):
-        job = ImportJob.objects.get()
-        # As between an upload's commit and its task's rebuild: the rollups last read the lines before it.
-        RollupState.objects.update(refreshed_at=job.finished_at - timedelta(seconds=1))
-    html = client.get("/").content.decode()
-    assert "being added to the dashboards" in html
-    assert '<meta http-equiv="refresh"' in html  # and reloads itself until they are
+        assert load(csv_bytes(more), "march.csv").status == "succeeded"
+    html = client.get("/?from=2024-04-01&to=2025-03-31").content.decode()
+    assert "₹1,02,91,141.92" in html  # 98,38,141.37 + 4,52,000 + 1,000.55, straight after the upload
+    assert 'http-equiv="refresh"' not in html and "being added" not in html
 
-    with tenant_context(company):  # the upload's task is long gone: it failed, and the nightly will do it
-        ImportJob.objects.update(finished_at=job.finished_at - timedelta(hours=1))
-        RollupState.objects.update(refreshed_at=job.finished_at - timedelta(hours=2))
-    html = client.get("/").content.decode()
-    assert "tonight's refresh will add it" in html
-    assert 'http-equiv="refresh"' not in html
 
-    with tenant_context(company):
-        rollups.refresh_changed()  # nothing left to read: checked current
-    html = client.get("/").content.decode()
-    assert "data-catching-up" not in html
-    assert 'http-equiv="refresh"' not in html
+def test_a_change_the_dashboards_cannot_follow_keeps_nothing_and_says_why(company_with_sales):
+    """A rollup table that refuses its rows (here a real CHECK constraint) fails the upload: its lines roll back
+    with it, and the upload says what happened."""
+    company, _ = company_with_sales
+    more = [[*HEADER, "Product Line"], ["A-9", "22/03/2025", "Late Buyer", "Goa", "Lamp", "1", "10", "10", "18",
+                                        "Lighting"]]  # fmt: skip
+    with tenant_context(company), connection.cursor() as cursor:
+        lines_before = ImportJob.objects.count(), _lines()
+        cursor.execute("ALTER TABLE analytics_sales_month ADD CONSTRAINT refuse_all CHECK (false) NOT VALID")
+        job = load(csv_bytes(more), "refused.csv")
+        cursor.execute("ALTER TABLE analytics_sales_month DROP CONSTRAINT refuse_all")
+        assert job.status == "failed" and "The dashboards could not be brought up to date" in job.error
+        assert _lines() == lines_before[1]
 
-    with tenant_context(company):
-        load(csv_bytes(ROWS), "again.csv")  # every line a duplicate: nothing to add
-    assert "data-catching-up" not in client.get("/").content.decode()
+
+def _lines() -> int:
+    from ingestion.models import SalesLine
+
+    return SalesLine.objects.count()

@@ -1,0 +1,35 @@
+"""What follows every change of the sales lines in the same transaction: the dashboards' rollups.
+
+An upload, a deletion and a remark of the exclusion rules call `lines_changed()` before they commit, so when an
+upload says done the dashboards already show it, and a rollup that cannot be brought up to date fails the change
+instead of leaving the dashboards behind. Ingestion does not import analytics (analytics reads ingestion): the
+steps are named in settings.LINES_CHANGED_STEPS (`analytics.rollups.refresh_changed`, which rebuilds the months
+whose lines differ from what the rollups read).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.db import DatabaseError
+from django.utils.module_loading import import_string
+
+from .etl.errors import IngestError
+
+logger = logging.getLogger(__name__)
+
+NOT_FOLLOWED = (
+    "The dashboards could not be brought up to date with this change, so nothing of it was kept. Try again; "
+    "if it fails again, we have been told."
+)
+
+
+def lines_changed() -> None:
+    """Run every step named in LINES_CHANGED_STEPS, inside the caller's transaction."""
+    for path in settings.LINES_CHANGED_STEPS:
+        try:
+            import_string(path)()
+        except DatabaseError as error:
+            logger.exception("%s failed after a change of the sales lines", path)
+            raise IngestError(NOT_FOLLOWED, code="not_followed") from error

@@ -19,6 +19,16 @@ from .razorpay_client import gateway, sandbox_active
 from .selectors import billing_state, history_of, invoices_of, public_plans, subscription_of
 from .webhooks import webhook_receive
 
+# ---------------------------------------------------------------- the public site's plans
+
+
+def landing(request: HttpRequest) -> HttpResponse:
+    return render(request, "tenants/landing.html", {"plans": public_plans()})
+
+
+def pricing(request: HttpRequest) -> HttpResponse:
+    return render(request, "tenants/pricing.html", {"plans": public_plans()})
+
 
 @require_GET
 @require_permission("billing.manage")

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from billing import views as billing_views
 from elettro.health import health
 from tenants import views
 
@@ -11,8 +12,8 @@ admin.site.site_header = "Elettro operations"
 admin.site.site_title = "Elettro admin"
 
 urlpatterns = [
-    path("", views.landing, name="landing"),
-    path("pricing/", views.pricing, name="pricing"),
+    path("", billing_views.landing, name="landing"),
+    path("pricing/", billing_views.pricing, name="pricing"),
     path("signup/", views.signup, name="signup"),
     path("companies/", views.company_picker, name="company_picker"),
     path("go/<slug:subdomain>/", views.go, name="go"),

@@ -19,7 +19,6 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django_tenants.utils import schema_exists
 
-from billing.limits import ensure_can_add_member
 from elettro.errors import ApplicationError
 from elettro.india import GST_STATES, gstin_error, normalize_gstin
 from elettro.money import currency_problem, normalize_currency
@@ -28,6 +27,7 @@ from . import schema_pool
 from .audit import Action, audit_record
 from .models import Company, Domain, Invitation, Membership, User
 from .roles import Role, can
+from .signals import member_adding
 from .subdomains import schema_name_for, subdomain_problem
 from .urls_util import company_host, public_url
 
@@ -190,7 +190,8 @@ def invitation_create(*, actor: Membership, email: str, role: str) -> Invitation
         )
     Invitation.objects.filter(company=company, email__iexact=email, accepted_at__isnull=True).delete()
     pending = Invitation.objects.filter(company=company, accepted_at__isnull=True, expires_at__gt=timezone.now())
-    ensure_can_add_member(company, existing_count=Membership.objects.filter(company=company).count() + pending.count())
+    existing = Membership.objects.filter(company=company).count() + pending.count()
+    member_adding.send(sender=Company, company=company, existing_count=existing)  # billing: the plan's limit
     invitation = Invitation.objects.create(
         company=company,
         email=email,

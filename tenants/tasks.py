@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
+from django.utils.module_loading import import_string
 from django_tenants.utils import tenant_context
 
 from elettro.celery import app, public_task
@@ -36,15 +38,14 @@ def schema_pool_refill() -> int:
 
 @public_task(name="tenants.recover_stuck_work", time_limit=120)
 def recover_stuck_work() -> int:
-    """Every company's uploads and reports whose worker died: failed with the reason, run again once."""
-    from ingestion.recovery import recover_stuck_jobs
-    from reports.recovery import recover_stuck_runs
-
+    """Every company's uploads and reports whose worker died: failed with the reason, run again once. The apps
+    name their sweepers in settings.STUCK_WORK_SWEEPERS (tenants imports none of them)."""
+    sweepers = [import_string(path) for path in settings.STUCK_WORK_SWEEPERS]
     recovered = 0
     for company in Company.objects.exclude(schema_name="public").iterator():
         with tenant_context(company):
             try:
-                recovered += len(recover_stuck_jobs()) + len(recover_stuck_runs())
+                recovered += sum(len(sweep()) for sweep in sweepers)
             except Exception:  # one company's trouble must not stop the others' recovery
                 logger.exception("recovering stuck work of %s failed", company.schema_name)
     return recovered

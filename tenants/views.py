@@ -8,7 +8,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from billing.selectors import public_plans
 from elettro.errors import ApplicationError
 
 from . import ratelimits, services
@@ -19,14 +18,6 @@ from .selectors import memberships_of_user
 from .urls_util import company_url
 
 _BACKEND = "django.contrib.auth.backends.ModelBackend"
-
-
-def landing(request: HttpRequest) -> HttpResponse:
-    return render(request, "tenants/landing.html", {"plans": public_plans()})
-
-
-def pricing(request: HttpRequest) -> HttpResponse:
-    return render(request, "tenants/pricing.html", {"plans": public_plans()})
 
 
 def _add_errors(form, error: ApplicationError) -> None:

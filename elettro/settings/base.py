@@ -269,7 +269,7 @@ WORK_LEASE_SECONDS = env.int("WORK_LEASE_SECONDS", default=120)
 # The one beat schedule: crontab entries only (an interval restarts from zero whenever beat restarts).
 CELERY_BEAT_SCHEDULE = {
     "spare-schemas": {"task": "tenants.schema_pool_refill", "schedule": crontab(minute="*/10")},
-    # Uploads and reports whose worker died are failed with the reason and run again once.
+    # Uploads and reports whose worker died are failed with the reason and run again once (STUCK_WORK_SWEEPERS).
     "recover-stuck-work": {"task": "tenants.recover_stuck_work", "schedule": crontab()},
     # Report schedules are minute-precise in each company's own time zone.
     "report-schedules": {"task": "reports.dispatch_due", "schedule": crontab()},
@@ -286,6 +286,7 @@ CELERY_BEAT_SCHEDULE = {
         "kwargs": {"task_name": "ingestion.upload_files_purge", "stagger_seconds": 1},
     },
 }
+STUCK_WORK_SWEEPERS = ["ingestion.recovery.recover_stuck_jobs", "reports.recovery.recover_stuck_runs"]
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".data" / "celerybeat-schedule")
 # The nightly rebuilds the months whose lines changed, and a company's rollups whole every this many days.
 ROLLUP_FULL_REBUILD_DAYS = env.int("ROLLUP_FULL_REBUILD_DAYS", default=7)

@@ -1,3 +1,6 @@
+"""Set up the platform: the public company, the template schema new companies are cloned from, and the default
+plans. Here in billing, the lowest app that knows all three."""
+
 from django.core.management.base import BaseCommand
 
 from billing.services import default_plans_ensure

@@ -1,0 +1,35 @@
+"""The apps' edges, read from their imports: each app imports only the apps below it, so a change in one is
+found in the first place one looks and never loops back. From the bottom: `elettro` (settings and the shared
+kernel), `tenants`, `billing`, `ingestion`, `analytics`, `reports`."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+LAYERS = ["tenants", "billing", "ingestion", "analytics", "reports"]
+
+
+def _imported_apps(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return names & set(LAYERS)
+
+
+@pytest.mark.parametrize("app", LAYERS)
+def test_an_app_imports_no_app_above_it(app):
+    above = set(LAYERS[LAYERS.index(app) + 1 :])
+    wrong = {
+        str(path.relative_to(REPO)): sorted(_imported_apps(path) & above)
+        for path in (REPO / app).rglob("*.py")
+        if "migrations" not in path.parts and _imported_apps(path) & above
+    }
+    assert wrong == {}, f"{app} imports apps above it: {wrong}"

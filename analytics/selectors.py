@@ -12,7 +12,7 @@ from django.db import connection
 
 from ingestion.selectors import sales_lines
 
-from . import engine
+from . import catalogue, engine
 from .engine import Scope
 from .filters import Filters
 from .periods import Period, add_months, fiscal_year_label, fiscal_year_start, month_end, month_start, quarter_start
@@ -22,9 +22,11 @@ TWO_PLACES = Decimal("0.01")
 
 @dataclass(frozen=True)
 class Kpis:
+    """The headline figures, each as analytics.catalogue defines it."""
+
     revenue: Decimal
     orders: int
-    aov: Decimal
+    aov: Decimal | None  # none when there are no orders
     customers: int
     lines: int
     lines_total: int
@@ -32,6 +34,7 @@ class Kpis:
     cgst: Decimal
     sgst: Decimal
     igst: Decimal
+    quantity: Decimal = Decimal(0)
 
     @property
     def gst(self) -> Decimal:
@@ -45,28 +48,18 @@ class Kpis:
             "revenue": money(self.revenue), "orders": self.orders, "aov": money(self.aov),
             "customers": self.customers, "lines": self.lines, "lines_total": self.lines_total,
             "gross_profit": money(self.gross_profit), "cgst": money(self.cgst), "sgst": money(self.sgst),
-            "igst": money(self.igst),
+            "igst": money(self.igst), "quantity": f"{Decimal(self.quantity).normalize():f}",
         }  # fmt: skip
 
 
+_KPI_MEASURES = ("revenue", "orders", "aov", "customers", "lines", "gross_profit", "cgst", "sgst", "igst", "quantity")
+
+
 def _figures(totals: dict, customers: int, lines_total: int) -> Kpis:
-    """Kpis from the engine's sales measures (an empty dict when nothing sold), so `kpis` and `kpis_by` define
-    every figure the same way."""
-    zero = Decimal(0)
-    revenue = totals.get("revenue") or zero
-    orders = totals.get("orders") or 0
-    return Kpis(
-        revenue=revenue,
-        orders=orders,
-        aov=(revenue / orders).quantize(TWO_PLACES) if orders else zero,
-        customers=customers,
-        lines=totals.get("lines") or 0,
-        lines_total=lines_total,
-        gross_profit=totals["gross_profit"] if totals.get("costed_revenue") else None,
-        cgst=totals.get("cgst") or zero,
-        sgst=totals.get("sgst") or zero,
-        igst=totals.get("igst") or zero,
-    )
+    """Kpis from the engine's sales measures (an empty dict when nothing sold), each worked out as the catalogue
+    defines it, so `kpis`, `kpis_by` and the overview agree."""
+    figures = catalogue.values(catalogue.Figures(totals, customers=customers), _KPI_MEASURES)
+    return Kpis(lines_total=lines_total, **figures)
 
 
 def _scope(date_from: date | None, date_to: date | None, filters: Filters | None = None) -> Scope | None:
@@ -102,18 +95,8 @@ def kpis(*, date_from: date | None = None, date_to: date | None = None, filters:
 # `kpis --by` names: the engine's key for each. `salesperson` is the salesperson, or the manager when the file
 # names none (as in the filter bar); `customer` is the customer key (a customer code, or the folded name) and
 # `product` the product code, or the name when there is none, lower-cased.
-CATEGORIES = {
-    "salesperson": "person",
-    "branch": "branch",
-    "product_line": "product_line",
-    "state": "state",
-    "state_code": "state_code",
-    "country": "country",
-    "segment": "segment",
-    "customer": "customer_key",
-    "product": "product_key",
-}
-TIMES = ("day", "week", "month", "quarter", "fiscal_year")
+CATEGORIES = {d.key: d.column for d in catalogue.DIMENSIONS.values() if d.kind == "category"}
+TIMES = tuple(d.key for d in catalogue.DIMENSIONS.values() if d.kind == "time")
 BY_DIMENSIONS = (*CATEGORIES, *TIMES)
 # No rollup keeps these with every measure: they are read from the sales lines that count.
 _FROM_LINES = frozenset(("customer_key", "product_key"))

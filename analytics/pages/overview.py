@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .. import charts, engine
+from .. import catalogue, charts, engine
 from ..dashboard import NO_SALES, NO_SALES_IN_PERIOD, Card, Dashboard, Page, Panel, margin
 from ..tables import Column, Table
 from .common import label, place_dimension, top_customers
@@ -13,36 +13,23 @@ TWO = Decimal("0.01")
 
 
 def headline(scope) -> dict:
-    """Revenue, orders, AOV, customers, new customers and gross profit of a scope."""
+    """The overview's measures of a scope (and the margin), as the catalogue defines them."""
     totals = engine.sales_total(scope)
     customers, new = engine.customer_counts(scope)
-    revenue = totals.get("revenue") or Decimal(0)
-    orders = totals.get("orders") or 0
-    return {
-        "revenue": revenue,
-        "orders": orders,
-        "aov": (revenue / orders).quantize(TWO) if orders else None,
-        "customers": customers,
-        "new_customers": new,
-        "gross_profit": totals.get("gross_profit") if totals.get("costed_revenue") else None,
-        "margin": margin(totals.get("gross_profit"), totals.get("costed_revenue")),
-    }
+    figures = catalogue.Figures(totals, customers=customers, new_customers=new)
+    return catalogue.values(figures, (*catalogue.OVERVIEW_CARDS, "margin"))
 
 
 def cards(scope) -> list[Card]:
     now = headline(scope)
     before = headline(scope.shifted(scope.period.previous()))
     year_ago = headline(scope.shifted(scope.period.year_ago()))
-    specs = [
-        ("revenue", "Revenue", "money"),
-        ("orders", "Orders", "number"),
-        ("aov", "Average order value", "money"),
-        ("customers", "Customers", "number"),
-        ("new_customers", "New customers", "number"),
-    ]
-    if now["gross_profit"] is not None:
-        specs.append(("gross_profit", "Gross profit", "money"))
-    result = [Card(key, name, now[key], kind, before[key], year_ago[key]) for key, name, kind in specs]
+    # Gross profit shows once some line has a cost.
+    keys = [key for key in catalogue.OVERVIEW_CARDS if key != "gross_profit" or now["gross_profit"] is not None]
+    result = []
+    for key in keys:
+        measure = catalogue.MEASURES[key]
+        result.append(Card(key, measure.label, now[key], measure.unit, before[key], year_ago[key]))
     if now["gross_profit"] is not None:
         result[-1].note = f"margin {now['margin'] * 100:.1f}%" if now["margin"] is not None else ""
     return result

@@ -1,0 +1,68 @@
+"""One catalogue of headline measures: the overview's cards and the `kpis` command read the same definitions, so
+they agree, even where a figure has no value; and a measure added to the catalogue (quantity sold) shows on both."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django_tenants.utils import tenant_context
+
+from analytics import catalogue
+from analytics.dashboard import dashboard_for
+from analytics.pages import overview
+from analytics.selectors import kpis
+from tests.ingestion.test_pipeline import csv_bytes, load
+
+pytestmark = pytest.mark.django_db
+
+ROWS = [["Invoice No", "Date", "Customer", "Item", "Qty", "Amount"],
+        ["A-1", "02/04/2025", "Acme", "Fan", "2.5", "1000.10"],
+        ["A-1", "02/04/2025", "Acme", "Lamp", "4", "200.20"],
+        ["B-7", "09/05/2025", "Beta", "Fan", "1", "300.00"]]  # fmt: skip
+
+
+def _cards(company, query):
+    page = overview.build(dashboard_for(company, query, today=date(2026, 4, 15)))
+    return {card.key: card for card in page.cards}
+
+
+def test_the_overview_and_kpis_agree_on_every_shared_measure(make_company):
+    company, _ = make_company()
+    with tenant_context(company):
+        load(csv_bytes(ROWS), "sales.csv")
+        cards = _cards(company, {"from": "2025-04-01", "to": "2026-03-31"})
+        figures = kpis(date_from=date(2025, 4, 1), date_to=date(2026, 3, 31))
+    for key in ("revenue", "orders", "aov", "customers", "quantity"):
+        assert cards[key].value == getattr(figures, key), key
+    assert figures.revenue == Decimal("1500.30") and figures.orders == 2 and figures.aov == Decimal("750.15")
+    assert figures.quantity == Decimal("7.5")
+
+
+def test_with_no_orders_average_order_value_has_no_value_on_both(make_company):
+    company, _ = make_company()
+    with tenant_context(company):
+        load(csv_bytes(ROWS), "sales.csv")
+        cards = _cards(company, {"from": "2025-07-01", "to": "2025-07-31"})  # no sale in July
+        figures = kpis(date_from=date(2025, 7, 1), date_to=date(2025, 7, 31))
+        out = StringIO()
+        call_command("kpis", "--company", company.subdomain, "--from", "2025-07-01", "--to", "2025-07-31",
+                     "--json", stdout=out)  # fmt: skip
+    assert cards["aov"].value is None and figures.aov is None
+    printed = json.loads(out.getvalue())
+    assert printed["aov"] is None and printed["orders"] == 0 and printed["quantity"] == "0"
+
+
+def test_quantity_sold_is_a_card_and_a_kpi_from_one_catalogue_entry(make_company, company_client):
+    company, owner = make_company()
+    with tenant_context(company):
+        load(csv_bytes(ROWS), "sales.csv")
+    html = company_client(company, owner).get("/?from=2025-04-01&to=2026-03-31").content.decode()
+    assert 'data-kpi="quantity"' in html and "Quantity sold" in html
+    measure = catalogue.MEASURES["quantity"]
+    assert (measure.label, measure.unit, measure.combine) == ("Quantity sold", "number", "sum")
+    assert "quantity" in catalogue.OVERVIEW_CARDS

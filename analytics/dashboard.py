@@ -29,6 +29,7 @@ class Dashboard:
     selection: Selection
     query: dict = field(default_factory=dict)
     span: tuple[date, date] | None = None  # the days with sales, read once for the whole page
+    from_lines: bool = False  # every figure read from the sales lines: the oracle for the rollups
 
     @property
     def currency(self) -> str:
@@ -45,18 +46,22 @@ class Dashboard:
 
     @property
     def scope(self) -> Scope | None:
-        return Scope(self.selection.period, self.selection.filters, self.span) if self.selection.period else None
+        if not self.selection.period:
+            return None
+        return Scope(self.selection.period, self.selection.filters, self.span, self.from_lines)
 
 
-def dashboard_for(company: Company, query, *, today: date | None = None) -> Dashboard:
-    """Read the filter bar from a URL query, for this company's calendar (timezone and fiscal year)."""
+def dashboard_for(company: Company, query, *, today: date | None = None, from_lines: bool = False) -> Dashboard:
+    """Read the filter bar from a URL query, for this company's calendar (timezone and fiscal year). `from_lines`
+    makes every figure of the pages built for it read the sales lines instead of the rollups."""
     if today is None:
         today = timezone.localtime(timezone=_zone(company.timezone)).date()
-    span = engine.data_span()
+    span = engine.data_span(from_lines)
     selection = selection_from_query(
         query, today=today, fiscal_start_month=company.fiscal_year_start_month or 4, last_day=span[1] if span else None
     )
-    return Dashboard(company, selection, dict(query.items()) if hasattr(query, "items") else {}, span)
+    query = dict(query.items()) if hasattr(query, "items") else {}
+    return Dashboard(company, selection, query, span, from_lines)
 
 
 def _zone(name: str):

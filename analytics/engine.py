@@ -2,17 +2,15 @@
 
 Every figure on the dashboards comes through here. A period is split into whole months, read from the monthly
 rollups, and edge days, read from the daily ones; `source()` picks, for each, the smallest rollup that keeps
-every dimension the figure groups or filters by (a few thousand rows for most pages). `computed_from_raw_lines()`
-makes every query read the sales lines instead: tests use it to check that the rollups give the very same
-figures, and the dashboard benchmark to show what the rollups save.
+every dimension the figure groups or filters by (a few thousand rows for most pages). A scope made with
+`from_lines=True` reads the sales lines instead, explicitly: tests use it as the oracle that the rollups give the
+very same figures, and the dashboard benchmark to show what the rollups save.
 
 An order is an invoice number on one day for one customer (Tally numbers invoices afresh each year).
 """
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,21 +21,6 @@ from .filters import Filters
 from .models import DAY_CUTS, SALES_CUTS, RollupState
 from .periods import Period, add_months, month_end
 
-_raw = contextvars.ContextVar("analytics_raw", default=False)
-
-
-@contextlib.contextmanager
-def computed_from_raw_lines():
-    token = _raw.set(True)
-    try:
-        yield
-    finally:
-        _raw.reset(token)
-
-
-def reading_raw_lines() -> bool:
-    return _raw.get()
-
 
 @dataclass(frozen=True)
 class Scope:
@@ -47,17 +30,19 @@ class Scope:
     filters: Filters = field(default_factory=Filters)
     # The days with sales as the page read them once (see data_span), so each figure need not read them again.
     span: tuple[date, date] | None = field(default=None, compare=False)
+    # Read the sales lines instead of the rollups: the oracle the rollups are checked against.
+    from_lines: bool = False
 
     def shifted(self, period: Period) -> Scope:
-        return Scope(period, self.filters, self.span)
+        return Scope(period, self.filters, self.span, self.from_lines)
 
 
 # ---------------------------------------------------------------- the span of days with sales
 
 
-def data_span() -> tuple[date, date] | None:
+def data_span(from_lines: bool = False) -> tuple[date, date] | None:
     """First and last day with sales, as of the last rollup refresh (or the lines, when reading them)."""
-    if reading_raw_lines():
+    if from_lines:
         with connection.cursor() as cursor:
             cursor.execute("SELECT MIN(invoice_date), MAX(invoice_date) FROM ingestion_salesline WHERE counts")
             first, last = cursor.fetchone()
@@ -321,7 +306,7 @@ def _reads(
 
 
 def _scope_split(scope: Scope) -> _Split | None:
-    span = scope.span or data_span()
+    span = scope.span or data_span(scope.from_lines)
     return _split(scope.period, span) if span else None
 
 
@@ -355,7 +340,7 @@ def sales(scope: Scope, by: tuple[str, ...] = (), measures: tuple[str, ...] = SA
         return []
     params: list = []
     parts = []
-    if reading_raw_lines():
+    if scope.from_lines:
         parts.append(_raw_part(by, {m: _SALES_RAW[m] for m in measures}, split.ranges(), scope.filters, params))
     else:
         dimensions = _dimensions(by, scope.filters)
@@ -425,7 +410,7 @@ def customers_sql(
         return None
     params: list = []
     parts = []
-    if reading_raw_lines():
+    if scope.from_lines:
         raw = {m: _CUSTOMER_RAW[m] for m in measures}
         parts.append(_raw_part(by, raw, split.ranges(), scope.filters, params, customers))
     else:
@@ -485,7 +470,7 @@ def customer_counts(scope: Scope) -> tuple[int, int]:
     if query is None:
         return 0, 0
     sql, params = query
-    first = _first_purchases_sql()
+    first = _first_purchases_sql(scope)
     rows = _fetch(
         f"SELECT COUNT(*) AS customers, COUNT(*) FILTER (WHERE f.first_day >= %s) AS new "
         f"FROM ({sql}) c JOIN {first} f USING (customer_key)",
@@ -494,8 +479,8 @@ def customer_counts(scope: Scope) -> tuple[int, int]:
     return rows[0]["customers"], rows[0]["new"]
 
 
-def _first_purchases_sql() -> str:
-    if reading_raw_lines():
+def _first_purchases_sql(scope: Scope) -> str:
+    if scope.from_lines:
         return (
             "(SELECT customer_key, MIN(invoice_date) AS first_day FROM ingestion_salesline "
             "WHERE counts AND customer_key <> '' GROUP BY 1)"
@@ -508,7 +493,7 @@ def new_and_returning(scope: Scope) -> list[dict]:
     split = _scope_split(scope)
     if split is None:
         return []
-    if split.months and not scope.filters.columns() and not reading_raw_lines():
+    if split.months and not scope.filters.columns() and not scope.from_lines:
         # Without filters, whole months were counted at refresh: only the edge days (each within one month) are
         # counted here.
         rows = _fetch(
@@ -528,7 +513,7 @@ def _new_and_returning(scope: Scope) -> list[dict]:
     return _fetch(
         "SELECT c.month, COUNT(*) AS customers, "
         "COUNT(*) FILTER (WHERE date_trunc('month', f.first_day)::date = c.month) AS new "
-        f"FROM ({sql}) c JOIN {_first_purchases_sql()} f USING (customer_key) GROUP BY c.month ORDER BY c.month",
+        f"FROM ({sql}) c JOIN {_first_purchases_sql(scope)} f USING (customer_key) GROUP BY c.month ORDER BY c.month",
         params,
     )
 
@@ -565,7 +550,7 @@ def products(scope: Scope) -> list[dict]:
     by = ("product_key", "product_line")
     params: list = []
     parts = []
-    if reading_raw_lines():
+    if scope.from_lines:
         parts.append(_raw_part(by, _PRODUCT_RAW, split.ranges(), scope.filters, params))
     else:
         dimensions = _dimensions(by, scope.filters)
@@ -586,7 +571,7 @@ def order_sizes(scope: Scope) -> list[dict]:
         return []
     params: list = []
     parts = []
-    if reading_raw_lines():
+    if scope.from_lines:
         dims = ", ".join(RAW_COLUMNS[key] for key in DIMENSION_KEYS if key != "product_line")
         parts.append(
             "SELECT band, COUNT(*) AS orders, SUM(value) AS revenue FROM ("

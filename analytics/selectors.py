@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-import contextlib
+import dataclasses
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -62,23 +62,29 @@ def _figures(totals: dict, customers: int, lines_total: int) -> Kpis:
     return Kpis(lines_total=lines_total, **figures)
 
 
-def _scope(date_from: date | None, date_to: date | None, filters: Filters | None = None) -> Scope | None:
+def _scope(
+    date_from: date | None, date_to: date | None, filters: Filters | None = None, *, from_lines: bool = False
+) -> Scope | None:
     """The period asked for, open ends taken from the days with sales; None when nothing sold or the period is
     empty (it ends before it starts, or lies wholly after the last day with sales without a given end)."""
-    span = engine.data_span()
+    span = engine.data_span(from_lines)
     if span is None:
         return None
     start, end = date_from or span[0], date_to or span[1]
     if end < start:
         return None
-    return Scope(Period(start, end), filters or Filters(), span)
+    return Scope(Period(start, end), filters or Filters(), span, from_lines)
 
 
-def kpis(*, date_from: date | None = None, date_to: date | None = None, filters: Filters | None = None) -> Kpis:
+def kpis(
+    *, date_from: date | None = None, date_to: date | None = None, filters: Filters | None = None,
+    from_lines: bool = False,
+) -> Kpis:  # fmt: skip
     """Revenue is the taxable (net) amount of the lines that count; orders are distinct invoices (per day and
-    customer); `lines_total` also counts the cancelled, returned and excluded lines."""
+    customer); `lines_total` also counts the cancelled, returned and excluded lines. `from_lines` reads the sales
+    lines instead of the rollups (the oracle)."""
     totals, customers = {}, 0
-    scope = _scope(date_from, date_to, filters)
+    scope = _scope(date_from, date_to, filters, from_lines=from_lines)
     if scope is not None:
         totals = engine.sales_total(scope)
         customers, _ = engine.customer_counts(scope)
@@ -121,8 +127,9 @@ class KpisOf:
 
 
 def kpis_by(
-    dimension: str, *, date_from: date | None = None, date_to: date | None = None, fiscal_start_month: int = 4
-) -> list[KpisOf]:
+    dimension: str, *, date_from: date | None = None, date_to: date | None = None, fiscal_start_month: int = 4,
+    from_lines: bool = False,
+) -> list[KpisOf]:  # fmt: skip
     """The `kpis` figures for each value of `dimension` (one of BY_DIMENSIONS) that has lines in the period:
     categories by revenue, biggest first (ties by value), periods in time order. Revenue, lines, lines_total,
     gross profit and taxes add up to the `kpis` figures; orders and customers are counted within each value, so
@@ -130,7 +137,7 @@ def kpis_by(
     and fiscal years start in `fiscal_start_month`; the first and last period are cut to `date_from`/`date_to`."""
     if dimension not in BY_DIMENSIONS:
         raise ValueError(f"unknown dimension {dimension!r}: one of {', '.join(BY_DIMENSIONS)}")
-    scope = _scope(date_from, date_to)
+    scope = _scope(date_from, date_to, from_lines=from_lines)
     if dimension in TIMES:
         return _by_time(dimension, scope, date_from, date_to, fiscal_start_month)
     return _by_category(dimension, scope, date_from, date_to)
@@ -140,10 +147,11 @@ def _by_category(dimension: str, scope: Scope | None, date_from: date | None, da
     key = CATEGORIES[dimension]
     sales, customers = {}, {}
     if scope is not None:
-        with engine.computed_from_raw_lines() if key in _FROM_LINES else contextlib.nullcontext():
-            sales = {row[key]: row for row in engine.sales(scope, (key,))}
-            # A customer's own figures count one customer; walk-in sales (no customer) count none.
-            customers = {v: 1 for v in sales if v} if key == "customer_key" else _customers_by(scope, key)
+        if key in _FROM_LINES:
+            scope = dataclasses.replace(scope, from_lines=True)
+        sales = {row[key]: row for row in engine.sales(scope, (key,))}
+        # A customer's own figures count one customer; walk-in sales (no customer) count none.
+        customers = {v: 1 for v in sales if v} if key == "customer_key" else _customers_by(scope, key)
     counted, names = _all_lines(engine.RAW_COLUMNS[key], date_from, date_to, _NAMES.get(key))
     figures = []
     for value in sales.keys() | counted.keys():

@@ -35,7 +35,7 @@ def _bucket(day: date, grain: str, fiscal_start: int) -> tuple[date, str]:
 
 def daily_series(scope: Scope) -> list[tuple[date, Decimal, int]]:
     """(day, revenue, orders) for every day of the period that lies within the data, zeros included."""
-    span = scope.span or engine.data_span()
+    span = scope.span or engine.data_span(scope.from_lines)
     if span is None:
         return []
     start, end = max(scope.period.start, span[0]), min(scope.period.end, span[1])
@@ -219,7 +219,7 @@ def build(d: Dashboard) -> Page:
 
 
 def _heatmap_and_forecast(page: Page, d: Dashboard, scope: Scope) -> None:
-    span = scope.span or engine.data_span()
+    span = scope.span or engine.data_span(scope.from_lines)
     history_end = min(scope.period.end, span[1])
     months = {}
     if history_end >= span[0]:  # a period that ends before the first sale has no history

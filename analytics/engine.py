@@ -11,7 +11,6 @@ An order is an invoice number on one day for one customer (Tally numbers invoice
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -194,7 +193,7 @@ def _in_months(months: list[date], params: list) -> str:
     return "month = ANY(%s)"
 
 
-def _select(keys: tuple[str, ...], mapping: dict[str, str], measures: dict[str, str]) -> str:
+def _select(keys: tuple[str, ...], mapping: dict[str, str], measures: dict[str, str | Agg]) -> str:
     """`key AS key, ..., expression AS measure, ...`: keys through `mapping` (a key it lacks is a column)."""
     return ", ".join(
         [f"{mapping.get(key, key)} AS {key}" for key in keys]
@@ -224,28 +223,48 @@ def _of_customers(column: str, customers: list[str] | None, params: list) -> str
 
 
 @dataclass(frozen=True)
+class Agg:
+    """An aggregate of one rollup column, kept as its parts so that it can be rendered at each level (a part sums
+    a rollup's column, the outer query sums the parts' sums again) without editing SQL text."""
+
+    func: str  # SUM, MIN or MAX: each adds up again by itself
+    column: str
+    cast: str = ""  # SUM of integers is numeric in PostgreSQL: 'bigint' brings counts back to integers
+
+    def __str__(self) -> str:
+        return f"{self.func}({self.column}){self._cast()}"
+
+    def _cast(self) -> str:
+        return f"::{self.cast}" if self.cast else ""
+
+    def column_cast(self) -> str:
+        """The column alone, cast: a single part's sum is already the total."""
+        return f"{self.column}{self._cast()}"
+
+    def uncast(self) -> Agg:
+        return Agg(self.func, self.column)
+
+
+@dataclass(frozen=True)
 class _Part:
     """A part of a query that reads a rollup, rendered grouped by its keys, or flat (its rows as they are) when
     `_outer` adds it up with other parts anyway."""
 
     keys: tuple[str, ...]
     mapping: dict[str, str]  # keys the table holds under another name or computes
-    measures: dict[str, str]  # name: SUM(column), MIN(column) or MAX(column)
+    measures: dict[str, Agg]
     source: str  # FROM ... WHERE ...
 
     def grouped(self) -> str:
         return f"SELECT {_select(self.keys, self.mapping, self.measures)} FROM {self.source}{_group(self.keys)}"
 
-    def flat(self) -> str | None:
-        columns = {name: _REAGGREGATE.match(expression) for name, expression in self.measures.items()}
-        if not all(columns.values()):
-            return None
-        plain = {name: match.group(1) for name, match in columns.items()}
+    def flat(self) -> str:
+        plain = {name: agg.column for name, agg in self.measures.items()}
         return f"SELECT {_select(self.keys, self.mapping, plain)} FROM {self.source}"
 
 
 def _rollup_part(
-    source_: tuple[str, str], grain: str, keys: tuple[str, ...], measures: dict[str, str], split: _Split,
+    source_: tuple[str, str], grain: str, keys: tuple[str, ...], measures: dict[str, Agg], split: _Split,
     filters: Filters, params: list, columns: dict[str, str] | None = None, customers: list[str] | None = None,
 ) -> _Part:  # fmt: skip
     """A part of a query that reads a rollup: its whole months (grain 'month') or its edge days ('day').
@@ -271,18 +290,15 @@ def _group(keys: tuple[str, ...]) -> str:
     return f" GROUP BY {', '.join(str(i + 1) for i in range(len(keys)))}" if keys else ""
 
 
-_REAGGREGATE = re.compile(r"^(?:SUM|MIN|MAX)\((\w+)\)(::\w+)?$")
-
-
-def _outer(keys: tuple[str, ...], sums: dict[str, str], parts: list[str | _Part]) -> str:
+def _outer(keys: tuple[str, ...], sums: dict[str, Agg], parts: list[str | _Part]) -> str:
     """Add up the parts (the raw lines' part is SQL, grouped already). One part is grouped in place: grouping it
     again would only cost a second hash of every group, so its measures are just cast. Several parts are read
     flat and grouped once: grouping each first costs twice the hashing (half a customer query's time)."""
-    if len(parts) == 1 and all(_REAGGREGATE.match(expression) for expression in sums.values()):
-        casts = {name: "{}{}".format(*_REAGGREGATE.match(expression).groups("")) for name, expression in sums.items()}
+    if len(parts) == 1:
+        casts = {name: agg.column_cast() for name, agg in sums.items()}
         part = parts[0].grouped() if isinstance(parts[0], _Part) else parts[0]
         return f"SELECT {_select(keys, {}, casts)} FROM ({part}) parts"
-    rendered = [part if isinstance(part, str) else part.flat() or part.grouped() for part in parts]
+    rendered = [part if isinstance(part, str) else part.flat() for part in parts]
     return f"SELECT {_select(keys, {}, sums)} FROM ({' UNION ALL '.join(rendered)}) parts{_group(keys)}"
 
 
@@ -344,13 +360,13 @@ def sales(scope: Scope, by: tuple[str, ...] = (), measures: tuple[str, ...] = SA
         parts.append(_raw_part(by, {m: _SALES_RAW[m] for m in measures}, split.ranges(), scope.filters, params))
     else:
         dimensions = _dimensions(by, scope.filters)
-        sums = {m: f"SUM({_orders_column(dimensions) if m == 'orders' else m})" for m in measures}
+        sums = {m: Agg("SUM", _orders_column(dimensions) if m == "orders" else m) for m in measures}
         if "day" in by:  # the daily rollups answer for the whole period
             split = _Split([], split.ranges())
         for table, grain, days in _reads("sales", dimensions, split, by):
             parts.append(_rollup_part(table, grain, by, sums, days, scope.filters, params))
     counts = ("lines", "orders")  # SUM of integers is numeric in PostgreSQL: back to integers
-    outer = {m: f"SUM({m})::bigint" if m in counts else f"SUM({m})" for m in measures}
+    outer = {m: Agg("SUM", m, "bigint" if m in counts else "") for m in measures}
     return _fetch(_outer(by, outer, parts), params)
 
 
@@ -363,12 +379,12 @@ def sales_total(scope: Scope) -> dict:
 
 CUSTOMER_MEASURES = ("revenue", "costed_revenue", "gross_profit", "orders", "first_day", "last_day")
 _CUSTOMER_OUTER = {
-    "revenue": "SUM(revenue)",
-    "costed_revenue": "SUM(costed_revenue)",
-    "gross_profit": "SUM(gross_profit)",
-    "orders": "SUM(orders)::bigint",
-    "first_day": "MIN(first_day)",
-    "last_day": "MAX(last_day)",
+    "revenue": Agg("SUM", "revenue"),
+    "costed_revenue": Agg("SUM", "costed_revenue"),
+    "gross_profit": Agg("SUM", "gross_profit"),
+    "orders": Agg("SUM", "orders", "bigint"),
+    "first_day": Agg("MIN", "first_day"),
+    "last_day": Agg("MAX", "last_day"),
 }
 _CUSTOMER_RAW = {
     "revenue": _SALES_RAW["revenue"],
@@ -380,7 +396,7 @@ _CUSTOMER_RAW = {
 }
 
 
-def _customer_sums(table: str, dimensions: set[str]) -> dict[str, str]:
+def _customer_sums(table: str, dimensions: set[str]) -> dict[str, Agg]:
     """The customer measures as a rollup table holds them."""
     daily = table == "analytics_order_day"
     # The monthly and quarterly tables without product lines count each order once in `orders` already.
@@ -388,12 +404,12 @@ def _customer_sums(table: str, dimensions: set[str]) -> dict[str, str]:
         "orders" if table in ("analytics_customer_month", "analytics_customer_quarter") else _orders_column(dimensions)
     )
     return {
-        "revenue": "SUM(revenue)",
-        "costed_revenue": "SUM(costed_revenue)",
-        "gross_profit": "SUM(gross_profit)",
-        "orders": f"SUM({orders})",
-        "first_day": "MIN(day)" if daily else "MIN(first_day)",
-        "last_day": "MAX(day)" if daily else "MAX(last_day)",
+        "revenue": Agg("SUM", "revenue"),
+        "costed_revenue": Agg("SUM", "costed_revenue"),
+        "gross_profit": Agg("SUM", "gross_profit"),
+        "orders": Agg("SUM", orders),
+        "first_day": Agg("MIN", "day" if daily else "first_day"),
+        "last_day": Agg("MAX", "day" if daily else "last_day"),
     }
 
 
@@ -521,13 +537,13 @@ def _new_and_returning(scope: Scope) -> list[dict]:
 # ---------------------------------------------------------------- products
 
 PRODUCT_OUTER = {
-    "product_name": "MAX(product_name)",
-    "product_code": "MAX(product_code)",
-    "lines": "SUM(lines)::bigint",
-    "quantity": "SUM(quantity)",
-    "revenue": "SUM(revenue)",
-    "costed_revenue": "SUM(costed_revenue)",
-    "gross_profit": "SUM(gross_profit)",
+    "product_name": Agg("MAX", "product_name"),
+    "product_code": Agg("MAX", "product_code"),
+    "lines": Agg("SUM", "lines", "bigint"),
+    "quantity": Agg("SUM", "quantity"),
+    "revenue": Agg("SUM", "revenue"),
+    "costed_revenue": Agg("SUM", "costed_revenue"),
+    "gross_profit": Agg("SUM", "gross_profit"),
 }
 _PRODUCT_RAW = {
     "product_name": "MAX(l.product_name)",
@@ -554,7 +570,7 @@ def products(scope: Scope) -> list[dict]:
         parts.append(_raw_part(by, _PRODUCT_RAW, split.ranges(), scope.filters, params))
     else:
         dimensions = _dimensions(by, scope.filters)
-        sums = {m: expression.replace("::bigint", "") for m, expression in PRODUCT_OUTER.items()}
+        sums = {m: agg.uncast() for m, agg in PRODUCT_OUTER.items()}
         for table, grain, days in _reads("products", dimensions, split, by):
             parts.append(_rollup_part(table, grain, by, sums, days, scope.filters, params))
     return _fetch(_outer(by, PRODUCT_OUTER, parts), params)
@@ -587,9 +603,10 @@ def order_sizes(scope: Scope) -> list[dict]:
         dimensions = _dimensions((), scope.filters)
         for table, grain, days in _reads("orders", dimensions, split, ("band",)):
             if grain == "month":
-                band, sums = {}, {"orders": "SUM(orders)", "revenue": "SUM(revenue)"}
+                band, sums = {}, {"orders": Agg("SUM", "orders"), "revenue": Agg("SUM", "revenue")}
             else:
                 band = {"band": "line_band"} if scope.filters.product_line else {}
-                sums = {"orders": f"SUM({_orders_column(dimensions)})", "revenue": "SUM(revenue)"}
+                sums = {"orders": Agg("SUM", _orders_column(dimensions)), "revenue": Agg("SUM", "revenue")}
             parts.append(_rollup_part(table, grain, ("band",), sums, days, scope.filters, params, band))
-    return _fetch(_outer(("band",), {"orders": "SUM(orders)::bigint", "revenue": "SUM(revenue)"}, parts), params)
+    outer = {"orders": Agg("SUM", "orders", "bigint"), "revenue": Agg("SUM", "revenue")}
+    return _fetch(_outer(("band",), outer, parts), params)

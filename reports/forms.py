@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
-from analytics.filters import DIMENSIONS, LABELS
+from analytics.reading import DIMENSIONS, LABELS
 
 from . import kinds
 from .channels import email, slack, whatsapp

@@ -7,8 +7,7 @@ from datetime import date
 
 from django.utils import timezone
 
-from analytics.dashboard import Dashboard, dashboard_for
-from analytics.exports import XLSX_CONTENT_TYPE
+from analytics.reading import XLSX_CONTENT_TYPE, Dashboard, dashboard_for
 from tenants.models import Company
 
 from . import kinds

@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
-from analytics.periods import PRESETS, month_start
+from analytics.reading import PRESETS, month_start
 
 from .models import ReportRun, Schedule
 

@@ -33,3 +33,25 @@ def test_an_app_imports_no_app_above_it(app):
         if "migrations" not in path.parts and _imported_apps(path) & above
     }
     assert wrong == {}, f"{app} imports apps above it: {wrong}"
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    modules = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            modules.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            modules.add(node.module)
+    return modules
+
+
+def test_reports_read_analytics_through_its_one_door_and_no_ingestion_models():
+    wrong = {}
+    for path in (REPO / "reports").rglob("*.py"):
+        if "migrations" in path.parts:
+            continue
+        found = sorted(m for m in _imports(path) if m.split(".")[0] in ("analytics", "ingestion"))
+        if any(module != "analytics.reading" for module in found):
+            wrong[str(path.relative_to(REPO))] = found
+    assert wrong == {}, f"reports reach past analytics.reading: {wrong}"

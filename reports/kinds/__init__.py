@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from analytics.dashboard import Dashboard
+from analytics.reading import Dashboard
 
 from . import gst_summary, operations, sales_review, top_accounts
 from .base import Report, Section

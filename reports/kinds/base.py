@@ -10,9 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from analytics.dashboard import Card, Dashboard, Panel
-from analytics.filters import LABELS
-from analytics.tables import Table
+from analytics.reading import LABELS, Card, Dashboard, Panel, Table
 
 PDF_ROWS = 40
 

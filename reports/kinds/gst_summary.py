@@ -6,10 +6,18 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from analytics import charts, engine, gst
-from analytics.dashboard import NO_SALES, Card, Dashboard
-from analytics.pages import geography
-from analytics.tables import Column, Table
+from analytics.reading import (
+    NO_SALES,
+    Card,
+    Column,
+    Dashboard,
+    Table,
+    b2b_receivers,
+    charts,
+    page,
+    registration_split,
+    sales,
+)
 from elettro.india import GST_STATES
 
 from .base import Report, Section
@@ -45,7 +53,7 @@ def build(d: Dashboard) -> Report:
         return report
     currency = d.currency
 
-    months = sorted(engine.sales(scope, ("month",)), key=lambda row: row["month"])
+    months = sorted(sales(scope, ("month",)), key=lambda row: row["month"])
     by_month = Table(
         "GST by month",
         [Column("month", "Month"), *TAX_COLUMNS],
@@ -75,7 +83,7 @@ def build(d: Dashboard) -> Report:
         Section("by_month", "GST by month", by_month, figure if months else None, empty="No sales.", footer=totals)
     )
 
-    states = sorted(engine.sales(scope, ("state_code", "state")), key=lambda row: -row["revenue"])
+    states = sorted(sales(scope, ("state_code", "state")), key=lambda row: -row["revenue"])
     merged: dict[str, list] = {}
     for row in states:
         key = place_of_supply(row["state_code"], row["state"])
@@ -88,10 +96,10 @@ def build(d: Dashboard) -> Report:
     )
     report.add(Section("by_state", "GST by place of supply", by_state, empty="No sales."))
 
-    page = geography.build(d)
-    report.add(Section.from_panel(page.panel("supply")))
+    geography = page("geography", d)
+    report.add(Section.from_panel(geography.panel("supply")))
 
-    split = {row["registered"]: row for row in gst.registration_split(scope)}
+    split = {row["registered"]: row for row in registration_split(scope)}
     b2b = Table(
         "B2B and B2C (GSTR-1)",
         [Column("kind", "Supplies"), Column("invoices", "Invoices", "number"), *TAX_COLUMNS],
@@ -103,7 +111,7 @@ def build(d: Dashboard) -> Report:
     )
     report.add(Section("b2b_b2c", "B2B and B2C (GSTR-1)", b2b, empty="No sales."))
 
-    receivers = gst.b2b_receivers(scope)
+    receivers = b2b_receivers(scope)
     table = Table(
         "B2B by buyer GSTIN",
         [Column("gstin", "GSTIN"), Column("name", "Buyer"), Column("invoices", "Invoices", "number"), *TAX_COLUMNS],

@@ -4,10 +4,7 @@ the same page code."""
 
 from __future__ import annotations
 
-from analytics.dashboard import Dashboard
-from analytics.operations import operations_summary
-from analytics.pages import operations
-from analytics.tables import Column, Table
+from analytics.reading import Column, Dashboard, Table, operations_summary, page
 
 from .base import Report, Section
 
@@ -42,12 +39,12 @@ def _summary(d: Dashboard) -> Table:
 
 def build(d: Dashboard) -> Report:
     report = Report("operations", "Operations", d)
-    page = operations.build(d)
-    if page.empty:
-        report.empty = page.empty
+    built = page("operations", d)
+    if built.empty:
+        report.empty = built.empty
         return report
-    report.cards = page.cards
-    report.notes.extend(page.notes)
+    report.cards = built.cards
+    report.notes.extend(built.notes)
     report.add(Section("departments", "By department", _summary(d), empty="No ERP rows in this period."))
-    report.add(*(Section.from_panel(panel) for panel in page.panels))
+    report.add(*(Section.from_panel(panel) for panel in built.panels))
     return report

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from analytics.dashboard import NO_SALES, Dashboard
-from analytics.pages import customers, overview, people, products
+from analytics.reading import NO_SALES, Dashboard, page
 
 from .base import Report, Section
 
@@ -18,12 +17,12 @@ def build(d: Dashboard) -> Report:
     if d.scope is None:
         report.empty = NO_SALES
         return report
-    summary = overview.build(d)
+    summary = page("overview", d)
     report.cards = summary.cards
     report.notes.extend(summary.notes)
-    accounts = customers.build(replace(d, query={**d.query, "top": str(TOP_CUSTOMERS)}))
-    ranked = products.build(d)
-    team = people.build(d)
+    accounts = page("customers", replace(d, query={**d.query, "top": str(TOP_CUSTOMERS)}))
+    ranked = page("products", d)
+    team = page("people", d)
     report.add(
         Section.from_panel(summary.panel("revenue_trend")),
         Section.from_panel(accounts.panel("top_customers")),

@@ -6,11 +6,17 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from analytics import gst
-from analytics.dashboard import NO_SALES, NO_SALES_IN_PERIOD, Card, Dashboard
-from analytics.pages.common import top_customers
-from analytics.tables import Column, Table
-from ingestion.models import Customer
+from analytics.reading import (
+    NO_SALES,
+    NO_SALES_IN_PERIOD,
+    Card,
+    Column,
+    Dashboard,
+    Table,
+    customer_details,
+    invoices_for,
+    top_customers,
+)
 
 from .base import Report, Section
 
@@ -29,9 +35,9 @@ def build(d: Dashboard, accounts: int = ACCOUNTS) -> Report:
         report.empty = NO_SALES_IN_PERIOD
         return report
     before = {row["customer_key"]: row for row in top_customers(scope.shifted(scope.period.previous()), 10**6)}
-    masters = {c.key: c for c in Customer.objects.filter(key__in=[row["customer_key"] for row in top])}
+    masters = customer_details([row["customer_key"] for row in top])
     invoices = defaultdict(list)
-    for row in gst.invoices_for(scope, [row["customer_key"] for row in top]):
+    for row in invoices_for(scope, [row["customer_key"] for row in top]):
         invoices[row["customer_key"]].append(row)
 
     total = sum((row["revenue"] for row in top), ZERO)

@@ -13,8 +13,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from openpyxl import Workbook
 
-from analytics.exports import sheet_title, table_csv, write_cell, write_sheet
-from analytics.tables import Column, Table
+from analytics.reading import Column, Table, sheet_title, table_csv, write_cell, write_sheet
 
 from ..kinds.base import Report
 

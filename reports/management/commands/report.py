@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import tenant_context
 
-from analytics.filters import DIMENSIONS
+from analytics.reading import DIMENSIONS
 from reports import kinds
 from reports.generation import report_build, report_render
 from tenants.commands import company_by_subdomain

@@ -2,7 +2,7 @@
 
 Built as dicts rather than `plotly.graph_objects`, which validates every property and costs 6-8 ms a figure;
 a test checks each page's figures against Plotly's schema instead. Money axes get their ticks from
-`elettro.money.axis_ticks`, because Plotly cannot group digits in lakh and crore.
+`elettro.kernel.money.axis_ticks`, because Plotly cannot group digits in lakh and crore.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.db import connection
 
-from elettro.money import axis_ticks, format_money, format_number
+from elettro.kernel.money import axis_ticks, format_money, format_number
 
 PALETTE = ["#1f5fbf", "#e07b24", "#2a9d8f", "#c0392b", "#7d5ba6", "#8c6d31", "#d35d9e", "#5b6770", "#98a62e", "#17a2b8"]
 FONT = {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 12}

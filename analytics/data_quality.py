@@ -23,7 +23,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Exists, Max, OuterRef, Q, Sum
 
-from elettro.money import format_number
+from elettro.kernel.money import format_number
 from ingestion.models import Customer, GstinProblem, ImportJob, Kind, SalesLine
 
 from .models import RollupState

@@ -22,7 +22,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from analytics.tables import Column, Table
-from elettro.money import (
+from elettro.kernel.money import (
     currency_decimals,
     currency_symbol,
     format_money,

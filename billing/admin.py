@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from elettro.errors import ApplicationError
+from elettro.kernel.errors import ApplicationError
 
 from . import services
 from .models import HistoryEntry, Invoice, OperatorAction, Plan, Subscription, WebhookEvent

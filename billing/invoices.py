@@ -9,7 +9,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from elettro.india import GST_STATES, format_inr, state_code_from_gstin
+from elettro.kernel.india import GST_STATES, format_inr, state_code_from_gstin
 
 from .models import Invoice, InvoiceCounter
 

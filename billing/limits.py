@@ -7,7 +7,7 @@ that says what the limit is and an `upgrade_url` to the company's billing page. 
 
 from __future__ import annotations
 
-from elettro.errors import ApplicationError
+from elettro.kernel.errors import ApplicationError
 from tenants.urls_util import company_url
 
 from .selectors import billing_state

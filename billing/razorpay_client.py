@@ -18,7 +18,7 @@ from django.conf import settings
 from razorpay.errors import BadRequestError, GatewayError, ServerError
 
 from elettro import outbound
-from elettro.errors import ApplicationError
+from elettro.kernel.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from elettro.errors import ApplicationError
+from elettro.kernel.errors import ApplicationError
 from tenants.roles import can
 
 from . import razorpay_client

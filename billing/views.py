@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from elettro.errors import ApplicationError
+from elettro.kernel.errors import ApplicationError
 from tenants.permissions import require_permission
 
 from . import services

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from billing.limits import ensure_can_upload, ensure_storage_room
 from elettro import heartbeat
-from elettro.errors import ApplicationError
+from elettro.kernel.errors import ApplicationError
 from tenants.audit import Action, audit_record
 
 from . import batches, exclusions, followers, recovery, sale_rules

@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 
-from elettro.errors import ApplicationError
+from elettro.kernel.errors import ApplicationError
 from tenants.audit import Action, audit_record
 
 from . import batches, followers, masters, recovery

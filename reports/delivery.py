@@ -14,7 +14,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from elettro.money import format_money_compact, format_number
+from elettro.kernel.money import format_money_compact, format_number
 from tenants.models import Company
 from tenants.urls_util import company_url
 

@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from elettro import heartbeat
-from elettro.errors import ApplicationError
+from elettro.kernel.errors import ApplicationError
 from tenants.audit import Action, audit_record
 from tenants.models import Company, Membership
 from tenants.roles import can

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from elettro.errors import ApplicationError
+from elettro.kernel.errors import ApplicationError
 from tenants.audit import Action, audit_record
 from tenants.permissions import require_permission
 

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from elettro.errors import ApplicationError
+from elettro.kernel.errors import ApplicationError
 
 from . import services
 from .forms import CompanySettingsForm, InvitationForm, RoleForm

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from django import forms
 
-from elettro.india import GST_STATES
-from elettro.money import CURRENCY_CHOICES, currency_problem, normalize_currency
+from elettro.kernel.india import GST_STATES
+from elettro.kernel.money import CURRENCY_CHOICES, currency_problem, normalize_currency
 
 from .models import Company
 from .roles import Role

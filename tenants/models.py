@@ -13,7 +13,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django_tenants.models import DomainMixin, TenantMixin
 
-from elettro.india import GST_STATES, gstin_error, normalize_gstin
+from elettro.kernel.india import GST_STATES, gstin_error, normalize_gstin
 
 from .roles import Role
 

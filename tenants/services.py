@@ -19,9 +19,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django_tenants.utils import schema_exists
 
-from elettro.errors import ApplicationError
-from elettro.india import GST_STATES, gstin_error, normalize_gstin
-from elettro.money import currency_problem, normalize_currency
+from elettro.kernel.errors import ApplicationError
+from elettro.kernel.india import GST_STATES, gstin_error, normalize_gstin
+from elettro.kernel.money import currency_problem, normalize_currency
 
 from . import schema_pool
 from .audit import Action, audit_record
@@ -95,7 +95,7 @@ def company_create(
 ) -> tuple[Company, User]:
     """Create a company with its own schema, domain and owner; the owner is new unless `owner` is given.
 
-    `currency` is what its figures are in (an ISO code elettro.money knows; blank is INR)."""
+    `currency` is what its figures are in (an ISO code elettro.kernel.money knows; blank is INR)."""
     subdomain = (subdomain or "").strip().lower()
     gstin = normalize_gstin(gstin)
     currency = normalize_currency(currency)

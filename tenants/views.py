@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from elettro.errors import ApplicationError
+from elettro.kernel.errors import ApplicationError
 
 from . import ratelimits, services
 from .forms import AcceptInvitationForm, SignupForm

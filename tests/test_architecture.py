@@ -1,6 +1,6 @@
 """The apps' edges, read from their imports: each app imports only the apps below it, so a change in one is
-found in the first place one looks and never loops back. From the bottom: `elettro` (settings and the shared
-kernel), `tenants`, `billing`, `ingestion`, `analytics`, `reports`."""
+found in the first place one looks and never loops back. From the bottom: `elettro.kernel` (money, India, errors),
+`tenants`, `billing`, `ingestion`, `analytics`, `reports`; `elettro` itself is the project's configuration."""
 
 from __future__ import annotations
 
@@ -55,3 +55,15 @@ def test_reports_read_analytics_through_its_one_door_and_no_ingestion_models():
         if any(module != "analytics.reading" for module in found):
             wrong[str(path.relative_to(REPO))] = found
     assert wrong == {}, f"reports reach past analytics.reading: {wrong}"
+
+
+def test_the_shared_kernel_imports_no_app_and_no_project_configuration():
+    wrong = {}
+    for path in (REPO / "elettro" / "kernel").rglob("*.py"):
+        found = sorted(
+            m for m in _imports(path)
+            if m.split(".")[0] in LAYERS or (m.startswith("elettro") and not m.startswith("elettro.kernel"))
+        )  # fmt: skip
+        if found:
+            wrong[str(path.relative_to(REPO))] = found
+    assert wrong == {}, f"the kernel reaches out: {wrong}"

@@ -8,8 +8,8 @@ from itertools import pairwise
 import pytest
 from django.template import Context, Template
 
-from elettro.india import format_inr, format_inr_compact
-from elettro.money import (
+from elettro.kernel.india import format_inr, format_inr_compact
+from elettro.kernel.money import (
     CURRENCY_CHOICES,
     axis_ticks,
     currency_decimals,

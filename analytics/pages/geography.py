@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from elettro.india import GST_STATES
+from elettro.kernel.india import GST_STATES
 
 from .. import charts, engine
 from ..dashboard import NO_SALES, Dashboard, Page, Panel, ratio

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from elettro.money import format_money
+from elettro.kernel.money import format_money
 
 from .. import charts, engine
 from ..dashboard import NO_SALES, Dashboard, Page, Panel, margin, ratio

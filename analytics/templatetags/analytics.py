@@ -4,7 +4,7 @@ from django import template
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from elettro.money import format_money, format_number, format_percent
+from elettro.kernel.money import format_money, format_number, format_percent
 
 register = template.Library()
 

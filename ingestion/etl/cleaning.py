@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from elettro.india import GST_STATES, gstin_error, gstin_is_valid, normalize_gstin, state_code_for_name
+from elettro.kernel.india import GST_STATES, gstin_error, gstin_is_valid, normalize_gstin, state_code_for_name
 from ingestion.etl import mapping as fields
 from ingestion.etl.errors import IngestError
 

@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-from elettro.india import GST_STATES, gstin_check_digit
+from elettro.kernel.india import GST_STATES, gstin_check_digit
 
 HOME_STATE_CODE = "27"  # Maharashtra: CGST + SGST inside it, IGST everywhere else
 DEMO_START = date(2024, 4, 1)

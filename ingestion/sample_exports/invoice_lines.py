@@ -39,7 +39,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from elettro.india import gstin_check_digit
+from elettro.kernel.india import gstin_check_digit
 from ingestion.sample_exports.catalogue import (
     CABLES,
     FANS,

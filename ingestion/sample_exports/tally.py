@@ -53,7 +53,7 @@ from pathlib import Path
 import openpyxl
 from openpyxl.styles import Font
 
-from elettro.india import group_indian
+from elettro.kernel.india import group_indian
 from ingestion.sample_exports import erp
 from ingestion.sample_exports.catalogue import (
     COMPANY,

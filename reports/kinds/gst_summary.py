@@ -18,7 +18,7 @@ from analytics.reading import (
     registration_split,
     sales,
 )
-from elettro.india import GST_STATES
+from elettro.kernel.india import GST_STATES
 
 from .base import Report, Section
 

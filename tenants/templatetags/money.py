@@ -15,8 +15,8 @@ A value that is not a number renders as '' (percentages as '–') rather than fa
 
 from django import template
 
-from elettro.india import format_inr, format_inr_compact, group_indian
-from elettro.money import format_money, format_money_compact, format_number, format_percent
+from elettro.kernel.india import format_inr, format_inr_compact, group_indian
+from elettro.kernel.money import format_money, format_money_compact, format_number, format_percent
 
 register = template.Library()
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django_tenants.utils import tenant_context
 
-from elettro.india import format_inr, format_inr_compact
+from elettro.kernel.india import format_inr, format_inr_compact
 from tests.ingestion.test_pipeline import HEADER, csv_bytes, load
 
 pytestmark = pytest.mark.django_db

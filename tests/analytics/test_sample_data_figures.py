@@ -30,7 +30,7 @@ from analytics.filters import Filters
 from analytics.pages import overview, people
 from analytics.pages.common import customer_names
 from analytics.periods import Period
-from elettro.money import format_money, format_money_compact, format_number
+from elettro.kernel.money import format_money, format_money_compact, format_number
 from ingestion.models import SalesLine
 from tests.conftest import PASSWORD
 from tests.ingestion.test_pipeline import load, sample

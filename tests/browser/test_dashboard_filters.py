@@ -13,7 +13,7 @@ from django.db import connection
 from django_tenants.utils import tenant_context
 from playwright.sync_api import expect
 
-from elettro.money import format_money_compact, format_number
+from elettro.kernel.money import format_money_compact, format_number
 from ingestion.models import SalesLine
 from tests.conftest import PASSWORD
 from tests.ingestion.test_pipeline import csv_bytes, load

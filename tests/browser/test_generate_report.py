@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from analytics.dashboard import dashboard_for
 from analytics.pages import overview
-from elettro.money import format_money_compact
+from elettro.kernel.money import format_money_compact
 from tests.conftest import PASSWORD
 from tests.ingestion.test_pipeline import HEADER, csv_bytes, load
 

@@ -280,7 +280,7 @@ def test_a_file_whose_columns_we_cannot_place_waits_for_a_person_and_loads_nothi
 
 
 def test_a_file_over_the_size_limit_is_refused_before_it_is_stored(company, settings):
-    from elettro.errors import ApplicationError
+    from elettro.kernel.errors import ApplicationError
 
     settings.UPLOAD_MAX_BYTES = 1024
     with pytest.raises(ApplicationError, match=r"the limit is"):

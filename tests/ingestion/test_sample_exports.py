@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 from python_calamine import CalamineWorkbook
 
-from elettro.india import gstin_is_valid, state_code_for_name, state_code_from_gstin
+from elettro.kernel.india import gstin_is_valid, state_code_for_name, state_code_from_gstin
 from ingestion.sample_exports import (
     COMPANY,
     CUSTOMERS,

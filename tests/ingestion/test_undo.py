@@ -16,7 +16,7 @@ from analytics import engine
 from analytics.engine import Scope
 from analytics.filters import Filters
 from analytics.periods import Period
-from elettro.errors import ApplicationError
+from elettro.kernel.errors import ApplicationError
 from ingestion import undo
 from ingestion.models import Customer, ImportJob, Product, SalesLine
 from tests.ingestion.test_pipeline import csv_bytes, load

@@ -17,8 +17,8 @@ from pypdf import PdfReader
 
 from analytics.dashboard import dashboard_for
 from analytics.pages import customers, overview, people
-from elettro.india import gstin_check_digit
-from elettro.money import format_money, format_money_compact
+from elettro.kernel.india import gstin_check_digit
+from elettro.kernel.money import format_money, format_money_compact
 from ingestion.models import SalesLine
 from reports.generation import report_build, report_render
 from tests.ingestion.test_pipeline import HEADER, csv_bytes, load

@@ -8,8 +8,8 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from elettro.errors import ApplicationError
-from elettro.money import CURRENCY_CHOICES
+from elettro.kernel.errors import ApplicationError
+from elettro.kernel.money import CURRENCY_CHOICES
 from tenants import services
 from tenants.models import Company, User
 

@@ -12,7 +12,7 @@ from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import tenant_context
 
-from elettro.errors import ApplicationError
+from elettro.kernel.errors import ApplicationError
 from ingestion import services
 from ingestion.models import ImportJob, Kind
 

@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from elettro.errors import ApplicationError
+from elettro.kernel.errors import ApplicationError
 from tenants import services
 
 

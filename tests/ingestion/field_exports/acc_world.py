@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from elettro.india import group_indian, gstin_check_digit
+from elettro.kernel.india import group_indian, gstin_check_digit
 
 HOME_STATE = "27"  # the test company's home state (Maharashtra): CGST + SGST inside it, IGST outside
 PAISA = Decimal("0.01")

@@ -48,7 +48,7 @@ class OverlapTruth:
 
 
 def _gstin(rng: random.Random, state_code: str) -> str:
-    from elettro.india import gstin_check_digit  # a valid check digit, so the party's GSTIN isn't refused
+    from elettro.kernel.india import gstin_check_digit  # a valid check digit, so the party's GSTIN isn't refused
 
     letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
     pan = "".join(rng.choice(letters) for _ in range(3)) + rng.choice("CFP") + rng.choice(letters)

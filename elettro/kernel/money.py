@@ -1,6 +1,6 @@
 """Money in whichever currency a company bills in.
 
-Rupees keep the lakh/crore conventions of `elettro.india`; every other currency is written the western way.
+Rupees keep the lakh/crore conventions of `elettro.kernel.india`; every other currency is written the western way.
 All displayed digits come from Decimal arithmetic so a total never shows a float's 0.30000000000000004.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 
-from elettro.india import format_inr, format_inr_compact, group_indian
+from elettro.kernel.india import format_inr, format_inr_compact, group_indian
 
 Amount = Decimal | int | float | str
 
@@ -48,7 +48,7 @@ CURRENCY_CHOICES: list[tuple[str, str]] = [
     for code, (symbol, _, name) in _CURRENCIES.items()
 ]
 
-# Western compact units, largest first. INR has its own (K, L, Cr) in elettro.india.
+# Western compact units, largest first. INR has its own (K, L, Cr) in elettro.kernel.india.
 _WESTERN_UNITS: tuple[tuple[Decimal, str], ...] = (
     (Decimal(10**12), "T"),
     (Decimal(10**9), "B"),

@@ -62,6 +62,8 @@ bench: install  ## run the benchmarks in bench/ and print their figures (about a
 	$(PY) bench/dashboards.py
 	$(PY) bench/reports.py review
 	$(PY) bench/reports.py schedules
+	$(BIN)/pip install --quiet -r requirements/bench.txt
+	$(PY) bench/load.py
 
 stop:  ## stop the embedded PostgreSQL and Redis
 	@$(PY) -c "from elettro import embedded as e; print('postgres stopped' if e.stop_postgres() else 'postgres was not running'); print('redis stopped' if e.stop_redis() else 'redis was not running')"

@@ -20,14 +20,11 @@ import contextlib
 import functools
 import logging
 import time
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Q
 from django.utils import timezone
-
-from ingestion.models import ImportJob, Kind
 
 from .alongside import work_alongside
 from .engine import BAND, PERSON_RAW
@@ -444,25 +441,6 @@ def changed_months() -> tuple[list[date], tuple[date, date] | None]:
         cursor.execute("SELECT MIN(month), MAX(month) FROM analytics_rollup_month")
         first, last = cursor.fetchone()
         return changed, (first, last) if first else None
-
-
-def unread_upload(state: RollupState | None) -> datetime | None:
-    """When the latest upload whose lines the rollups have not read yet was committed (None when they have read
-    every upload): its task is rebuilding them now, or failed to and the nightly will."""
-    uploaded = (
-        ImportJob.objects.filter(status=ImportJob.Status.SUCCEEDED)
-        .filter(
-            Q(kind=Kind.SALES, rows_loaded__gt=0)
-            | Q(kind=Kind.SALES, rows_replaced__gt=0)
-            | Q(kind__in=[Kind.CUSTOMERS, Kind.ITEMS])
-        )
-        .order_by("-finished_at")
-        .values_list("finished_at", flat=True)
-        .first()
-    )
-    if uploaded is None or (state is not None and state.refreshed_at is not None and state.refreshed_at >= uploaded):
-        return None
-    return uploaded
 
 
 def refresh_changed() -> list[date]:

@@ -2,11 +2,12 @@
 M companies (20) through gunicorn while another company uploads 1,000,000 lines that the etl_bulk Celery worker
 loads; the pages' p50 and p95, the errors, and the upload's time beside its time alone.
 
-Run: .venv/bin/python bench/load.py [--companies 20] [--users 50] [--lines-per-company 50000]
+Run: .venv/bin/python bench/load.py [--companies 20] [--users 50] [--spawn-rate 10] [--lines-per-company 50000]
      [--upload-lines 1000000] [--duration 120] [--fresh]
 
 Prints each page's p50/p95 ms (from locust's CSV stats, bench/out/load_stats.csv), all pages', the requests and
-failures, and the upload's seconds from upload to job done, alone and under load, with their ratio, against the
+failures, the time the same requests spent inside Django (the web's request log: the rest is the wait for a free
+gunicorn worker), and the upload's seconds from upload to job done, alone and under load, with their ratio, against the
 targets (page p95 500 ms or less, 0 errors, the upload 1.5x its time alone at most); writes them to
 bench/out/load.txt. Set ELETTRO_DATA_DIR to use another checkout's embedded PostgreSQL.
 
@@ -241,9 +242,10 @@ def _start_stack(port: int) -> dict[str, subprocess.Popen]:
     python = sys.executable
     worker = [python, "-m", "elettro.keep_running", python, "-m", "celery", "-A", "elettro", "worker"]
     return {
-        # Dockerfile's command (WEB_CONCURRENCY 3, timeout 60).
+        # Dockerfile's command (WEB_CONCURRENCY 3, timeout 60); no control socket, whose one default path in the
+        # home folder another gunicorn on this machine may hold.
         "web": _start("web", [python, "-m", "gunicorn", "elettro.wsgi:application", "--bind", f"127.0.0.1:{port}",
-                              "--workers", "3", "--timeout", "60"]),
+                              "--workers", "3", "--timeout", "60", "--no-control-socket"]),
         # Procfile's upload workers; their own host names, apart from any `make run` worker.
         "etl": _start("etl", [*worker, "--hostname", "load-etl@%h", "--queues", "etl", "--concurrency", "2",
                               "--loglevel", "INFO"]),
@@ -306,7 +308,6 @@ def _timed_upload(company, path: Path, timeout: float = 1800) -> Upload:
     from django_tenants.utils import tenant_context
 
     from analytics.models import RollupState
-    from analytics.rollups import unread_upload
     from ingestion import services
     from ingestion.models import ImportJob
 
@@ -321,10 +322,13 @@ def _timed_upload(company, path: Path, timeout: float = 1800) -> Upload:
         if job.status not in ended:
             raise SystemExit(f"the upload to {company.subdomain} is still {job.status} after {timeout:.0f} s")
         seconds = ((job.finished_at or timezone.now()) - wall).total_seconds()
+        # A new company's rollups are refreshed only for this upload: by its task after the job is done, or inside
+        # the job's own transaction (then they follow the moment it is done).
         dashboards = None
         while job.status == "succeeded" and time.monotonic() < deadline:
-            if unread_upload(RollupState.objects.first()) is None:
-                dashboards = (RollupState.objects.get().refreshed_at - wall).total_seconds()
+            state = RollupState.objects.filter(refreshed_at__gte=wall).first()
+            if state is not None:
+                dashboards = (max(state.refreshed_at, job.finished_at) - wall).total_seconds()
                 break
             time.sleep(0.5)
     return Upload(seconds, dashboards, job.status, job.rows_loaded, job.error)
@@ -336,6 +340,7 @@ def _under_load(company, path: Path, args, port: int, sessions: Path, alone: Upl
     cap = max(args.duration, 5 * (alone.dashboards or alone.seconds) + 300)  # only if the upload never ends
     for old in OUT.glob("load_*.csv"):
         old.unlink()
+    web_log_from = (OUT / "load-web.log").stat().st_size  # the web's own request times from here on
     log = OUT / "load-locust.log"
     with log.open("w") as handle:
         locust = subprocess.Popen(
@@ -363,10 +368,28 @@ def _under_load(company, path: Path, args, port: int, sessions: Path, alone: Upl
             locust.wait(timeout=60)
         except subprocess.TimeoutExpired:
             os.killpg(locust.pid, signal.SIGKILL)
-    return upload, covered, browsed
+    return upload, covered, browsed, _server_times(web_log_from)
 
 
 # ---------------------------------------------------------------- figures
+
+
+def _server_times(offset: int) -> list[float]:
+    """Milliseconds each request spent in Django, from the web's request log (JSON lines in production) past
+    `offset`: beside locust's times, which add the wait for a free gunicorn worker, they tell slow pages from a
+    server with too few workers."""
+    times = []
+    with (OUT / "load-web.log").open() as handle:
+        handle.seek(offset)
+        for line in handle:
+            if line.startswith("{") and '"elettro.request"' in line:
+                times.append(json.loads(line)["duration_ms"])
+    return times
+
+
+def _percentile(values: list[float], share: float) -> float | None:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))] if ordered else None
 
 
 def _number(value: str) -> float | None:
@@ -387,7 +410,8 @@ def _stats() -> tuple[list[dict], dict, list[dict]]:
     return pages, total, failures
 
 
-def _report(args, alone: Upload, busy: Upload, covered: bool, browsed: float, setup_seconds: float) -> list[str]:
+def _report(args, alone: Upload, busy: Upload, covered: bool, browsed: float, server: list[float],
+            setup_seconds: float) -> list[str]:  # fmt: skip
     from dashboards import PAGES
 
     pages, total, failures = _stats()
@@ -408,6 +432,9 @@ def _report(args, alone: Upload, busy: Upload, covered: bool, browsed: float, se
                  f"{slowest:>7.0f}   {rate:.1f} requests/s")  # fmt: skip
     for failure in failures:
         lines.append(f"  failed: {failure['Occurrences']} x {failure['Name']}: {failure['Error']}")
+    lines.append(f"  time inside Django (the web's request log, {len(server):,} requests): "
+                 f"p50 {_ms(_percentile(server, 0.5))}, p95 {_ms(_percentile(server, 0.95))}; "
+                 f"the rest of locust's time is mostly the wait for a free gunicorn worker")  # fmt: skip
     ratio = busy.seconds / alone.seconds if alone.seconds else float("nan")
     lines += [
         f"upload of {args.upload_lines:,} lines, upload to job done: alone {alone.seconds:.1f} s, "
@@ -430,6 +457,14 @@ def _report(args, alone: Upload, busy: Upload, covered: bool, browsed: float, se
     return lines
 
 
+def _revision() -> str:
+    """The code measured: others may be changing the checkout while the bench runs."""
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout
+    changed = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True,
+                             text=True).stdout.splitlines()  # fmt: skip
+    return f"{head.strip() or 'unknown'}" + (f" with {len(changed)} files changed" if changed else "")
+
+
 def _ms(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.0f} ms"
 
@@ -449,8 +484,8 @@ def main() -> int:
     parser.add_argument("--fresh", action="store_true", help="drop the bench database and set up again")
     args = parser.parse_args()
 
-    started = time.perf_counter()
-    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    started, revision = time.perf_counter(), _revision()
+    print(f"code {revision}; load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     _setup(args.fresh)
     # The same file as bench/ingest.py and bench/dashboards.py (seed 1): generated once, reused.
     upload_file = _lines_file(args.upload_lines, 1, f"lines_{args.upload_lines}.csv")
@@ -469,11 +504,11 @@ def main() -> int:
         print(f"  alone: {alone.seconds:.1f} s to done, dashboards after {_seconds(alone.dashboards)} ({alone.status})")
         _settle()
         print(f"browsing with {args.users} users, then the same upload")
-        busy, covered, browsed = _under_load(busy_company, upload_file, args, port, sessions, alone)
+        busy, covered, browsed, server = _under_load(busy_company, upload_file, args, port, sessions, alone)
     finally:
         _stop(stack)
-    lines = _report(args, alone, busy, covered, browsed, setup_seconds)
-    lines.append(f"total run {time.perf_counter() - started:.0f} s")
+    lines = _report(args, alone, busy, covered, browsed, server, setup_seconds)
+    lines.append(f"code {revision}; total run {time.perf_counter() - started:.0f} s")
     print("\n" + "\n".join(lines))
     (OUT / "load.txt").write_text("\n".join(lines) + "\n")
     return 0

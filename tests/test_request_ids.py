@@ -152,9 +152,9 @@ def test_a_task_enqueued_by_a_request_logs_the_request_id_in_the_worker(
     company, owner = make_company_committed("request-ids")
     request_id = f"reqid-{time.time_ns()}"
 
-    # Removing an exclusion rule (none here) enqueues ingestion.exclusions_apply for the company, on commit.
+    # Adding an exclusion rule enqueues ingestion.exclusions_apply for the company, on commit.
     response = company_client(company, owner).post(
-        "/settings/exclusions/", {"delete": "0"}, HTTP_X_REQUEST_ID=request_id
+        "/settings/exclusions/", {"field": "product", "pattern": "packing"}, HTTP_X_REQUEST_ID=request_id
     )
     assert response.status_code == 302 and response["X-Request-ID"] == request_id
 

@@ -39,6 +39,8 @@ def main(command: list[str]) -> int:
         started = time.monotonic()
         child = subprocess.Popen(command)  # noqa: S603 - the operator's own command line (Procfile)
         code = child.wait()
+        if code < 0:
+            code = 128 - code  # killed by a signal: the shell's convention (143 for SIGTERM)
         if stopping:
             return code
         if time.monotonic() - started > HEALTHY_AFTER:

@@ -220,6 +220,10 @@ def build(d: Dashboard) -> Page:
 
 def _heatmap_and_forecast(page: Page, d: Dashboard, scope: Scope) -> None:
     span = scope.span or engine.data_span(scope.from_lines)
+    if span is None:  # no line left (every upload deleted): nothing to draw or forecast from
+        for key, title in (("heatmap", "Month × year"), ("forecast", "Forecast")):
+            page.panels.append(Panel(key, title, Table(title, [Column("month", "Month")], []), None, empty=NO_SALES))
+        return
     history_end = min(scope.period.end, span[1])
     months = {}
     if history_end >= span[0]:  # a period that ends before the first sale has no history

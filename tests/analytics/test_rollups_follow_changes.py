@@ -9,10 +9,11 @@ from datetime import date
 import pytest
 from django.db import connection, transaction
 from django_tenants.utils import tenant_context
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from analytics import rollups
+from elettro.kernel.errors import ApplicationError
 from ingestion import undo
 from ingestion.models import ImportJob, Kind
 from tenants.models import Company
@@ -63,7 +64,10 @@ def _apply(step, serial: int) -> None:
     elif kind == "delete":
         loaded = list(ImportJob.objects.filter(status="succeeded").order_by("pk"))
         if loaded:
-            undo.upload_delete(job_id=loaded[payload % len(loaded)].pk)
+            try:
+                undo.upload_delete(job_id=loaded[payload % len(loaded)].pk)
+            except ApplicationError as refused:  # a later replace-period took every line: it says so, changes nothing
+                assert refused.code == "already_replaced", refused.message
     else:
         rows = [["Customer Name", "Segment", "Country"], *[list(row) for row in payload]]
         job = load(csv_bytes(rows), f"master-{serial}.csv", kind=Kind.CUSTOMERS)
@@ -78,7 +82,12 @@ def _figures(company, pages, queries, *, from_lines: bool = False) -> dict:
     }
 
 
-@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# Found by this test: every upload deleted (the Trends page then had no days with sales), and a deletion of an
+# upload whose every line a later replace-period took.
+@example(steps=[("delete", 0), ("delete", 0)])
+@example(steps=[("replace", [(0, 1, 0, 0, "Mumbai", 7, "1.66"), (4, 19, 0, 1, "Pune", 5, "30757.58")]),
+                ("delete", 0)])  # fmt: skip
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=st.lists(st.one_of(append, replace, delete, master), min_size=2, max_size=4))
 def test_after_any_sequence_of_changes_the_rollups_equal_the_lines_and_a_rebuild(make_company, steps):
     company, _ = _company(make_company)

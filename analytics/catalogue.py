@@ -22,7 +22,8 @@ from typing import Literal
 TWO_PLACES = Decimal("0.01")
 ZERO = Decimal(0)
 
-# What the engine sums over a scope (engine.SALES_MEASURES) and the customer counts (engine.customer_counts).
+# What the engine sums over a scope (it reads this as engine.SALES_MEASURES, with a formula for each over the lines
+# and over the rollups) and the customer counts (engine.customer_counts).
 SUMS = ("lines", "quantity", "revenue", "costed_revenue", "gross_profit", "cgst", "sgst", "igst", "orders")
 COUNTS = ("customers", "new_customers")
 

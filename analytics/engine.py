@@ -16,6 +16,7 @@ from datetime import date
 
 from django.db import connection
 
+from . import catalogue
 from .filters import Filters
 from .models import DAY_CUTS, SALES_CUTS, RollupState
 from .periods import Period, add_months, month_end
@@ -328,7 +329,8 @@ def _scope_split(scope: Scope) -> _Split | None:
 
 # ---------------------------------------------------------------- sales: money, lines and orders
 
-SALES_MEASURES = ("lines", "quantity", "revenue", "costed_revenue", "gross_profit", "cgst", "sgst", "igst", "orders")
+# What a sales query sums: the catalogue's sums, from which every headline measure is worked out.
+SALES_MEASURES = catalogue.SUMS
 _SALES_RAW = {
     "lines": "COUNT(*)",
     "quantity": "COALESCE(SUM(l.quantity), 0)",

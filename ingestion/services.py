@@ -24,7 +24,6 @@ from .kind_guess import WrongKind
 from .models import ColumnMapping, ExclusionRule, ImportJob, Kind, StatusWord, VoucherType
 from .pipeline import ROLES, propose, rejects_csv, run_job
 from .selectors import lines_loaded_this_month, storage_used_bytes
-from .signals import import_finished, sales_lines_remarked
 
 logger = logging.getLogger(__name__)
 
@@ -127,7 +126,7 @@ def _run_claimed(job: ImportJob) -> ImportJob:
             batches.hold_for_check(job, proposal)
             job.refresh_from_db()
             return job
-        outcome = run_job(job, progress=progress)
+        run_job(job, progress=progress)
     except WrongKind as wrong:
         _ask_what_it_is(job, wrong)
     except NeedsReview as review:
@@ -154,9 +153,6 @@ def _run_claimed(job: ImportJob) -> ImportJob:
         logger.exception("import job %s crashed", job.pk)
         _fail(job, "Something went wrong while reading this file. We have been told; please try again later.")
         raise
-    else:
-        import_finished.send(sender=ImportJob, job=job, kind=job.kind, date_from=outcome.date_from,
-                             date_to=outcome.date_to)  # fmt: skip
     job.refresh_from_db()
     return job
 
@@ -418,7 +414,6 @@ def exclusions_apply() -> int:
     """Re-mark every stored sales line against the current exclusion rules; returns how many are excluded now."""
     exclusions.remark()
     followers.lines_changed()
-    sales_lines_remarked.send(sender=ExclusionRule)
     return exclusions.excluded_count()
 
 

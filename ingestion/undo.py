@@ -22,7 +22,6 @@ from .etl.errors import IngestError
 from .loading import lock_table
 from .models import GstinProblem, ImportJob, Kind, MasterRecord, SalesLine
 from .services import enqueue
-from .signals import upload_deleted
 
 logger = logging.getLogger(__name__)
 
@@ -132,7 +131,6 @@ def upload_delete(*, job_id: int, user=None) -> ImportJob:
             followers.lines_changed()  # the dashboards, in this transaction
         except IngestError as error:
             raise ApplicationError(error.message, code="not_followed") from error
-        transaction.on_commit(lambda: upload_deleted.send(sender=ImportJob, job=job, kind=job.kind))
     return job
 
 

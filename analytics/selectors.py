@@ -17,7 +17,7 @@ from .engine import Scope
 from .filters import Filters
 from .periods import Period, add_months, fiscal_year_label, fiscal_year_start, month_end, month_start, quarter_start
 
-TWO_PLACES = Decimal("0.01")
+TWO_PLACES = catalogue.TWO_PLACES
 
 
 @dataclass(frozen=True)

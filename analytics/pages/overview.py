@@ -9,8 +9,6 @@ from ..dashboard import NO_SALES, NO_SALES_IN_PERIOD, Card, Dashboard, Page, Pan
 from ..tables import Column, Table
 from .common import label, place_dimension, top_customers
 
-TWO = Decimal("0.01")
-
 
 def headline(scope) -> dict:
     """The overview's measures of a scope (and the margin), as the catalogue defines them."""

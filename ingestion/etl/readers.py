@@ -818,12 +818,17 @@ def _without_stray_nuls(text: str, notes: list[str]) -> str:
         raise IngestError(f"This file is not a spreadsheet or a text table. {_EXPORT_ADVICE}", code="binary")
     count = text.count("\x00")
     lines: list[int] = []
+    line, counted_to = 1, 0
     position = text.find("\x00")
-    while position != -1 and len(lines) < 5:
-        line = text.count("\n", 0, position) + 1
-        if line not in lines:
-            lines.append(line)
-        position = text.find("\x00", position + 1)
+    while position != -1 and len(lines) < 5:  # each line once, counting newlines only up to the next NUL
+        line += text.count("\n", counted_to, position)
+        lines.append(line)
+        end_of_line = text.find("\n", position)
+        if end_of_line == -1:
+            position = -1
+            break
+        line, counted_to = line + 1, end_of_line + 1
+        position = text.find("\x00", counted_to)
     named = ", ".join(str(line) for line in lines) + (" and others" if position != -1 else "")
     notes.append(f"Removed {count:,} NUL characters (a damaged export) on line{'s' if len(lines) > 1 else ''} {named}.")
     return text.replace("\x00", "")

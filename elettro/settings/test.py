@@ -11,12 +11,13 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Live-server threads close their connections after each request, so the test database can be dropped at the end.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 
-# Tests use their own Redis databases so a running `make run` is never disturbed: the cache in 14 (tests may
-# clear it), the Celery broker and results in 15.
-# Parallel test processes (pytest-xdist) each have their own test database, so each has its own broker too (its
-# worker subprocesses inherit PYTEST_XDIST_WORKER): a worker never takes a task meant for another's database.
+# Tests use their own Redis databases so a running `make run` (database 0) is never disturbed.
+# Parallel test processes (pytest-xdist) each have their own test database, so each has its own broker and cache
+# too (its worker subprocesses inherit PYTEST_XDIST_WORKER): a worker never takes a task meant for another's
+# database, and a test that clears its cache (a FLUSHDB) never wipes what another process's test is holding there,
+# such as the Razorpay sandbox's subscriptions.
 _XDIST = env("PYTEST_XDIST_WORKER", default="gw0")[2:]
-_TEST_REDIS = REDIS_URL.rsplit("/", 1)[0] + "/14"
+_TEST_REDIS = REDIS_URL.rsplit("/", 1)[0] + f"/{(14, 6, 5, 4, 3, 2, 1)[int(_XDIST or 0) % 7]}"
 _TEST_BROKER = REDIS_URL.rsplit("/", 1)[0] + f"/{(15, 13, 12, 11, 10, 9, 8, 7)[int(_XDIST or 0) % 8]}"
 CACHES = {
     "default": {
@@ -35,7 +36,8 @@ CACHES = {
 }
 CELERY_BROKER_URL = _TEST_BROKER
 CELERY_RESULT_BACKEND = _TEST_BROKER
-MEDIA_ROOT = BASE_DIR / ".data" / "test-media"  # noqa: F405
+# Test companies in different processes may share a schema name, so their uploaded files keep apart here too.
+MEDIA_ROOT = BASE_DIR / ".data" / "test-media" / f"gw{_XDIST or 0}"  # noqa: F405
 STORAGES = {
     "default": {"BACKEND": "django_tenants.files.storage.TenantFileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

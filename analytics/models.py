@@ -27,6 +27,16 @@ def _dim(length: int = 128):
     return models.CharField(max_length=length, db_default="")
 
 
+DIMENSIONS = ("branch", "state", "state_code", "country", "person", "segment")
+
+
+def _key(table: str, *fields: str) -> models.UniqueConstraint:
+    """A rollup's keys, one row each: what an upload's merge (analytics.rollup_merge) names in its ON CONFLICT.
+    Given as expressions, so it is a unique index rather than a table constraint: a company cloned from the
+    template schema keeps an index's name, not a unique constraint's, and a later migration drops it by name."""
+    return models.UniqueConstraint(*(models.F(field) for field in fields), name=f"{table}_key")
+
+
 def _money():
     return models.DecimalField(max_digits=20, decimal_places=4, db_default=0)
 
@@ -78,6 +88,7 @@ class SalesMonth(_SalesCell):
 
     class Meta:
         db_table = "analytics_sales_month"
+        constraints = [_key("analytics_sales_month", "month", "product_line", *DIMENSIONS)]
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.product_line} {self.branch}: {self.revenue}"
@@ -117,6 +128,7 @@ class SalesDayCut(_SalesCut):
 
     class Meta:
         db_table = "analytics_sales_day_cut"
+        constraints = [_key("analytics_sales_day_cut", "cut", "day", "product_line", *DIMENSIONS)]
         indexes = [models.Index(fields=["cut", "day"], name="sales_day_cut_idx")]
 
     def __str__(self) -> str:
@@ -128,6 +140,7 @@ class SalesMonthCut(_SalesCut):
 
     class Meta:
         db_table = "analytics_sales_month_cut"
+        constraints = [_key("analytics_sales_month_cut", "cut", "month", "product_line", *DIMENSIONS)]
         indexes = [models.Index(fields=["cut", "month"], name="sales_month_cut_idx")]
 
     def __str__(self) -> str:
@@ -148,6 +161,7 @@ class _CustomerCell(_Dimensions, _Money):
 class CustomerMonth(_CustomerCell):
     class Meta:
         db_table = "analytics_customer_month"
+        constraints = [_key("analytics_customer_month", "month", "customer_key", *DIMENSIONS)]
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.customer_key}: {self.revenue}"
@@ -161,6 +175,7 @@ class CustomerLineMonth(_CustomerCell):
 
     class Meta:
         db_table = "analytics_customer_line_month"
+        constraints = [_key("analytics_customer_line_month", "month", "customer_key", "product_line", *DIMENSIONS)]
         indexes = [models.Index(fields=["product_line", "month"], name="customer_line_month_idx")]
 
     def __str__(self) -> str:
@@ -173,6 +188,7 @@ class CustomerQuarter(_CustomerCell):
 
     class Meta:
         db_table = "analytics_customer_quarter"
+        constraints = [_key("analytics_customer_quarter", "month", "customer_key", *DIMENSIONS)]
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} quarter {self.customer_key}: {self.revenue}"
@@ -186,6 +202,7 @@ class CustomerLineQuarter(_CustomerCell):
 
     class Meta:
         db_table = "analytics_customer_line_quarter"
+        constraints = [_key("analytics_customer_line_quarter", "month", "customer_key", "product_line", *DIMENSIONS)]
         indexes = [models.Index(fields=["product_line", "month"], name="customer_line_quarter_idx")]
 
     def __str__(self) -> str:
@@ -209,6 +226,7 @@ class ProductMonth(_ProductCell):
 
     class Meta:
         db_table = "analytics_product_month"
+        constraints = [_key("analytics_product_month", "month", "product_key", "product_line")]
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.product_key}: {self.revenue}"
@@ -229,6 +247,9 @@ class ProductSegmentMonth(_ProductSegmentCell):
 
     class Meta:
         db_table = "analytics_product_segment_month"
+        constraints = [
+            _key("analytics_product_segment_month", "month", "product_key", "product_line", "country", "segment")
+        ]
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.product_key} {self.country} {self.segment}: {self.revenue}"
@@ -242,6 +263,7 @@ class ProductQuarter(_ProductCell):
 
     class Meta:
         db_table = "analytics_product_quarter"
+        constraints = [_key("analytics_product_quarter", "month", "product_key", "product_line")]
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} quarter {self.product_key}: {self.revenue}"
@@ -252,6 +274,9 @@ class ProductSegmentQuarter(_ProductSegmentCell):
 
     class Meta:
         db_table = "analytics_product_segment_quarter"
+        constraints = [
+            _key("analytics_product_segment_quarter", "month", "product_key", "product_line", "country", "segment")
+        ]
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} quarter {self.product_key} {self.country} {self.segment}: {self.revenue}"
@@ -265,6 +290,7 @@ class ProductDay(_Dimensions, _ProductCell):
 
     class Meta:
         db_table = "analytics_product_day"
+        constraints = [_key("analytics_product_day", "day", "product_key", "product_line", *DIMENSIONS)]
         # A product view filtered by the organisation or a place reads a few of the million rows.
         indexes = [
             models.Index(fields=["branch", "day"], name="product_day_branch_idx"),
@@ -303,6 +329,8 @@ class OrderDay(_Dimensions, _Money):
             models.Index(fields=["branch", "day"], name="order_day_branch_idx"),
             models.Index(fields=["person", "day"], name="order_day_person_idx"),
             models.Index(fields=["state", "day"], name="order_day_state_idx"),
+            # An upload's merge takes out the orders of the days and customers its lines touch.
+            models.Index(fields=["customer_key", "day"], name="order_day_customer_idx"),
         ]
 
     def __str__(self) -> str:
@@ -319,6 +347,7 @@ class OrderMonth(_Dimensions):
 
     class Meta:
         db_table = "analytics_order_month"
+        constraints = [_key("analytics_order_month", "month", "band", *DIMENSIONS)]
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} band {self.band}: {self.orders} orders"

@@ -106,24 +106,24 @@ def refresh(date_from: date | None = None, date_to: date | None = None) -> float
     alongside = not connection.in_atomic_block
     with _one_at_a_time(session=alongside), transaction.atomic(), connection.cursor() as cursor:
         snapshot = _shared_snapshot(cursor) if alongside else None
-        _tune(cursor)
+        tune(cursor)
         read = functools.partial(_read_alongside, start=start, end=end, where=where, days=days, params=params)
         with work_alongside(read, enabled=alongside, snapshot=snapshot) as fingerprints:
             _clear(cursor, TABLES, start, end, params)
             tables = [table for table, _ in TABLES] + [quarters[0] for quarters in CUSTOMER_QUARTERS]
             with _indexes_built_after(cursor, tables, enabled=full):
-                _insert_order_days(cursor, where, params)
+                insert_order_days(cursor, where, params)
                 _insert_sales(cursor, days, params)
                 _insert_customers(cursor, days, params)
                 _insert_orders(cursor, days, params)
                 _rebuild_quarters(cursor, CUSTOMER_QUARTERS, start, end)
-            _rebuild_customer_first(cursor)
-            _rebuild_dimension_values(cursor)
+            rebuild_customer_first(cursor)
+            rebuild_dimension_values(cursor)
             cuts = ("analytics_sales_month_cut (cut, month)", "analytics_sales_day_cut (cut, day)")
             _analyze(cursor, CUSTOMER_QUARTERS, *cuts)
         _record_fingerprints(cursor, start, end, params, fingerprints.result)
         seconds = time.perf_counter() - started
-        _record(cursor, seconds, full=full)
+        record(cursor, seconds, full=full)
     logger.info("rollups refreshed for %s..%s in %.2f s", date_from, date_to, seconds)
     return seconds
 
@@ -157,7 +157,7 @@ def _read_alongside(cursor, start: date | None, end: date | None, where: str, da
     """The second connection's share: the lines' fingerprints, taken before anything reads the lines, then the
     products. Returns the fingerprints, which the main connection records with its own tables, so they are
     committed only if everything is."""
-    _tune(cursor)
+    tune(cursor)
     fingerprints = _fingerprints(cursor, start, end, params)
     _clear(cursor, PRODUCT_TABLES, start, end, params)
     tables = [table for table, _ in PRODUCT_TABLES] + [quarters[0] for quarters in PRODUCT_QUARTERS]
@@ -178,7 +178,7 @@ def _analyze(cursor, quarters, *more: str) -> None:
     cursor.execute(f"ANALYZE {', '.join(targets)}")
 
 
-def _tune(cursor) -> None:
+def tune(cursor) -> None:
     cursor.execute("SET LOCAL work_mem = '512MB'")  # the groupings below fit in memory and stay hashes
     cursor.execute("SET LOCAL jit = off")  # compiling costs more than it saves on these statements
     cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")  # the two connections already fill both cores
@@ -194,14 +194,15 @@ def _clear(cursor, tables, start: date | None, end: date | None, params: dict) -
 
 @contextlib.contextmanager
 def _indexes_built_after(cursor, tables: list[str], *, enabled: bool):
-    """For a full rebuild: drop the rollups' indexes, primary keys included, and build them again once the tables
+    """For a full rebuild: drop the rollups' indexes, primary keys and unique keys included, and build them again
+    once the tables
     are filled, one sort each instead of a million random insertions (half the time of filling a table).
     TRUNCATE already holds the tables until commit, so readers wait no longer than they would."""
     keys, indexes = [], []
     if enabled:
         cursor.execute(
             "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE contype = 'p' AND conrelid = ANY(%s::regclass[])",
+            "WHERE contype IN ('p', 'u') AND conrelid = ANY(%s::regclass[])",
             [tables],
         )
         keys = cursor.fetchall()
@@ -240,10 +241,11 @@ LINE_SUMS = f"""COUNT(*) AS lines, COALESCE({_exact("l.quantity_e3", 3)}, 0) AS 
                 COALESCE({_exact("l.gross_profit_e4")}, 0) AS gross_profit"""
 
 
-def _insert_order_days(cursor, where: str, params: dict) -> None:
+def insert_order_days(cursor, where: str, params: dict, keep_in: str | None = None) -> None:
     """One row per order and product line: an order is an invoice number on a day for a customer, and its
     dimension values. `orders_first` is 1 in the order's first product line only, so summing it counts each
-    order once; `band` is the power of ten of the whole order's value, `line_band` of the row's part of it."""
+    order once; `band` is the power of ten of the whole order's value, `line_band` of the row's part of it.
+    With `keep_in`, the rows are also added to that table, signed 1 (see rollup_merge)."""
     # Two statements: as one, the planner sorts the wide grouped rows on disk and takes twice as long.
     cursor.execute(
         f"""
@@ -259,8 +261,7 @@ def _insert_order_days(cursor, where: str, params: dict) -> None:
         """,
         params,
     )
-    cursor.execute(
-        f"""
+    insert = f"""
         INSERT INTO analytics_order_day (day, customer_key, product_line, {DIMS}, band, line_band, orders,
                                          orders_first, {SALES_SUMS})
         SELECT g.day, g.customer_key, g.product_line, {", ".join(f"g.{d}" for d in DIMS.split(", "))},
@@ -269,10 +270,11 @@ def _insert_order_days(cursor, where: str, params: dict) -> None:
                {", ".join(f"g.{name}" for name in SALES_SUMS.split(", "))}
         FROM order_lines g
         WINDOW w AS (PARTITION BY g.day, g.invoice_number, g.customer_key, g.branch, g.state, g.state_code,
-                                  g.country, g.person, g.segment);
-        DROP TABLE order_lines;
-        """
-    )
+                                  g.country, g.person, g.segment)
+    """
+    if keep_in:
+        insert = f"WITH added AS ({insert} RETURNING *) INSERT INTO {keep_in} SELECT 1, added.* FROM added"
+    cursor.execute(f"{insert}; DROP TABLE order_lines")
 
 
 def _insert_sales(cursor, days: str, params: dict) -> None:
@@ -343,21 +345,25 @@ def _insert_customers(cursor, days: str, params: dict) -> None:
     )
 
 
-def _insert_products(cursor, where: str, days: str, params: dict) -> None:
-    cursor.execute(
-        f"""
-        INSERT INTO analytics_product_day (day, product_key, product_name, product_code, product_line, {DIMS},
-                                           lines, quantity, revenue, costed_revenue, gross_profit)
-        SELECT l.invoice_date, lower(COALESCE(NULLIF(l.product_code, ''), l.product_name)),
-               MAX(l.product_name), MAX(l.product_code), l.product_line,
-               l.branch, l.state, l.state_code, l.country, {PERSON_RAW}, l.segment,
+PRODUCT_DAY_COLUMNS = f"""day, product_key, product_name, product_code, product_line, {DIMS}, lines, quantity,
+                          revenue, costed_revenue, gross_profit"""
+
+
+def product_days(where: str) -> str:
+    """The daily products of the lines that count and match `where`, in PRODUCT_DAY_COLUMNS."""
+    return f"""
+        SELECT l.invoice_date AS day, lower(COALESCE(NULLIF(l.product_code, ''), l.product_name)) AS product_key,
+               MAX(l.product_name) AS product_name, MAX(l.product_code) AS product_code, l.product_line,
+               l.branch, l.state, l.state_code, l.country, {PERSON_RAW} AS person, l.segment,
                {LINE_SUMS}
         FROM ingestion_salesline l
         WHERE l.counts {where}
         GROUP BY 1, 2, l.product_line, l.branch, l.state, l.state_code, l.country, {PERSON_RAW}, l.segment
-        """,
-        params,
-    )
+    """
+
+
+def _insert_products(cursor, where: str, days: str, params: dict) -> None:
+    cursor.execute(f"INSERT INTO analytics_product_day ({PRODUCT_DAY_COLUMNS}) {product_days(where)}", params)
     # By month: first by country and segment from the days, then the products alone from that, a quarter of the
     # rows.
     cursor.execute(
@@ -459,6 +465,23 @@ def refresh_changed() -> list[date]:
     return changed
 
 
+def follow(appended_after: int | None = None) -> str:
+    """Bring the rollups up to date with a change of the sales lines, inside the change's transaction: merge the
+    new lines when the change only added lines numbered above `appended_after` (and merging beats rebuilding),
+    else rebuild the months that changed. Returns which."""
+    from . import rollup_merge
+
+    if appended_after is not None:
+        added = rollup_merge.lines_added(appended_after)
+        if not added:  # a file of duplicates: the pages' caches stay good
+            return "unchanged"
+        if rollup_merge.worth_merging(added):
+            rollup_merge.merge_appended(appended_after)
+            return "merged"
+    refresh_changed()
+    return "rebuilt"
+
+
 def refresh_nightly() -> str:
     """The nightly: the months that changed, and everything once every ROLLUP_FULL_REBUILD_DAYS days (a safety
     net for whatever a fingerprint cannot see, such as a rollup edited by hand). Returns what it did."""
@@ -494,7 +517,7 @@ def _rebuild_quarters(cursor, quarters, start: date | None, end: date | None) ->
         )
 
 
-def _rebuild_customer_first(cursor) -> None:
+def rebuild_customer_first(cursor) -> None:
     """Rebuilt whole: an upload of older sales can make any later month's customers returning. Walk-in sales
     (customer key '') are left out here, and so out of every count of customers, which joins this table."""
     cursor.execute(
@@ -503,6 +526,15 @@ def _rebuild_customer_first(cursor) -> None:
         INSERT INTO analytics_customer_first (customer_key, first_day, last_day)
         SELECT customer_key, MIN(first_day), MAX(last_day) FROM analytics_customer_month
         WHERE customer_key <> '' GROUP BY customer_key;
+        """
+    )
+    count_customers_by_month(cursor)
+
+
+def count_customers_by_month(cursor) -> None:
+    """Customers and new customers by month, from the monthly customers and their first purchases."""
+    cursor.execute(
+        """
         TRUNCATE analytics_customer_month_count;
         INSERT INTO analytics_customer_month_count (month, customers, new)
         SELECT c.month, COUNT(*), COUNT(*) FILTER (WHERE f.first_day >= c.month)
@@ -513,7 +545,7 @@ def _rebuild_customer_first(cursor) -> None:
     )
 
 
-def _rebuild_dimension_values(cursor) -> None:
+def rebuild_dimension_values(cursor) -> None:
     selects = []
     for name, column in (
         ("branch", "branch"),
@@ -534,7 +566,7 @@ def _rebuild_dimension_values(cursor) -> None:
     )
 
 
-def _record(cursor, seconds: float, *, full: bool) -> None:
+def record(cursor, seconds: float, *, full: bool) -> None:
     cursor.execute("SELECT MIN(day), MAX(day) FROM analytics_order_day")
     first_day, last_day = cursor.fetchone()
     state = RollupState.objects.select_for_update().first() or RollupState()

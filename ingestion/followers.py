@@ -3,8 +3,8 @@
 An upload, a deletion and a remark of the exclusion rules call `lines_changed()` before they commit, so when an
 upload says done the dashboards already show it, and a rollup that cannot be brought up to date fails the change
 instead of leaving the dashboards behind. Ingestion does not import analytics (analytics reads ingestion): the
-steps are named in settings.LINES_CHANGED_STEPS (`analytics.rollups.refresh_changed`, which rebuilds the months
-whose lines differ from what the rollups read).
+steps are named in settings.LINES_CHANGED_STEPS (`analytics.rollups.follow`, which merges an upload's new lines
+into the rollups, and rebuilds the months whose lines differ from what the rollups read after any other change).
 """
 
 from __future__ import annotations
@@ -25,11 +25,12 @@ NOT_FOLLOWED = (
 )
 
 
-def lines_changed() -> None:
-    """Run every step named in LINES_CHANGED_STEPS, inside the caller's transaction."""
+def lines_changed(*, appended_after: int | None = None) -> None:
+    """Run every step named in LINES_CHANGED_STEPS, inside the caller's transaction. `appended_after`, when given,
+    says the change only added lines, each with an id above it, so a step may take in just those."""
     for path in settings.LINES_CHANGED_STEPS:
         try:
-            import_string(path)()
+            import_string(path)(appended_after=appended_after)
         except DatabaseError as error:
             logger.exception("%s failed after a change of the sales lines", path)
             raise IngestError(NOT_FOLLOWED, code="not_followed") from error

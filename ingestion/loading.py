@@ -28,6 +28,8 @@ class LoadResult:
     staged: int
     inserted: int
     replaced: int = 0
+    # Every row this load inserted has an id above it (read under the table's lock): what the rollups merge.
+    after_id: int | None = None
 
     @property
     def duplicates(self) -> int:
@@ -141,6 +143,8 @@ def load_new_rows(
     with connection.cursor() as django_cursor:
         cursor = django_cursor.cursor
         lock_table(cursor, table)
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
+        (after_id,) = cursor.fetchone()
         replaced = 0
         if replace:
             condition, params = window
@@ -159,4 +163,4 @@ def load_new_rows(
             # In key order the unique index fills page by page instead of touching a random page per row.
             order = np.lexsort([fresh[column].to_numpy() for column in reversed(key_columns)])
             copy_frame(cursor, table, fresh, order=order)
-    return LoadResult(staged=len(frame), inserted=len(fresh), replaced=replaced)
+    return LoadResult(staged=len(frame), inserted=len(fresh), replaced=replaced, after_id=after_id)

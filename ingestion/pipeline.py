@@ -368,7 +368,10 @@ def _run(job: ImportJob, progress: Progress) -> Outcome:
         for write_master in masters:  # after the lines, so its details reach this file's lines too
             write_master()
         if job.kind in LINE_KINDS:
-            followers.lines_changed()  # the dashboards, in this transaction: done means they show it
+            # The dashboards, in this transaction: done means they show it. New lines alone can be merged in;
+            # a replaced period or a master's details on older lines rebuild the months they touch.
+            only_added = job.kind == Kind.SALES and not result.replaced and not masters
+            followers.lines_changed(appended_after=result.after_id if only_added else None)
         outcome.rows_loaded, outcome.duplicates, outcome.rows_replaced = (
             result.inserted,
             result.duplicates,

@@ -292,7 +292,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".data" / "celerybeat-schedule")
 ROLLUP_FULL_REBUILD_DAYS = env.int("ROLLUP_FULL_REBUILD_DAYS", default=7)
 # Called inside the transaction of every change of the sales lines (ingestion/followers.py): when an upload says
 # done, the dashboards show it.
-LINES_CHANGED_STEPS = ["analytics.rollups.refresh_changed"]
+LINES_CHANGED_STEPS = ["analytics.rollups.follow"]
 
 # ---------------------------------------------------------------- i18n, static, media
 LANGUAGE_CODE = "en-in"

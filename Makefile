@@ -58,6 +58,7 @@ format: install  ## apply ruff's fixes and formatting
 bench: install  ## run the benchmarks in bench/ and print their figures (about an hour the first time)
 	$(PY) bench/signup.py
 	$(PY) bench/ingest.py
+	$(PY) bench/rollup_tuning.py
 	$(PY) bench/apply_master.py
 	$(PY) bench/dashboards.py
 	$(PY) bench/reports.py review

@@ -90,8 +90,12 @@ PRODUCT_QUARTERS = (
 )
 
 
-def refresh(date_from: date | None = None, date_to: date | None = None) -> float:
-    """Rebuild the months from `date_from` to `date_to` (all of them when either is None); returns seconds."""
+def refresh(
+    date_from: date | None = None, date_to: date | None = None, *, alongside: bool = True, build_indexes_after=True
+) -> float:
+    """Rebuild the months from `date_from` to `date_to` (all of them when either is None); returns seconds.
+    `alongside` and `build_indexes_after` are the two tunings of a full rebuild; bench/rollup_tuning.py turns
+    them off to measure what each saves."""
     started = time.perf_counter()
     full = date_from is None or date_to is None
     if full:
@@ -103,15 +107,17 @@ def refresh(date_from: date | None = None, date_to: date | None = None) -> float
     days = "TRUE" if full else "day >= %(start)s AND day < %(end)s"
     # The products and the fingerprints on a second connection, both cores at work; not inside a caller's
     # transaction, whose rows a second connection cannot see.
-    alongside = not connection.in_atomic_block
-    with _one_at_a_time(session=alongside), transaction.atomic(), connection.cursor() as cursor:
+    own_transaction = not connection.in_atomic_block
+    alongside = alongside and own_transaction
+    with _one_at_a_time(session=own_transaction), transaction.atomic(), connection.cursor() as cursor:
         snapshot = _shared_snapshot(cursor) if alongside else None
         tune(cursor)
-        read = functools.partial(_read_alongside, start=start, end=end, where=where, days=days, params=params)
+        read = functools.partial(_read_alongside, start=start, end=end, where=where, days=days, params=params,
+                                 build_indexes_after=build_indexes_after)  # fmt: skip
         with work_alongside(read, enabled=alongside, snapshot=snapshot) as fingerprints:
             _clear(cursor, TABLES, start, end, params)
             tables = [table for table, _ in TABLES] + [quarters[0] for quarters in CUSTOMER_QUARTERS]
-            with _indexes_built_after(cursor, tables, enabled=full):
+            with _indexes_built_after(cursor, tables, enabled=full and build_indexes_after):
                 insert_order_days(cursor, where, params)
                 _insert_sales(cursor, days, params)
                 _insert_customers(cursor, days, params)
@@ -153,7 +159,8 @@ def _shared_snapshot(cursor) -> str:
     return cursor.fetchone()[0]
 
 
-def _read_alongside(cursor, start: date | None, end: date | None, where: str, days: str, params: dict):
+def _read_alongside(cursor, start: date | None, end: date | None, where: str, days: str, params: dict,
+                    build_indexes_after: bool = True):  # fmt: skip
     """The second connection's share: the lines' fingerprints, taken before anything reads the lines, then the
     products. Returns the fingerprints, which the main connection records with its own tables, so they are
     committed only if everything is."""
@@ -161,7 +168,7 @@ def _read_alongside(cursor, start: date | None, end: date | None, where: str, da
     fingerprints = _fingerprints(cursor, start, end, params)
     _clear(cursor, PRODUCT_TABLES, start, end, params)
     tables = [table for table, _ in PRODUCT_TABLES] + [quarters[0] for quarters in PRODUCT_QUARTERS]
-    with _indexes_built_after(cursor, tables, enabled=start is None):
+    with _indexes_built_after(cursor, tables, enabled=start is None and build_indexes_after):
         _insert_products(cursor, where, days, params)
         _rebuild_quarters(cursor, PRODUCT_QUARTERS, start, end)
     _analyze(cursor, PRODUCT_QUARTERS)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import connection
+from psycopg import sql
 
 from . import catalogue
 from .filters import Filters
@@ -44,7 +45,7 @@ def data_span(from_lines: bool = False) -> tuple[date, date] | None:
     """First and last day with sales, as of the last rollup refresh (or the lines, when reading them)."""
     if from_lines:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT MIN(invoice_date), MAX(invoice_date) FROM ingestion_salesline WHERE counts")
+            cursor.execute(sql.SQL("SELECT MIN(invoice_date), MAX(invoice_date) FROM ingestion_salesline WHERE counts"))
             first, last = cursor.fetchone()
     else:
         state = RollupState.objects.first()
@@ -92,9 +93,19 @@ def _split(period: Period, span: tuple[date, date]) -> _Split | None:
 # ---------------------------------------------------------------- which table answers
 
 ALL_DIMENSIONS = frozenset(("branch", "product_line", "state", "state_code", "country", "person", "segment"))
+# Every row of a table: the condition of the rollups that hold one cut only.
+_EVERY_ROW = sql.SQL("TRUE")
+# The cut tables hold all the cuts of their grain, each row marked with its cut's number.
+_CUT_TABLES = {"day": "analytics_sales_day_cut", "month": "analytics_sales_month_cut"}
+
+
+def _cut(cut: int) -> sql.Composable:
+    return sql.SQL("{} = {}").format(sql.Identifier("cut"), sql.Literal(cut))
+
+
 _CUTS = {
     grain: [
-        (f"analytics_sales_{grain}_cut", f"cut = {cut}", frozenset(dims))
+        (_CUT_TABLES[grain], _cut(cut), frozenset(dims))
         for cut, dims in SALES_CUTS.items()
         if grain == "month" or cut in DAY_CUTS
     ]
@@ -103,32 +114,32 @@ _CUTS = {
 # For each view and grain, the rollups that can answer, smallest first: (table, condition on its rows, the
 # dimensions it keeps).
 _SOURCES = {
-    ("sales", "month"): [*_CUTS["month"], ("analytics_sales_month", "TRUE", ALL_DIMENSIONS)],
-    ("sales", "day"): [*_CUTS["day"], ("analytics_order_day", "TRUE", ALL_DIMENSIONS)],
+    ("sales", "month"): [*_CUTS["month"], ("analytics_sales_month", _EVERY_ROW, ALL_DIMENSIONS)],
+    ("sales", "day"): [*_CUTS["day"], ("analytics_order_day", _EVERY_ROW, ALL_DIMENSIONS)],
     ("customers", "month"): [
-        ("analytics_customer_month", "TRUE", ALL_DIMENSIONS - {"product_line"}),
-        ("analytics_customer_line_month", "TRUE", ALL_DIMENSIONS),
+        ("analytics_customer_month", _EVERY_ROW, ALL_DIMENSIONS - {"product_line"}),
+        ("analytics_customer_line_month", _EVERY_ROW, ALL_DIMENSIONS),
     ],
     ("customers", "quarter"): [
-        ("analytics_customer_quarter", "TRUE", ALL_DIMENSIONS - {"product_line"}),
-        ("analytics_customer_line_quarter", "TRUE", ALL_DIMENSIONS),
+        ("analytics_customer_quarter", _EVERY_ROW, ALL_DIMENSIONS - {"product_line"}),
+        ("analytics_customer_line_quarter", _EVERY_ROW, ALL_DIMENSIONS),
     ],
-    ("customers", "day"): [("analytics_order_day", "TRUE", ALL_DIMENSIONS)],
+    ("customers", "day"): [("analytics_order_day", _EVERY_ROW, ALL_DIMENSIONS)],
     ("products", "month"): [
-        ("analytics_product_month", "TRUE", frozenset(("product_line",))),
-        ("analytics_product_segment_month", "TRUE", frozenset(("product_line", "country", "segment"))),
+        ("analytics_product_month", _EVERY_ROW, frozenset(("product_line",))),
+        ("analytics_product_segment_month", _EVERY_ROW, frozenset(("product_line", "country", "segment"))),
     ],
     ("products", "quarter"): [
-        ("analytics_product_quarter", "TRUE", frozenset(("product_line",))),
-        ("analytics_product_segment_quarter", "TRUE", frozenset(("product_line", "country", "segment"))),
+        ("analytics_product_quarter", _EVERY_ROW, frozenset(("product_line",))),
+        ("analytics_product_segment_quarter", _EVERY_ROW, frozenset(("product_line", "country", "segment"))),
     ],
-    ("products", "day"): [("analytics_product_day", "TRUE", ALL_DIMENSIONS)],
-    ("orders", "month"): [("analytics_order_month", "TRUE", ALL_DIMENSIONS - {"product_line"})],
-    ("orders", "day"): [("analytics_order_day", "TRUE", ALL_DIMENSIONS)],
+    ("products", "day"): [("analytics_product_day", _EVERY_ROW, ALL_DIMENSIONS)],
+    ("orders", "month"): [("analytics_order_month", _EVERY_ROW, ALL_DIMENSIONS - {"product_line"})],
+    ("orders", "day"): [("analytics_order_day", _EVERY_ROW, ALL_DIMENSIONS)],
 }
 
 
-def source(view: str, grain: str, dimensions: set[str]) -> tuple[str, str] | None:
+def source(view: str, grain: str, dimensions: set[str]) -> tuple[str, sql.Composable] | None:
     """The one place that picks a rollup: the smallest table of `view` at `grain` ('day', 'month' or 'quarter')
     that keeps every dimension a query groups or filters by, as (table, condition on its rows); None when none
     does."""
@@ -144,83 +155,125 @@ def _dimensions(by: tuple[str, ...], filters: Filters) -> set[str]:
 
 
 # ---------------------------------------------------------------- SQL pieces
+#
+# Every statement is composed with psycopg's sql module: names are sql.Identifier, fixed text sql.SQL, values
+# always parameters (%s). Pieces are sql.Composable, put together with .format() and .join(), never as text.
+
+_AND = sql.SQL(" AND ")
+_COMMA = sql.SQL(", ")
+_NOTHING = sql.SQL("")
+
+
+def _line(column: str) -> sql.Identifier:
+    """A column of the sales line `l`."""
+    return sql.Identifier("l", column)
+
+
+# The sales lines, as `l`.
+_LINES = sql.SQL("{} AS {}").format(sql.Identifier("ingestion_salesline"), sql.Identifier("l"))
+_INVOICE_DATE = _line("invoice_date")
 
 # The rollups are built from the lines with these same expressions (analytics.rollups imports them; a line's gross
 # profit it reads from SalesLine.gross_profit_e4, the same expression kept by the database), so both ways of reading
-# agree. A line's person: its salesperson, or the manager when the file names none.
+# agree. A line's person: its salesperson, or the manager when the file names none. Text, as analytics.rollups
+# writes its SQL as text: this module wraps it in sql.SQL.
 PERSON_RAW = "COALESCE(NULLIF(l.salesperson, ''), l.manager)"
 # A line's gross profit: its profit when the file gives one, else net minus cost; unknown without either.
-GROSS_PROFIT_RAW = "COALESCE(l.profit, l.net_amount - l.cost)"
+GROSS_PROFIT_RAW = sql.SQL("COALESCE({}, {} - {})").format(_line("profit"), _line("net_amount"), _line("cost"))
 # The power of ten of an amount: digits before the point, less one (numeric log() is exact but a hundred times
-# slower).
+# slower). Text with one `{}` for the amount, for analytics.rollups; here through _band().
 BAND = "(length(GREATEST(floor({}), 1)::bigint::text) - 1)::smallint"
-RAW_COLUMNS = {
-    "branch": "l.branch",
-    "product_line": "l.product_line",
-    "state": "l.state",
-    "state_code": "l.state_code",
-    "country": "l.country",
-    "person": PERSON_RAW,
-    "segment": "l.segment",
-    "customer_key": "l.customer_key",
-    "day": "l.invoice_date",
-    "month": "date_trunc('month', l.invoice_date)::date",
-    "product_key": "lower(COALESCE(NULLIF(l.product_code, ''), l.product_name))",
+
+
+def _band(amount: sql.Composable) -> sql.Composable:
+    return sql.SQL(BAND).format(amount)
+
+
+def _month_of(day: sql.Composable) -> sql.Composable:
+    return sql.SQL("date_trunc('month', {})::date").format(day)
+
+
+# What each key is over the lines `l`.
+RAW_SQL: dict[str, sql.Composable] = {
+    "branch": _line("branch"),
+    "product_line": _line("product_line"),
+    "state": _line("state"),
+    "state_code": _line("state_code"),
+    "country": _line("country"),
+    "person": sql.SQL(PERSON_RAW),
+    "segment": _line("segment"),
+    "customer_key": _line("customer_key"),
+    "day": _INVOICE_DATE,
+    "month": _month_of(_INVOICE_DATE),
+    "product_key": sql.SQL("lower(COALESCE(NULLIF({}, ''), {}))").format(_line("product_code"), _line("product_name")),
 }
+# The same rendered as text, for analytics.selectors, which still writes its SQL as text.
+RAW_COLUMNS = {key: expression.as_string() for key, expression in RAW_SQL.items()}
 # How a daily rollup gives the keys a monthly one keeps as columns.
-DAY_COLUMNS = {"month": "date_trunc('month', day)::date"}
-ORDER_RAW = "(l.invoice_number, l.invoice_date, l.customer_key)"
+DAY_COLUMNS = {"month": _month_of(sql.Identifier("day"))}
+# What makes a line's order (see the module's docstring).
+_ORDER_KEY = (_line("invoice_number"), _INVOICE_DATE, _line("customer_key"))
+ORDER_RAW = sql.SQL("({})").format(_COMMA.join(_ORDER_KEY))
 DIMENSION_KEYS = ("branch", "product_line", "state", "state_code", "country", "person", "segment")
 
 
-def _where(filters: Filters, columns: dict[str, str] | None, params: list) -> str:
-    clauses = []
+def _where(filters: Filters, columns: dict[str, sql.Composable] | None, params: list) -> list[sql.Composable]:
+    """A condition for each filter, on its expression in `columns` (on the column of its name without them)."""
+    conditions = []
     for column, value in filters.columns().items():
-        clauses.append(f"{columns[column] if columns else column} = %s")
+        conditions.append(sql.SQL("{} = %s").format(columns[column] if columns else sql.Identifier(column)))
         params.append(value)
-    return "".join(f" AND {clause}" for clause in clauses)
+    return conditions
 
 
-def _days(column: str, ranges: list[tuple[date, date]], params: list) -> str:
+def _days(column: sql.Composable, ranges: list[tuple[date, date]], params: list) -> sql.Composable:
     parts = []
     for start, end in ranges:
-        parts.append(f"{column} BETWEEN %s AND %s")
+        parts.append(sql.SQL("{} BETWEEN %s AND %s").format(column))
         params.extend([start, end])
-    return "(" + " OR ".join(parts) + ")"
+    return sql.SQL("({})").format(sql.SQL(" OR ").join(parts))
 
 
-def _in_months(months: list[date], params: list) -> str:
+def _in_months(months: list[date], params: list) -> sql.Composable:
     params.append(list(months))
-    return "month = ANY(%s)"
+    return sql.SQL("{} = ANY(%s)").format(sql.Identifier("month"))
 
 
-def _select(keys: tuple[str, ...], mapping: dict[str, str], measures: dict[str, str | Agg]) -> str:
+def _select(
+    keys: tuple[str, ...], mapping: dict[str, sql.Composable], measures: dict[str, sql.Composable]
+) -> sql.Composable:
     """`key AS key, ..., expression AS measure, ...`: keys through `mapping` (a key it lacks is a column)."""
-    return ", ".join(
-        [f"{mapping.get(key, key)} AS {key}" for key in keys]
-        + [f"{expression} AS {name}" for name, expression in measures.items()]
+    return _COMMA.join(
+        [sql.SQL("{} AS {}").format(mapping.get(key, sql.Identifier(key)), sql.Identifier(key)) for key in keys]
+        + [sql.SQL("{} AS {}").format(expression, sql.Identifier(name)) for name, expression in measures.items()]
     )
 
 
 def _raw_part(
-    keys: tuple[str, ...], measures: dict[str, str], ranges, filters: Filters, params: list, customers=None
-) -> str:
+    keys: tuple[str, ...], measures: dict[str, sql.Composable], ranges, filters: Filters, params: list,
+    customers=None,
+) -> sql.Composable:  # fmt: skip
     """A part of a query that reads the sales lines that count, on the given days, grouped by `keys`; only
     those of the `customers` (keys) when given."""
-    return (
-        f"SELECT {_select(keys, RAW_COLUMNS, measures)} FROM ingestion_salesline l "
-        f"WHERE l.counts AND {_days('l.invoice_date', ranges, params)}{_where(filters, RAW_COLUMNS, params)}"
-        f"{_of_customers('l.customer_key', customers, params)}{_group(keys)}"
+    conditions = [
+        _line("counts"),
+        _days(_INVOICE_DATE, ranges, params),
+        *_where(filters, RAW_SQL, params),
+        *_of_customers(_line("customer_key"), customers, params),
+    ]
+    return sql.SQL("SELECT {} FROM {} WHERE {}{}").format(
+        _select(keys, RAW_SQL, measures), _LINES, _AND.join(conditions), _group(keys)
     )
 
 
-def _of_customers(column: str, customers: list[str] | None, params: list) -> str:
+def _of_customers(column: sql.Composable, customers: list[str] | None, params: list) -> list[sql.Composable]:
+    """The condition that reads only the `customers` (keys), when given: none, or one."""
     if customers is None:
-        return ""
+        return []
     params.append(list(customers))
     # Not `= ANY(%s)`: the planner weighs each key of such a list against the column's statistics, which for a
     # thousand customers took longer than running the query.
-    return f" AND {column} IN (SELECT unnest(%s::text[]))"
+    return [sql.SQL("{} IN (SELECT unnest(%s::text[]))").format(column)]
 
 
 @dataclass(frozen=True)
@@ -232,18 +285,23 @@ class Agg:
     column: str
     cast: str = ""  # SUM of integers is numeric in PostgreSQL: 'bigint' brings counts back to integers
 
-    def __str__(self) -> str:
-        return f"{self.func}({self.column}){self._cast()}"
+    def aggregate(self) -> sql.Composable:
+        return sql.SQL("{}({}){}").format(sql.SQL(self.func), sql.Identifier(self.column), self._cast())
 
-    def _cast(self) -> str:
-        return f"::{self.cast}" if self.cast else ""
+    def _cast(self) -> sql.Composable:
+        # A type name, not an identifier: quoted, "bigint" would name no type.
+        return sql.SQL("::{}").format(sql.SQL(self.cast)) if self.cast else _NOTHING
 
-    def column_cast(self) -> str:
+    def column_cast(self) -> sql.Composable:
         """The column alone, cast: a single part's sum is already the total."""
-        return f"{self.column}{self._cast()}"
+        return sql.SQL("{}{}").format(sql.Identifier(self.column), self._cast())
 
     def uncast(self) -> Agg:
         return Agg(self.func, self.column)
+
+
+def _aggregates(sums: dict[str, Agg]) -> dict[str, sql.Composable]:
+    return {name: agg.aggregate() for name, agg in sums.items()}
 
 
 @dataclass(frozen=True)
@@ -252,21 +310,24 @@ class _Part:
     `_outer` adds it up with other parts anyway."""
 
     keys: tuple[str, ...]
-    mapping: dict[str, str]  # keys the table holds under another name or computes
+    mapping: dict[str, sql.Composable]  # keys the table holds under another name or computes
     measures: dict[str, Agg]
-    source: str  # FROM ... WHERE ...
+    source: sql.Composable  # FROM ... WHERE ...
 
-    def grouped(self) -> str:
-        return f"SELECT {_select(self.keys, self.mapping, self.measures)} FROM {self.source}{_group(self.keys)}"
+    def grouped(self) -> sql.Composable:
+        return sql.SQL("SELECT {} FROM {}{}").format(
+            _select(self.keys, self.mapping, _aggregates(self.measures)), self.source, _group(self.keys)
+        )
 
-    def flat(self) -> str:
-        plain = {name: agg.column for name, agg in self.measures.items()}
-        return f"SELECT {_select(self.keys, self.mapping, plain)} FROM {self.source}"
+    def flat(self) -> sql.Composable:
+        plain = {name: sql.Identifier(agg.column) for name, agg in self.measures.items()}
+        return sql.SQL("SELECT {} FROM {}").format(_select(self.keys, self.mapping, plain), self.source)
 
 
 def _rollup_part(
-    source_: tuple[str, str], grain: str, keys: tuple[str, ...], measures: dict[str, Agg], split: _Split,
-    filters: Filters, params: list, columns: dict[str, str] | None = None, customers: list[str] | None = None,
+    source_: tuple[str, sql.Composable], grain: str, keys: tuple[str, ...], measures: dict[str, Agg],
+    split: _Split, filters: Filters, params: list, columns: dict[str, sql.Composable] | None = None,
+    customers: list[str] | None = None,
 ) -> _Part:  # fmt: skip
     """A part of a query that reads a rollup: its whole months (grain 'month') or its edge days ('day').
     `columns` gives keys the table holds under another name; `customers`, when given, the only customers read."""
@@ -274,38 +335,48 @@ def _rollup_part(
     if grain == "month":
         mapping, when = {}, _in_months(split.months, params)
     else:
-        mapping, when = DAY_COLUMNS, _days("day", split.edges, params)
+        mapping, when = DAY_COLUMNS, _days(sql.Identifier("day"), split.edges, params)
     mapping = {**mapping, **(columns or {})}
-    where = f"{rows} AND {when}{_where(filters, None, params)}{_of_customers('customer_key', customers, params)}"
-    return _Part(keys, mapping, measures, f"{table} WHERE {where}")
+    conditions = [
+        rows,
+        when,
+        *_where(filters, None, params),
+        *_of_customers(sql.Identifier("customer_key"), customers, params),
+    ]
+    return _Part(keys, mapping, measures, sql.SQL("{} WHERE {}").format(sql.Identifier(table), _AND.join(conditions)))
 
 
-def _fetch(sql: str, params: list) -> list[dict]:
+def _fetch(query: sql.Composable, params: list) -> list[dict]:
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(query, params)
         names = [column.name for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def _group(keys: tuple[str, ...]) -> str:
-    return f" GROUP BY {', '.join(str(i + 1) for i in range(len(keys)))}" if keys else ""
+def _group(keys: tuple[str, ...]) -> sql.Composable:
+    """GROUP BY the first columns, one for each key, by position; nothing without keys."""
+    if not keys:
+        return _NOTHING
+    return sql.SQL(" GROUP BY {}").format(_COMMA.join([sql.Literal(i + 1) for i in range(len(keys))]))
 
 
-def _outer(keys: tuple[str, ...], sums: dict[str, Agg], parts: list[str | _Part]) -> str:
-    """Add up the parts (the raw lines' part is SQL, grouped already). One part is grouped in place: grouping it
-    again would only cost a second hash of every group, so its measures are just cast. Several parts are read
-    flat and grouped once: grouping each first costs twice the hashing (half a customer query's time)."""
+def _outer(keys: tuple[str, ...], sums: dict[str, Agg], parts: list[sql.Composable | _Part]) -> sql.Composable:
+    """Add up the parts (the raw lines' part is composed and grouped already). One part is grouped in place:
+    grouping it again would only cost a second hash of every group, so its measures are just cast. Several parts
+    are read flat and grouped once: grouping each first costs twice the hashing (half a customer query's time)."""
     if len(parts) == 1:
         casts = {name: agg.column_cast() for name, agg in sums.items()}
         part = parts[0].grouped() if isinstance(parts[0], _Part) else parts[0]
-        return f"SELECT {_select(keys, {}, casts)} FROM ({part}) parts"
-    rendered = [part if isinstance(part, str) else part.flat() for part in parts]
-    return f"SELECT {_select(keys, {}, sums)} FROM ({' UNION ALL '.join(rendered)}) parts{_group(keys)}"
+        return sql.SQL("SELECT {} FROM ({}) parts").format(_select(keys, {}, casts), part)
+    flat = [part.flat() if isinstance(part, _Part) else part for part in parts]
+    return sql.SQL("SELECT {} FROM ({}) parts{}").format(
+        _select(keys, {}, _aggregates(sums)), sql.SQL(" UNION ALL ").join(flat), _group(keys)
+    )
 
 
 def _reads(
     view: str, dimensions: set[str], split: _Split, by: tuple[str, ...]
-) -> list[tuple[tuple[str, str], str, _Split]]:
+) -> list[tuple[tuple[str, sql.Composable], str, _Split]]:
     """The rollups a `view` reads for `split`, as (source, grain to read it at, its part of the split): whole
     quarters from the quarterly rollup, a third of the rows (when the view has one, unless grouped by month), the
     other whole months from the monthly one and the edge days from the daily one. With no monthly rollup that
@@ -329,18 +400,26 @@ def _scope_split(scope: Scope) -> _Split | None:
 
 # ---------------------------------------------------------------- sales: money, lines and orders
 
+
+def _sum(column: str) -> sql.Composable:
+    """The sum of a column of the lines."""
+    return sql.SQL("SUM({})").format(_line(column))
+
+
 # What a sales query sums: the catalogue's sums, from which every headline measure is worked out.
 SALES_MEASURES = catalogue.SUMS
 _SALES_RAW = {
-    "lines": "COUNT(*)",
-    "quantity": "COALESCE(SUM(l.quantity), 0)",
-    "revenue": "SUM(l.net_amount)",
-    "costed_revenue": f"COALESCE(SUM(l.net_amount) FILTER (WHERE {GROSS_PROFIT_RAW} IS NOT NULL), 0)",
-    "gross_profit": f"COALESCE(SUM({GROSS_PROFIT_RAW}), 0)",
-    "cgst": "SUM(l.cgst)",
-    "sgst": "SUM(l.sgst)",
-    "igst": "SUM(l.igst)",
-    "orders": f"COUNT(DISTINCT {ORDER_RAW})",
+    "lines": sql.SQL("COUNT(*)"),
+    "quantity": sql.SQL("COALESCE({}, 0)").format(_sum("quantity")),
+    "revenue": _sum("net_amount"),
+    "costed_revenue": sql.SQL("COALESCE({} FILTER (WHERE {} IS NOT NULL), 0)").format(
+        _sum("net_amount"), GROSS_PROFIT_RAW
+    ),
+    "gross_profit": sql.SQL("COALESCE(SUM({}), 0)").format(GROSS_PROFIT_RAW),
+    "cgst": _sum("cgst"),
+    "sgst": _sum("sgst"),
+    "igst": _sum("igst"),
+    "orders": sql.SQL("COUNT(DISTINCT {})").format(ORDER_RAW),
 }
 
 
@@ -393,8 +472,8 @@ _CUSTOMER_RAW = {
     "costed_revenue": _SALES_RAW["costed_revenue"],
     "gross_profit": _SALES_RAW["gross_profit"],
     "orders": _SALES_RAW["orders"],
-    "first_day": "MIN(l.invoice_date)",
-    "last_day": "MAX(l.invoice_date)",
+    "first_day": sql.SQL("MIN({})").format(_INVOICE_DATE),
+    "last_day": sql.SQL("MAX({})").format(_INVOICE_DATE),
 }
 
 
@@ -415,14 +494,10 @@ def _customer_sums(table: str, dimensions: set[str]) -> dict[str, Agg]:
     }
 
 
-def customers_sql(
-    scope: Scope,
-    by: tuple[str, ...] = ("customer_key",),
-    measures: tuple[str, ...] = CUSTOMER_MEASURES,
-    customers: list[str] | None = None,
-) -> tuple[str, list] | None:
-    """SQL for `measures` per customer (and more keys, `month` among them), with its parameters; with no
-    measures, just the customers (and keys) that bought. `customers` (keys) limits it to those customers."""
+def _customers_query(
+    scope: Scope, by: tuple[str, ...], measures: tuple[str, ...], customers: list[str] | None = None
+) -> tuple[sql.Composable, list] | None:
+    """The query of `customers_sql`, composed, for the queries of this module that read from it."""
     split = _scope_split(scope)
     if split is None:
         return None
@@ -440,8 +515,25 @@ def customers_sql(
     return _outer(by, {m: _CUSTOMER_OUTER[m] for m in measures}, parts), params
 
 
+def customers_sql(
+    scope: Scope,
+    by: tuple[str, ...] = ("customer_key",),
+    measures: tuple[str, ...] = CUSTOMER_MEASURES,
+    customers: list[str] | None = None,
+) -> tuple[str, list] | None:
+    """SQL for `measures` per customer (and more keys, `month` among them), with its parameters; with no
+    measures, just the customers (and keys) that bought. `customers` (keys) limits it to those customers.
+    Rendered as text for analytics.selectors, which still writes its SQL as text."""
+    query = _customers_query(scope, by, measures, customers)
+    if query is None:
+        return None
+    composed, params = query
+    connection.ensure_connection()
+    return composed.as_string(connection.connection), params
+
+
 def customers(scope: Scope, by: tuple[str, ...] = ("customer_key",)) -> list[dict]:
-    query = customers_sql(scope, by)
+    query = _customers_query(scope, by, CUSTOMER_MEASURES)
     return _fetch(*query) if query else []
 
 
@@ -449,11 +541,16 @@ def top_customers(scope: Scope, limit: int, order: str = "revenue") -> list[dict
     """The `limit` customers with the most `order` (revenue or gross_profit), ties by key so pages are stable."""
     if order not in ("revenue", "gross_profit"):
         raise ValueError(order)
-    query = customers_sql(scope)
-    if query is None:
+    found = _customers_query(scope, ("customer_key",), CUSTOMER_MEASURES)
+    if found is None:
         return []
-    sql, params = query
-    return _fetch(f'SELECT * FROM ({sql}) c ORDER BY {order} DESC, customer_key COLLATE "C" LIMIT %s', [*params, limit])
+    query, params = found
+    return _fetch(
+        sql.SQL('SELECT * FROM ({}) c ORDER BY {} DESC, {} COLLATE "C" LIMIT %s').format(
+            query, sql.Identifier(order), sql.Identifier("customer_key")
+        ),
+        [*params, limit],
+    )
 
 
 def customer_shares(scope: Scope, dimensions: tuple[str, ...], keys: list[str], measure: str) -> dict[str, list]:
@@ -463,15 +560,27 @@ def customer_shares(scope: Scope, dimensions: tuple[str, ...], keys: list[str], 
         raise ValueError((dimensions, measure))
     result: dict[str, list] = {dimension: [] for dimension in dimensions}
     # The customers are picked inside each part, and the parts sum by dimension values, not per customer.
-    query = customers_sql(scope, dimensions, (measure,), customers=list(keys)) if keys else None
-    if query is None:
+    found = _customers_query(scope, dimensions, (measure,), customers=list(keys)) if keys else None
+    if found is None:
         return result
-    sql, params = query
-    sets = ", ".join(f"({dimension})" for dimension in dimensions)
-    which = ", ".join(f"GROUPING({dimension}) = 0 AS by_{dimension}" for dimension in dimensions)
+    query, params = found
+    columns = [sql.Identifier(dimension) for dimension in dimensions]
+    # by_<dimension> tells which grouping set a row sums.
+    which = [
+        sql.SQL("GROUPING({}) = 0 AS {}").format(column, sql.Identifier(f"by_{dimension}"))
+        for column, dimension in zip(columns, dimensions, strict=True)
+    ]
+    sets = [sql.SQL("({})").format(column) for column in columns]
     rows = _fetch(
-        f"SELECT {', '.join(dimensions)}, {which}, SUM({measure}) AS amount FROM ({sql}) c "
-        f"GROUP BY GROUPING SETS ({sets})",
+        sql.SQL(
+            "SELECT {columns}, {which}, SUM({measure}) AS amount FROM ({query}) c GROUP BY GROUPING SETS ({sets})"
+        ).format(
+            columns=_COMMA.join(columns),
+            which=_COMMA.join(which),
+            measure=sql.Identifier(measure),
+            query=query,
+            sets=_COMMA.join(sets),
+        ),
         params,
     )
     for row in rows:
@@ -484,26 +593,28 @@ def customer_shares(scope: Scope, dimensions: tuple[str, ...], keys: list[str], 
 
 def customer_counts(scope: Scope) -> tuple[int, int]:
     """(customers who bought in the period, those of them whose first purchase ever was in it)."""
-    query = customers_sql(scope, measures=())
-    if query is None:
+    found = _customers_query(scope, ("customer_key",), ())
+    if found is None:
         return 0, 0
-    sql, params = query
-    first = _first_purchases_sql(scope)
+    query, params = found
     rows = _fetch(
-        f"SELECT COUNT(*) AS customers, COUNT(*) FILTER (WHERE f.first_day >= %s) AS new "
-        f"FROM ({sql}) c JOIN {first} f USING (customer_key)",
+        sql.SQL(
+            "SELECT COUNT(*) AS customers, COUNT(*) FILTER (WHERE f.first_day >= %s) AS new "
+            "FROM ({query}) c JOIN {first} f USING (customer_key)"
+        ).format(query=query, first=_first_purchases(scope)),
         [scope.period.start, *params],
     )
     return rows[0]["customers"], rows[0]["new"]
 
 
-def _first_purchases_sql(scope: Scope) -> str:
+def _first_purchases(scope: Scope) -> sql.Composable:
+    """Each customer's first day with a purchase ever, as a table (customer_key, first_day)."""
     if scope.from_lines:
-        return (
+        return sql.SQL(
             "(SELECT customer_key, MIN(invoice_date) AS first_day FROM ingestion_salesline "
             "WHERE counts AND customer_key <> '' GROUP BY 1)"
         )
-    return "analytics_customer_first"
+    return sql.Identifier("analytics_customer_first")
 
 
 def new_and_returning(scope: Scope) -> list[dict]:
@@ -515,7 +626,8 @@ def new_and_returning(scope: Scope) -> list[dict]:
         # Without filters, whole months were counted at refresh: only the edge days (each within one month) are
         # counted here.
         rows = _fetch(
-            "SELECT month, customers, new FROM analytics_customer_month_count WHERE month = ANY(%s)", [split.months]
+            sql.SQL("SELECT month, customers, new FROM analytics_customer_month_count WHERE month = ANY(%s)"),
+            [split.months],
         )
         for start, end in split.edges:
             rows += _new_and_returning(scope.shifted(Period(start, end)))
@@ -524,14 +636,16 @@ def new_and_returning(scope: Scope) -> list[dict]:
 
 
 def _new_and_returning(scope: Scope) -> list[dict]:
-    query = customers_sql(scope, ("customer_key", "month"), measures=())
-    if query is None:
+    found = _customers_query(scope, ("customer_key", "month"), ())
+    if found is None:
         return []
-    sql, params = query
+    query, params = found
     return _fetch(
-        "SELECT c.month, COUNT(*) AS customers, "
-        "COUNT(*) FILTER (WHERE date_trunc('month', f.first_day)::date = c.month) AS new "
-        f"FROM ({sql}) c JOIN {_first_purchases_sql(scope)} f USING (customer_key) GROUP BY c.month ORDER BY c.month",
+        sql.SQL(
+            "SELECT c.month, COUNT(*) AS customers, "
+            "COUNT(*) FILTER (WHERE date_trunc('month', f.first_day)::date = c.month) AS new "
+            "FROM ({query}) c JOIN {first} f USING (customer_key) GROUP BY c.month ORDER BY c.month"
+        ).format(query=query, first=_first_purchases(scope)),
         params,
     )
 
@@ -548,9 +662,9 @@ PRODUCT_OUTER = {
     "gross_profit": Agg("SUM", "gross_profit"),
 }
 _PRODUCT_RAW = {
-    "product_name": "MAX(l.product_name)",
-    "product_code": "MAX(l.product_code)",
-    "lines": "COUNT(*)",
+    "product_name": sql.SQL("MAX({})").format(_line("product_name")),
+    "product_code": sql.SQL("MAX({})").format(_line("product_code")),
+    "lines": sql.SQL("COUNT(*)"),
     "quantity": _SALES_RAW["quantity"],
     "revenue": _SALES_RAW["revenue"],
     "costed_revenue": _SALES_RAW["costed_revenue"],
@@ -590,14 +704,19 @@ def order_sizes(scope: Scope) -> list[dict]:
     params: list = []
     parts = []
     if scope.from_lines:
-        dims = ", ".join(RAW_COLUMNS[key] for key in DIMENSION_KEYS if key != "product_line")
+        # An order apart for each value of the dimensions the order rollups keep (all but the product line), as there.
+        order = [*_ORDER_KEY, *(RAW_SQL[key] for key in DIMENSION_KEYS if key != "product_line")]
+        conditions = [_line("counts"), _days(_INVOICE_DATE, split.ranges(), params)]
+        conditions += _where(scope.filters, RAW_SQL, params)
+        value = _sum("net_amount")
         parts.append(
-            "SELECT band, COUNT(*) AS orders, SUM(value) AS revenue FROM ("
-            f"SELECT SUM(l.net_amount) AS value, "
-            f"{BAND.format('SUM(l.net_amount)')} AS band "
-            f"FROM ingestion_salesline l WHERE l.counts AND {_days('l.invoice_date', split.ranges(), params)}"
-            f"{_where(scope.filters, RAW_COLUMNS, params)} "
-            f"GROUP BY l.invoice_number, l.invoice_date, l.customer_key, {dims}) orders GROUP BY 1"
+            sql.SQL(
+                "SELECT band, COUNT(*) AS orders, SUM(value) AS revenue FROM ("
+                "SELECT {value} AS value, {band} AS band FROM {lines} WHERE {conditions} GROUP BY {order}"
+                ") orders GROUP BY 1"
+            ).format(
+                value=value, band=_band(value), lines=_LINES, conditions=_AND.join(conditions), order=_COMMA.join(order)
+            )
         )
     else:
         # A row of the daily table is an order's part in one product line: `band` is the whole order's,
@@ -607,7 +726,7 @@ def order_sizes(scope: Scope) -> list[dict]:
             if grain == "month":
                 band, sums = {}, {"orders": Agg("SUM", "orders"), "revenue": Agg("SUM", "revenue")}
             else:
-                band = {"band": "line_band"} if scope.filters.product_line else {}
+                band = {"band": sql.Identifier("line_band")} if scope.filters.product_line else {}
                 sums = {"orders": Agg("SUM", _orders_column(dimensions)), "revenue": Agg("SUM", "revenue")}
             parts.append(_rollup_part(table, grain, ("band",), sums, days, scope.filters, params, band))
     outer = {"orders": Agg("SUM", "orders", "bigint"), "revenue": Agg("SUM", "revenue")}

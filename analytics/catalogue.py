@@ -94,8 +94,26 @@ MEASURES: dict[str, Measure] = {
     )
 }  # fmt: skip
 
-# The overview's cards, in order; each compared with the period before and the same period a year ago.
+# The overview's cards, in order; each compared with every period in COMPARISONS.
 OVERVIEW_CARDS = ("revenue", "orders", "aov", "customers", "new_customers", "quantity", "gross_profit")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A period a KPI is compared with, worked out from the period shown."""
+
+    key: str
+    label: str
+    shift: Callable  # Period -> Period
+
+
+COMPARISONS: dict[str, Comparison] = {
+    comparison.key: comparison
+    for comparison in (
+        Comparison("previous", "Previous period", lambda period: period.previous()),  # as long, just before
+        Comparison("year_ago", "Same period a year ago", lambda period: period.year_ago()),
+    )
+}
 
 
 def values(figures: Figures, keys=None) -> dict:
@@ -109,24 +127,33 @@ class Dimension:
     label: str
     column: str  # the engine's key for it
     kind: Literal["category", "time"]
+    source: str = ""  # where its values come from, for people reading an export or the API
 
 
 DIMENSIONS: dict[str, Dimension] = {
     dimension.key: dimension
     for dimension in (
-        Dimension("salesperson", "Salesperson", "person", "category"),  # the manager when no salesperson given
-        Dimension("branch", "Branch", "branch", "category"),
-        Dimension("product_line", "Product line", "product_line", "category"),
-        Dimension("state", "State", "state", "category"),
-        Dimension("state_code", "State code", "state_code", "category"),
-        Dimension("country", "Country", "country", "category"),
-        Dimension("segment", "Segment", "segment", "category"),
-        Dimension("customer", "Customer", "customer_key", "category"),  # a customer code, or the folded name
-        Dimension("product", "Product", "product_key", "category"),  # the product code, else the name, folded
-        Dimension("day", "Day", "day", "time"),
-        Dimension("week", "Week", "week", "time"),
-        Dimension("month", "Month", "month", "time"),
-        Dimension("quarter", "Fiscal quarter", "quarter", "time"),
-        Dimension("fiscal_year", "Fiscal year", "fiscal_year", "time"),
+        Dimension("salesperson", "Salesperson", "person", "category",
+                  source="the line's salesperson, else its manager; a customer master fills it in"),
+        Dimension("branch", "Branch", "branch", "category",
+                  source="the line's branch, else its region; a customer master fills it in"),
+        Dimension("product_line", "Product line", "product_line", "category",
+                  source="the line's product line or stock group; an item master fills it in"),
+        Dimension("state", "State", "state", "category",
+                  source="the customer's state (place of supply): the line's, its GSTIN's or a customer master's"),
+        Dimension("state_code", "State code", "state_code", "category", source="the GST code of the state"),
+        Dimension("country", "Country", "country", "category", source="the line's country, or a customer master's"),
+        Dimension("segment", "Segment", "segment", "category", source="the line's segment, or a customer master's"),
+        Dimension("customer", "Customer", "customer_key", "category",
+                  source="the customer, matched by name (case, spacing, punctuation, M/s and Pvt Ltd ignored)"),
+        Dimension("product", "Product", "product_key", "category",
+                  source="the product's code, else its name, with case folded"),
+        Dimension("day", "Day", "day", "time", source="the invoice date"),
+        Dimension("week", "Week", "week", "time", source="the invoice date's week, from Monday"),
+        Dimension("month", "Month", "month", "time", source="the invoice date's calendar month"),
+        Dimension("quarter", "Fiscal quarter", "quarter", "time",
+                  source="the invoice date's quarter of the company's fiscal year"),
+        Dimension("fiscal_year", "Fiscal year", "fiscal_year", "time",
+                  source="the invoice date's fiscal year, from the company's first month (April by default)"),
     )
-}
+}  # fmt: skip

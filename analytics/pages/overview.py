@@ -20,8 +20,8 @@ def headline(scope) -> dict:
 
 def cards(scope) -> list[Card]:
     now = headline(scope)
-    before = headline(scope.shifted(scope.period.previous()))
-    year_ago = headline(scope.shifted(scope.period.year_ago()))
+    compared = {key: headline(scope.shifted(c.shift(scope.period))) for key, c in catalogue.COMPARISONS.items()}
+    before, year_ago = compared["previous"], compared["year_ago"]
     # Gross profit shows once some line has a cost.
     keys = [key for key in catalogue.OVERVIEW_CARDS if key != "gross_profit" or now["gross_profit"] is not None]
     result = []

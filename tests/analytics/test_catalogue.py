@@ -15,6 +15,7 @@ from django_tenants.utils import tenant_context
 from analytics import catalogue
 from analytics.dashboard import dashboard_for
 from analytics.pages import overview
+from analytics.periods import Period
 from analytics.selectors import kpis
 from tests.ingestion.test_pipeline import csv_bytes, load
 
@@ -66,3 +67,11 @@ def test_quantity_sold_is_a_card_and_a_kpi_from_one_catalogue_entry(make_company
     measure = catalogue.MEASURES["quantity"]
     assert (measure.label, measure.unit, measure.combine) == ("Quantity sold", "number", "sum")
     assert "quantity" in catalogue.OVERVIEW_CARDS
+
+
+def test_every_dimension_says_where_its_values_come_from_and_every_comparison_shifts_the_period():
+    assert all(dimension.source for dimension in catalogue.DIMENSIONS.values())
+    period = Period(date(2025, 4, 1), date(2025, 6, 30))
+    shifted = {key: c.shift(period) for key, c in catalogue.COMPARISONS.items()}
+    assert shifted["previous"] == Period(date(2025, 1, 1), date(2025, 3, 31))
+    assert shifted["year_ago"] == Period(date(2024, 4, 1), date(2024, 6, 30))

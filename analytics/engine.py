@@ -175,18 +175,16 @@ _INVOICE_DATE = _line("invoice_date")
 
 # The rollups are built from the lines with these same expressions (analytics.rollups imports them; a line's gross
 # profit it reads from SalesLine.gross_profit_e4, the same expression kept by the database), so both ways of reading
-# agree. A line's person: its salesperson, or the manager when the file names none. Text, as analytics.rollups
-# writes its SQL as text: this module wraps it in sql.SQL.
-PERSON_RAW = "COALESCE(NULLIF(l.salesperson, ''), l.manager)"
+# agree. A line's person: its salesperson, or the manager when the file names none.
+PERSON = sql.SQL("COALESCE(NULLIF({}, ''), {})").format(_line("salesperson"), _line("manager"))
 # A line's gross profit: its profit when the file gives one, else net minus cost; unknown without either.
 GROSS_PROFIT_RAW = sql.SQL("COALESCE({}, {} - {})").format(_line("profit"), _line("net_amount"), _line("cost"))
-# The power of ten of an amount: digits before the point, less one (numeric log() is exact but a hundred times
-# slower). Text with one `{}` for the amount, for analytics.rollups; here through _band().
-BAND = "(length(GREATEST(floor({}), 1)::bigint::text) - 1)::smallint"
 
 
-def _band(amount: sql.Composable) -> sql.Composable:
-    return sql.SQL(BAND).format(amount)
+def band_of(amount: sql.Composable) -> sql.Composable:
+    """The power of ten of an amount: digits before the point, less one (numeric log() is exact but a hundred times
+    slower)."""
+    return sql.SQL("(length(GREATEST(floor({}), 1)::bigint::text) - 1)::smallint").format(amount)
 
 
 def _month_of(day: sql.Composable) -> sql.Composable:
@@ -200,15 +198,13 @@ RAW_SQL: dict[str, sql.Composable] = {
     "state": _line("state"),
     "state_code": _line("state_code"),
     "country": _line("country"),
-    "person": sql.SQL(PERSON_RAW),
+    "person": PERSON,
     "segment": _line("segment"),
     "customer_key": _line("customer_key"),
     "day": _INVOICE_DATE,
     "month": _month_of(_INVOICE_DATE),
     "product_key": sql.SQL("lower(COALESCE(NULLIF({}, ''), {}))").format(_line("product_code"), _line("product_name")),
 }
-# The same rendered as text, for analytics.selectors, which still writes its SQL as text.
-RAW_COLUMNS = {key: expression.as_string() for key, expression in RAW_SQL.items()}
 # How a daily rollup gives the keys a monthly one keeps as columns.
 DAY_COLUMNS = {"month": _month_of(sql.Identifier("day"))}
 # What makes a line's order (see the module's docstring).
@@ -494,10 +490,15 @@ def _customer_sums(table: str, dimensions: set[str]) -> dict[str, Agg]:
     }
 
 
-def _customers_query(
-    scope: Scope, by: tuple[str, ...], measures: tuple[str, ...], customers: list[str] | None = None
+def customers_sql(
+    scope: Scope,
+    by: tuple[str, ...] = ("customer_key",),
+    measures: tuple[str, ...] = CUSTOMER_MEASURES,
+    customers: list[str] | None = None,
 ) -> tuple[sql.Composable, list] | None:
-    """The query of `customers_sql`, composed, for the queries of this module that read from it."""
+    """SQL for `measures` per customer (and more keys, `month` among them), with its parameters; with no
+    measures, just the customers (and keys) that bought. `customers` (keys) limits it to those customers. None
+    when the scope has no days with sales."""
     split = _scope_split(scope)
     if split is None:
         return None
@@ -515,25 +516,8 @@ def _customers_query(
     return _outer(by, {m: _CUSTOMER_OUTER[m] for m in measures}, parts), params
 
 
-def customers_sql(
-    scope: Scope,
-    by: tuple[str, ...] = ("customer_key",),
-    measures: tuple[str, ...] = CUSTOMER_MEASURES,
-    customers: list[str] | None = None,
-) -> tuple[str, list] | None:
-    """SQL for `measures` per customer (and more keys, `month` among them), with its parameters; with no
-    measures, just the customers (and keys) that bought. `customers` (keys) limits it to those customers.
-    Rendered as text for analytics.selectors, which still writes its SQL as text."""
-    query = _customers_query(scope, by, measures, customers)
-    if query is None:
-        return None
-    composed, params = query
-    connection.ensure_connection()
-    return composed.as_string(connection.connection), params
-
-
 def customers(scope: Scope, by: tuple[str, ...] = ("customer_key",)) -> list[dict]:
-    query = _customers_query(scope, by, CUSTOMER_MEASURES)
+    query = customers_sql(scope, by, CUSTOMER_MEASURES)
     return _fetch(*query) if query else []
 
 
@@ -541,7 +525,7 @@ def top_customers(scope: Scope, limit: int, order: str = "revenue") -> list[dict
     """The `limit` customers with the most `order` (revenue or gross_profit), ties by key so pages are stable."""
     if order not in ("revenue", "gross_profit"):
         raise ValueError(order)
-    found = _customers_query(scope, ("customer_key",), CUSTOMER_MEASURES)
+    found = customers_sql(scope, ("customer_key",), CUSTOMER_MEASURES)
     if found is None:
         return []
     query, params = found
@@ -560,7 +544,7 @@ def customer_shares(scope: Scope, dimensions: tuple[str, ...], keys: list[str], 
         raise ValueError((dimensions, measure))
     result: dict[str, list] = {dimension: [] for dimension in dimensions}
     # The customers are picked inside each part, and the parts sum by dimension values, not per customer.
-    found = _customers_query(scope, dimensions, (measure,), customers=list(keys)) if keys else None
+    found = customers_sql(scope, dimensions, (measure,), customers=list(keys)) if keys else None
     if found is None:
         return result
     query, params = found
@@ -593,7 +577,7 @@ def customer_shares(scope: Scope, dimensions: tuple[str, ...], keys: list[str], 
 
 def customer_counts(scope: Scope) -> tuple[int, int]:
     """(customers who bought in the period, those of them whose first purchase ever was in it)."""
-    found = _customers_query(scope, ("customer_key",), ())
+    found = customers_sql(scope, ("customer_key",), ())
     if found is None:
         return 0, 0
     query, params = found
@@ -636,7 +620,7 @@ def new_and_returning(scope: Scope) -> list[dict]:
 
 
 def _new_and_returning(scope: Scope) -> list[dict]:
-    found = _customers_query(scope, ("customer_key", "month"), ())
+    found = customers_sql(scope, ("customer_key", "month"), ())
     if found is None:
         return []
     query, params = found
@@ -715,7 +699,11 @@ def order_sizes(scope: Scope) -> list[dict]:
                 "SELECT {value} AS value, {band} AS band FROM {lines} WHERE {conditions} GROUP BY {order}"
                 ") orders GROUP BY 1"
             ).format(
-                value=value, band=_band(value), lines=_LINES, conditions=_AND.join(conditions), order=_COMMA.join(order)
+                value=value,
+                band=band_of(value),
+                lines=_LINES,
+                conditions=_AND.join(conditions),
+                order=_COMMA.join(order),
             )
         )
     else:

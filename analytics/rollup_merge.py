@@ -224,16 +224,20 @@ def merge_appended(first_new_id: int) -> float:
         first, last = cursor.fetchone()
         rollups.insert_order_days(
             cursor,
-            "AND l.invoice_date BETWEEN %(first)s AND %(last)s "
-            "AND (l.invoice_date, l.customer_key) IN (SELECT day, customer_key FROM merge_touched)",
+            sql.SQL(
+                "l.invoice_date BETWEEN %(first)s AND %(last)s "
+                "AND (l.invoice_date, l.customer_key) IN (SELECT day, customer_key FROM merge_touched)"
+            ),
             {"first": first, "last": last},
             keep_in="merge_orders",
         )
         cursor.execute("ANALYZE merge_orders")
         for target in _order_targets():
             _upsert(cursor, target)
+        new_lines = sql.SQL("l.id > %(after)s")
         cursor.execute(
-            f"CREATE TEMP TABLE merge_products ON COMMIT DROP AS {rollups.product_days('AND l.id > %(after)s')}", after
+            sql.SQL("CREATE TEMP TABLE merge_products ON COMMIT DROP AS {}").format(rollups.product_days(new_lines)),
+            after,
         )
         for target in _product_targets():
             _upsert(cursor, target)
@@ -248,12 +252,14 @@ def merge_appended(first_new_id: int) -> float:
         rollups.count_customers_by_month(cursor)
         rollups.rebuild_dimension_values(cursor)
         cursor.execute(
-            f"""
-            INSERT INTO analytics_rollup_month AS r (month, lines, id_sum, version_sum)
-            {rollups.FINGERPRINTS.format(where="WHERE id > %(after)s")}
-            ON CONFLICT (month) DO UPDATE SET lines = r.lines + EXCLUDED.lines, id_sum = r.id_sum + EXCLUDED.id_sum,
-                version_sum = r.version_sum + EXCLUDED.version_sum
-            """,
+            sql.SQL(
+                """
+                INSERT INTO analytics_rollup_month AS r (month, lines, id_sum, version_sum)
+                {fingerprints}
+                ON CONFLICT (month) DO UPDATE SET lines = r.lines + EXCLUDED.lines,
+                    id_sum = r.id_sum + EXCLUDED.id_sum, version_sum = r.version_sum + EXCLUDED.version_sum
+                """
+            ).format(fingerprints=rollups.month_fingerprints(sql.SQL("id > %(after)s"))),
             after,
         )
         # Gone now, not at commit: a caller may merge twice in one transaction (tests do).

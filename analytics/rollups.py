@@ -20,14 +20,16 @@ import contextlib
 import functools
 import logging
 import time
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
+from psycopg import sql
 
 from .alongside import work_alongside
-from .engine import BAND, PERSON_RAW
+from .engine import PERSON, RAW_SQL, band_of
 from .models import DAY_CUTS, SALES_CUTS, RollupState
 from .periods import add_months, month_start
 
@@ -35,7 +37,43 @@ logger = logging.getLogger(__name__)
 
 LOCK_KEY = 7_400_001  # pg_advisory_xact_lock key; schemas are separate, so one key per company is enough
 
-DIMS = "branch, state, state_code, country, person, segment"
+# ---------------------------------------------------------------- SQL pieces
+#
+# Statements are composed with psycopg's sql module, as in analytics.engine: names are sql.Identifier, fixed text
+# sql.SQL, values always parameters. The months a refresh rebuilds are bound as %(start)s and %(end)s.
+
+_AND = sql.SQL(" AND ")
+_COMMA = sql.SQL(", ")
+_NOTHING = sql.SQL("")
+# Every row: what a full rebuild replaces.
+_EVERY_ROW = sql.SQL("TRUE")
+
+
+def _line(column: str) -> sql.Identifier:
+    """A column of the sales line `l`."""
+    return sql.Identifier("l", column)
+
+
+def _names(names: Iterable[str], of: str | None = None) -> sql.Composable:
+    """Columns by name, each of the table (alias) `of` when given."""
+    return _COMMA.join([sql.Identifier(of, name) if of else sql.Identifier(name) for name in names])
+
+
+def _rebuilt(column: sql.Composable, start: str = "start", end: str = "end") -> sql.Composable:
+    """`column`, a date, in the months rebuilt: from the parameter `start` up to, not including, `end`."""
+    return sql.SQL("{column} >= {start} AND {column} < {end}").format(
+        column=column, start=sql.Placeholder(start), end=sql.Placeholder(end)
+    )
+
+
+def _counting(lines: sql.Composable | None) -> sql.Composable:
+    """The sales lines that count, of those matching the condition `lines` when given."""
+    counts = _line("counts")
+    return counts if lines is None else _AND.join([counts, lines])
+
+
+DIMS = ("branch", "state", "state_code", "country", "person", "segment")
+_DIMS = _names(DIMS)
 
 
 TABLES = (  # every rollup rebuilt by month from the daily orders, with its date column
@@ -71,20 +109,20 @@ _PRODUCT_SUMS = {
 }
 # Rebuilt by calendar quarter from the monthly tables: (table, monthly table, keys, {column: aggregate}).
 CUSTOMER_QUARTERS = (
-    ("analytics_customer_quarter", "analytics_customer_month", f"customer_key, {DIMS}", _CUSTOMER_SUMS),
+    ("analytics_customer_quarter", "analytics_customer_month", ("customer_key", *DIMS), _CUSTOMER_SUMS),
     (
         "analytics_customer_line_quarter",
         "analytics_customer_line_month",
-        f"customer_key, {DIMS}, product_line",
+        ("customer_key", *DIMS, "product_line"),
         {**_CUSTOMER_SUMS, "orders_first": "SUM"},
     ),
 )
 PRODUCT_QUARTERS = (
-    ("analytics_product_quarter", "analytics_product_month", "product_key, product_line", _PRODUCT_SUMS),
+    ("analytics_product_quarter", "analytics_product_month", ("product_key", "product_line"), _PRODUCT_SUMS),
     (
         "analytics_product_segment_quarter",
         "analytics_product_segment_month",
-        "product_key, product_line, country, segment",
+        ("product_key", "product_line", "country", "segment"),
         _PRODUCT_SUMS,
     ),
 )
@@ -99,12 +137,13 @@ def refresh(
     started = time.perf_counter()
     full = date_from is None or date_to is None
     if full:
-        start, end, where, params = None, None, "", {}
+        start, end, lines, params = None, None, None, {}
+        days = months = _EVERY_ROW
     else:
         start, end = month_start(date_from), add_months(month_start(date_to), 1)
-        where, params = "AND l.invoice_date >= %(start)s AND l.invoice_date < %(end)s", {"start": start, "end": end}
-    # What the steps after the first read: the days just rebuilt of the daily tables.
-    days = "TRUE" if full else "day >= %(start)s AND day < %(end)s"
+        lines, params = _rebuilt(_line("invoice_date")), {"start": start, "end": end}
+        # What the steps after the first read: the days and months just rebuilt of the daily and monthly tables.
+        days, months = _rebuilt(sql.Identifier("day")), _rebuilt(sql.Identifier("month"))
     # The products and the fingerprints on a second connection, both cores at work; not inside a caller's
     # transaction, whose rows a second connection cannot see.
     own_transaction = not connection.in_atomic_block
@@ -112,20 +151,20 @@ def refresh(
     with _one_at_a_time(session=own_transaction), transaction.atomic(), connection.cursor() as cursor:
         snapshot = _shared_snapshot(cursor) if alongside else None
         tune(cursor)
-        read = functools.partial(_read_alongside, start=start, end=end, where=where, days=days, params=params,
-                                 build_indexes_after=build_indexes_after)  # fmt: skip
+        read = functools.partial(_read_alongside, start=start, end=end, lines=lines, days=days, months=months,
+                                 params=params, build_indexes_after=build_indexes_after)  # fmt: skip
         with work_alongside(read, enabled=alongside, snapshot=snapshot) as fingerprints:
             _clear(cursor, TABLES, start, end, params)
             tables = [table for table, _ in TABLES] + [quarters[0] for quarters in CUSTOMER_QUARTERS]
             with _indexes_built_after(cursor, tables, enabled=full and build_indexes_after):
-                insert_order_days(cursor, where, params)
-                _insert_sales(cursor, days, params)
-                _insert_customers(cursor, days, params)
+                insert_order_days(cursor, lines, params)
+                _insert_sales(cursor, days, months, params)
+                _insert_customers(cursor, days, months, params)
                 _insert_orders(cursor, days, params)
                 _rebuild_quarters(cursor, CUSTOMER_QUARTERS, start, end)
             rebuild_customer_first(cursor)
             rebuild_dimension_values(cursor)
-            cuts = ("analytics_sales_month_cut (cut, month)", "analytics_sales_day_cut (cut, day)")
+            cuts = (("analytics_sales_month_cut", ("cut", "month")), ("analytics_sales_day_cut", ("cut", "day")))
             _analyze(cursor, CUSTOMER_QUARTERS, *cuts)
         _record_fingerprints(cursor, start, end, params, fingerprints.result)
         seconds = time.perf_counter() - started
@@ -141,7 +180,8 @@ def _one_at_a_time(*, session: bool):
     its snapshot at its first statement, which must come after the previous refresh's commit (or it would not
     see the rows it deletes)."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {'pg_advisory_lock' if session else 'pg_advisory_xact_lock'}(%s)", [LOCK_KEY])
+        lock = "SELECT pg_advisory_lock(%s)" if session else "SELECT pg_advisory_xact_lock(%s)"
+        cursor.execute(lock, [LOCK_KEY])
     try:
         yield
     finally:
@@ -159,7 +199,8 @@ def _shared_snapshot(cursor) -> str:
     return cursor.fetchone()[0]
 
 
-def _read_alongside(cursor, start: date | None, end: date | None, where: str, days: str, params: dict,
+def _read_alongside(cursor, start: date | None, end: date | None, lines: sql.Composable | None,
+                    days: sql.Composable, months: sql.Composable, params: dict,
                     build_indexes_after: bool = True):  # fmt: skip
     """The second connection's share: the lines' fingerprints, taken before anything reads the lines, then the
     products. Returns the fingerprints, which the main connection records with its own tables, so they are
@@ -169,20 +210,22 @@ def _read_alongside(cursor, start: date | None, end: date | None, where: str, da
     _clear(cursor, PRODUCT_TABLES, start, end, params)
     tables = [table for table, _ in PRODUCT_TABLES] + [quarters[0] for quarters in PRODUCT_QUARTERS]
     with _indexes_built_after(cursor, tables, enabled=start is None and build_indexes_after):
-        _insert_products(cursor, where, days, params)
+        _insert_products(cursor, lines, days, months, params)
         _rebuild_quarters(cursor, PRODUCT_QUARTERS, start, end)
     _analyze(cursor, PRODUCT_QUARTERS)
     return fingerprints
 
 
-def _analyze(cursor, quarters, *more: str) -> None:
-    """Fresh statistics for the small tables the pages read most (the quarters, and `more`), on the columns they
-    pick rows by: the cheap part of an ANALYZE. The rest keep theirs until autovacuum analyzes them."""
-    filters = {"month", "product_line", *DIMS.split(", ")}
+def _analyze(cursor, quarters, *more: tuple[str, tuple[str, ...]]) -> None:
+    """Fresh statistics for the small tables the pages read most (the quarters, and `more`: (table, columns)), on
+    the columns they pick rows by: the cheap part of an ANALYZE. The rest keep theirs until autovacuum analyzes
+    them."""
+    filters = {"month", "product_line", *DIMS}
     targets = [*more]
     for table, _monthly, keys, _sums in quarters:
-        targets.append(f"{table} ({', '.join(['month', *(key for key in keys.split(', ') if key in filters)])})")
-    cursor.execute(f"ANALYZE {', '.join(targets)}")
+        targets.append((table, ("month", *(key for key in keys if key in filters))))
+    columns = [sql.SQL("{} ({})").format(sql.Identifier(table), _names(names)) for table, names in targets]
+    cursor.execute(sql.SQL("ANALYZE {}").format(_COMMA.join(columns)))
 
 
 def tune(cursor) -> None:
@@ -194,9 +237,10 @@ def tune(cursor) -> None:
 def _clear(cursor, tables, start: date | None, end: date | None, params: dict) -> None:
     for table, column in tables:
         if start is None:
-            cursor.execute(f"TRUNCATE {table}")
+            cursor.execute(sql.SQL("TRUNCATE {}").format(sql.Identifier(table)))
         else:
-            cursor.execute(f"DELETE FROM {table} WHERE {column} >= %(start)s AND {column} < %(end)s", params)
+            rows = _rebuilt(sql.Identifier(column))
+            cursor.execute(sql.SQL("DELETE FROM {} WHERE {}").format(sql.Identifier(table), rows), params)
 
 
 @contextlib.contextmanager
@@ -204,7 +248,8 @@ def _indexes_built_after(cursor, tables: list[str], *, enabled: bool):
     """For a full rebuild: drop the rollups' indexes, primary keys and unique keys included, and build them again
     once the tables
     are filled, one sort each instead of a million random insertions (half the time of filling a table).
-    TRUNCATE already holds the tables until commit, so readers wait no longer than they would."""
+    TRUNCATE already holds the tables until commit, so readers wait no longer than they would. The definitions
+    come from PostgreSQL's own catalog (pg_get_constraintdef, pg_indexes), so they run again as they are."""
     keys, indexes = [], []
     if enabled:
         cursor.execute(
@@ -220,95 +265,154 @@ def _indexes_built_after(cursor, tables: list[str], *, enabled: bool):
         )
         indexes = cursor.fetchall()
         for name, _definition in indexes:
-            cursor.execute(f'DROP INDEX "{name}"')
+            cursor.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(name)))
         for table, name, _definition in keys:
-            cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+            cursor.execute(_alter(table, sql.SQL("DROP CONSTRAINT {}").format(sql.Identifier(name))))
     yield
     for table, name, definition in keys:
-        cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+        add = sql.SQL("ADD CONSTRAINT {} {}").format(sql.Identifier(name), sql.SQL(definition))
+        cursor.execute(_alter(table, add))
     for _name, definition in indexes:
-        cursor.execute(definition)
+        cursor.execute(sql.SQL(definition))
 
 
-SALES_SUMS = "lines, quantity, revenue, costed_revenue, gross_profit, cgst, sgst, igst"
-SUMS = ", ".join(f"SUM({name})" for name in SALES_SUMS.split(", "))
+def _alter(table: str, change: sql.Composable) -> sql.Composable:
+    # `table` as regclass gave it: a bare name, the table having just been found through the search path.
+    return sql.SQL("ALTER TABLE {} {}").format(sql.Identifier(table), change)
 
 
-def _exact(units: str, scale: int = 4, where: str = "") -> str:
-    """SUM of a sales line's amount from its column in whole units of 10^-scale (SalesLine's `_e4` columns),
-    back in rupees: exact, and far cheaper than converting or adding numerics line by line."""
-    condition = f" FILTER (WHERE {where})" if where else ""
-    return f"(SUM({units}){condition} * 1e-{scale})"
+SALES_SUMS = ("lines", "quantity", "revenue", "costed_revenue", "gross_profit", "cgst", "sgst", "igst")
+
+
+def _sums(names: Iterable[str]) -> sql.Composable:
+    """SUM(name), ... for each column name."""
+    return _COMMA.join([sql.SQL("SUM({})").format(sql.Identifier(name)) for name in names])
+
+
+# 10^-3 and 10^-4 as numeric constants, so that the sums below stay exact.
+_SCALES = {3: sql.SQL("1e-3"), 4: sql.SQL("1e-4")}
+
+
+def _exact(units: str, scale: int = 4, where: sql.Composable | None = None) -> sql.Composable:
+    """SUM of a sales line's amount from its column `units` in whole units of 10^-scale (SalesLine's `_e4`
+    columns), back in rupees: exact, and far cheaper than converting or adding numerics line by line."""
+    condition = _NOTHING if where is None else sql.SQL(" FILTER (WHERE {})").format(where)
+    return sql.SQL("(SUM({}){} * {})").format(_line(units), condition, _SCALES[scale])
 
 
 # The sums of a group of sales lines that every rollup keeps (the lines themselves, as `l`).
-LINE_SUMS = f"""COUNT(*) AS lines, COALESCE({_exact("l.quantity_e3", 3)}, 0) AS quantity,
-                {_exact("l.net_amount_e4")} AS revenue,
-                COALESCE({_exact("l.net_amount_e4", where="l.gross_profit_e4 IS NOT NULL")}, 0) AS costed_revenue,
-                COALESCE({_exact("l.gross_profit_e4")}, 0) AS gross_profit"""
+LINE_SUMS = sql.SQL(
+    "COUNT(*) AS lines, COALESCE({quantity}, 0) AS quantity, {revenue} AS revenue, "
+    "COALESCE({costed_revenue}, 0) AS costed_revenue, COALESCE({gross_profit}, 0) AS gross_profit"
+).format(
+    quantity=_exact("quantity_e3", 3),
+    revenue=_exact("net_amount_e4"),
+    costed_revenue=_exact("net_amount_e4", where=sql.SQL("l.gross_profit_e4 IS NOT NULL")),
+    gross_profit=_exact("gross_profit_e4"),
+)
 
 
-def insert_order_days(cursor, where: str, params: dict, keep_in: str | None = None) -> None:
-    """One row per order and product line: an order is an invoice number on a day for a customer, and its
-    dimension values. `orders_first` is 1 in the order's first product line only, so summing it counts each
-    order once; `band` is the power of ten of the whole order's value, `line_band` of the row's part of it.
-    With `keep_in`, the rows are also added to that table, signed 1 (see rollup_merge)."""
+def insert_order_days(cursor, lines: sql.Composable | None, params: dict, keep_in: str | None = None) -> None:
+    """One row per order and product line of the lines that count (those matching the condition `lines`, when
+    given): an order is an invoice number on a day for a customer, and its dimension values. `orders_first` is 1
+    in the order's first product line only, so summing it counts each order once; `band` is the power of ten of
+    the whole order's value, `line_band` of the row's part of it. With `keep_in`, the rows are also added to that
+    table, signed 1 (see rollup_merge)."""
     # Two statements: as one, the planner sorts the wide grouped rows on disk and takes twice as long.
     cursor.execute(
-        f"""
-        CREATE TEMP TABLE order_lines ON COMMIT DROP AS
-        SELECT l.invoice_date AS day, l.invoice_number, l.customer_key,
-               l.branch, l.product_line, l.state, l.state_code, l.country, {PERSON_RAW} AS person, l.segment,
-               {LINE_SUMS},
-               {_exact("l.cgst_e4")} AS cgst, {_exact("l.sgst_e4")} AS sgst, {_exact("l.igst_e4")} AS igst
-        FROM ingestion_salesline l
-        WHERE l.counts {where}
-        GROUP BY l.invoice_date, l.invoice_number, l.customer_key, l.branch, l.product_line, l.state,
-                 l.state_code, l.country, {PERSON_RAW}, l.segment
-        """,
+        sql.SQL(
+            """
+            CREATE TEMP TABLE order_lines ON COMMIT DROP AS
+            SELECT l.invoice_date AS day, l.invoice_number, l.customer_key,
+                   l.branch, l.product_line, l.state, l.state_code, l.country, {person} AS person, l.segment,
+                   {line_sums},
+                   {cgst} AS cgst, {sgst} AS sgst, {igst} AS igst
+            FROM ingestion_salesline l
+            WHERE {lines}
+            GROUP BY l.invoice_date, l.invoice_number, l.customer_key, l.branch, l.product_line, l.state,
+                     l.state_code, l.country, {person}, l.segment
+            """
+        ).format(
+            person=PERSON,
+            line_sums=LINE_SUMS,
+            cgst=_exact("cgst_e4"),
+            sgst=_exact("sgst_e4"),
+            igst=_exact("igst_e4"),
+            lines=_counting(lines),
+        ),
         params,
     )
-    insert = f"""
-        INSERT INTO analytics_order_day (day, customer_key, product_line, {DIMS}, band, line_band, orders,
-                                         orders_first, {SALES_SUMS})
-        SELECT g.day, g.customer_key, g.product_line, {", ".join(f"g.{d}" for d in DIMS.split(", "))},
-               {BAND.format("SUM(g.revenue) OVER w")}, {BAND.format("g.revenue")}, 1,
+    insert = sql.SQL(
+        """
+        INSERT INTO analytics_order_day (day, customer_key, product_line, {dims}, band, line_band, orders,
+                                         orders_first, {sales})
+        SELECT g.day, g.customer_key, g.product_line, {g_dims},
+               {band}, {line_band}, 1,
                (g.product_line = MIN(g.product_line) OVER w)::int,
-               {", ".join(f"g.{name}" for name in SALES_SUMS.split(", "))}
+               {g_sales}
         FROM order_lines g
         WINDOW w AS (PARTITION BY g.day, g.invoice_number, g.customer_key, g.branch, g.state, g.state_code,
                                   g.country, g.person, g.segment)
-    """
+        """
+    ).format(
+        dims=_DIMS,
+        sales=_names(SALES_SUMS),
+        g_dims=_names(DIMS, of="g"),
+        band=band_of(sql.SQL("SUM(g.revenue) OVER w")),
+        line_band=band_of(sql.SQL("g.revenue")),
+        g_sales=_names(SALES_SUMS, of="g"),
+    )
     if keep_in:
-        insert = f"WITH added AS ({insert} RETURNING *) INSERT INTO {keep_in} SELECT 1, added.* FROM added"
-    cursor.execute(f"{insert}; DROP TABLE order_lines")
+        insert = sql.SQL("WITH added AS ({} RETURNING *) INSERT INTO {} SELECT 1, added.* FROM added").format(
+            insert, sql.Identifier(keep_in)
+        )
+    cursor.execute(sql.SQL("{}; DROP TABLE order_lines").format(insert))
 
 
-def _insert_sales(cursor, days: str, params: dict) -> None:
+# The sales columns of the daily orders (or of another sales rollup) summed again, by coarser keys.
+_SALES_RESUMMED = sql.SQL("{}, SUM(orders), SUM(orders_first)").format(_sums(SALES_SUMS))
+
+
+def _insert_sales(cursor, days: sql.Composable, months: sql.Composable, params: dict) -> None:
     # A row of the daily table is one order in one product line, so rows are orders and first-line rows are
     # whole orders.
     cursor.execute(
-        f"""
-        INSERT INTO analytics_sales_month (month, product_line, {DIMS}, {SALES_SUMS}, orders, orders_first)
-        SELECT date_trunc('month', day)::date, product_line, {DIMS}, {SUMS}, SUM(orders), SUM(orders_first)
-        FROM analytics_order_day WHERE {days}
-        GROUP BY 1, product_line, {DIMS}
-        """,
+        sql.SQL(
+            """
+            INSERT INTO analytics_sales_month (month, product_line, {dims}, {sales}, orders, orders_first)
+            SELECT date_trunc('month', day)::date, product_line, {dims}, {sums}
+            FROM analytics_order_day WHERE {days}
+            GROUP BY 1, product_line, {dims}
+            """
+        ).format(dims=_DIMS, sales=_names(SALES_SUMS), sums=_SALES_RESUMMED, days=days),
         params,
     )
-    for grain, full, when in (
-        ("month", "analytics_sales_month", days.replace("day", "month")),
-        ("day", "analytics_order_day", days),
+    for grain, table, full, when in (
+        ("month", "analytics_sales_month_cut", "analytics_sales_month", months),
+        ("day", "analytics_sales_day_cut", "analytics_order_day", days),
     ):
         for cut, dims, parent in _cut_parents(grain):
-            source = f"analytics_sales_{grain}_cut WHERE cut = {parent} AND" if parent else f"{full} WHERE"
-            columns = ", ".join(dims)
+            if parent:
+                source, rows = table, [sql.SQL("cut = {}").format(sql.Literal(parent)), when]
+            else:
+                source, rows = full, [when]
             cursor.execute(
-                f"""
-                INSERT INTO analytics_sales_{grain}_cut (cut, {grain}, {columns}, {SALES_SUMS}, orders, orders_first)
-                SELECT {cut}, {grain}, {columns}, {SUMS}, SUM(orders), SUM(orders_first)
-                FROM {source} {when} GROUP BY {grain}, {columns}
-                """,
+                sql.SQL(
+                    """
+                    INSERT INTO {table} (cut, {grain}, {columns}, {sales}, orders, orders_first)
+                    SELECT {cut}, {grain}, {columns}, {sums}
+                    FROM {source} WHERE {rows} GROUP BY {grain}, {columns}
+                    """
+                ).format(
+                    table=sql.Identifier(table),
+                    grain=sql.Identifier(grain),
+                    columns=_names(dims),
+                    sales=_names(SALES_SUMS),
+                    cut=sql.Literal(cut),
+                    sums=_SALES_RESUMMED,
+                    source=sql.Identifier(source),
+                    rows=_AND.join(rows),
+                ),
                 params,
             )
 
@@ -326,104 +430,129 @@ def _cut_parents(grain: str) -> list[tuple[int, tuple[str, ...], int | None]]:
     return order
 
 
-def _insert_customers(cursor, days: str, params: dict) -> None:
+def _insert_customers(cursor, days: sql.Composable, months: sql.Composable, params: dict) -> None:
     cursor.execute(
-        f"""
-        INSERT INTO analytics_customer_line_month (month, customer_key, product_line, {DIMS},
-                                                   revenue, costed_revenue, gross_profit, orders, orders_first,
-                                                   first_day, last_day)
-        SELECT date_trunc('month', day)::date, customer_key, product_line, {DIMS},
-               SUM(revenue), SUM(costed_revenue), SUM(gross_profit), SUM(orders), SUM(orders_first),
-               MIN(day), MAX(day)
-        FROM analytics_order_day WHERE {days} GROUP BY 1, customer_key, product_line, {DIMS}
-        """,
+        sql.SQL(
+            """
+            INSERT INTO analytics_customer_line_month (month, customer_key, product_line, {dims},
+                                                       revenue, costed_revenue, gross_profit, orders, orders_first,
+                                                       first_day, last_day)
+            SELECT date_trunc('month', day)::date, customer_key, product_line, {dims},
+                   SUM(revenue), SUM(costed_revenue), SUM(gross_profit), SUM(orders), SUM(orders_first),
+                   MIN(day), MAX(day)
+            FROM analytics_order_day WHERE {days} GROUP BY 1, customer_key, product_line, {dims}
+            """
+        ).format(dims=_DIMS, days=days),
         params,
     )
     cursor.execute(
-        f"""
-        INSERT INTO analytics_customer_month (month, customer_key, {DIMS}, revenue, costed_revenue,
-                                              gross_profit, orders, first_day, last_day)
-        SELECT month, customer_key, {DIMS}, SUM(revenue), SUM(costed_revenue),
-               SUM(gross_profit), SUM(orders_first), MIN(first_day), MAX(last_day)
-        FROM analytics_customer_line_month WHERE {days.replace("day", "month")}
-        GROUP BY month, customer_key, {DIMS}
-        """,
+        sql.SQL(
+            """
+            INSERT INTO analytics_customer_month (month, customer_key, {dims}, revenue, costed_revenue,
+                                                  gross_profit, orders, first_day, last_day)
+            SELECT month, customer_key, {dims}, SUM(revenue), SUM(costed_revenue),
+                   SUM(gross_profit), SUM(orders_first), MIN(first_day), MAX(last_day)
+            FROM analytics_customer_line_month WHERE {months}
+            GROUP BY month, customer_key, {dims}
+            """
+        ).format(dims=_DIMS, months=months),
         params,
     )
 
 
-PRODUCT_DAY_COLUMNS = f"""day, product_key, product_name, product_code, product_line, {DIMS}, lines, quantity,
-                          revenue, costed_revenue, gross_profit"""
+PRODUCT_DAY_COLUMNS = _names(
+    (
+        "day", "product_key", "product_name", "product_code", "product_line", *DIMS, "lines", "quantity", "revenue",
+        "costed_revenue", "gross_profit",
+    )
+)  # fmt: skip
 
 
-def product_days(where: str) -> str:
-    """The daily products of the lines that count and match `where`, in PRODUCT_DAY_COLUMNS."""
-    return f"""
-        SELECT l.invoice_date AS day, lower(COALESCE(NULLIF(l.product_code, ''), l.product_name)) AS product_key,
+def product_days(lines: sql.Composable | None) -> sql.Composable:
+    """The daily products of the lines that count (those matching the condition `lines`, when given), in
+    PRODUCT_DAY_COLUMNS."""
+    return sql.SQL(
+        """
+        SELECT l.invoice_date AS day, {product_key} AS product_key,
                MAX(l.product_name) AS product_name, MAX(l.product_code) AS product_code, l.product_line,
-               l.branch, l.state, l.state_code, l.country, {PERSON_RAW} AS person, l.segment,
-               {LINE_SUMS}
+               l.branch, l.state, l.state_code, l.country, {person} AS person, l.segment,
+               {line_sums}
         FROM ingestion_salesline l
-        WHERE l.counts {where}
-        GROUP BY 1, 2, l.product_line, l.branch, l.state, l.state_code, l.country, {PERSON_RAW}, l.segment
-    """
+        WHERE {lines}
+        GROUP BY 1, 2, l.product_line, l.branch, l.state, l.state_code, l.country, {person}, l.segment
+        """
+    ).format(product_key=RAW_SQL["product_key"], person=PERSON, line_sums=LINE_SUMS, lines=_counting(lines))
 
 
-def _insert_products(cursor, where: str, days: str, params: dict) -> None:
-    cursor.execute(f"INSERT INTO analytics_product_day ({PRODUCT_DAY_COLUMNS}) {product_days(where)}", params)
+def _insert_products(
+    cursor, lines: sql.Composable | None, days: sql.Composable, months: sql.Composable, params: dict
+) -> None:
+    cursor.execute(
+        sql.SQL("INSERT INTO analytics_product_day ({}) {}").format(PRODUCT_DAY_COLUMNS, product_days(lines)), params
+    )
     # By month: first by country and segment from the days, then the products alone from that, a quarter of the
     # rows.
     cursor.execute(
-        f"""
-        INSERT INTO analytics_product_segment_month (month, product_key, product_name, product_code, product_line,
-                                                     country, segment, lines, quantity, revenue, costed_revenue,
-                                                     gross_profit)
-        SELECT date_trunc('month', day)::date, product_key, MAX(product_name), MAX(product_code), product_line,
-               country, segment, SUM(lines), SUM(quantity), SUM(revenue), SUM(costed_revenue), SUM(gross_profit)
-        FROM analytics_product_day WHERE {days}
-        GROUP BY 1, product_key, product_line, country, segment
-        """,
+        sql.SQL(
+            """
+            INSERT INTO analytics_product_segment_month (month, product_key, product_name, product_code,
+                                                         product_line, country, segment, lines, quantity, revenue,
+                                                         costed_revenue, gross_profit)
+            SELECT date_trunc('month', day)::date, product_key, MAX(product_name), MAX(product_code), product_line,
+                   country, segment, SUM(lines), SUM(quantity), SUM(revenue), SUM(costed_revenue), SUM(gross_profit)
+            FROM analytics_product_day WHERE {days}
+            GROUP BY 1, product_key, product_line, country, segment
+            """
+        ).format(days=days),
         params,
     )
     cursor.execute(
-        f"""
-        INSERT INTO analytics_product_month (month, product_key, product_name, product_code, product_line, lines,
-                                             quantity, revenue, costed_revenue, gross_profit)
-        SELECT month, product_key, MAX(product_name), MAX(product_code), product_line,
-               SUM(lines), SUM(quantity), SUM(revenue), SUM(costed_revenue), SUM(gross_profit)
-        FROM analytics_product_segment_month WHERE {days.replace("day", "month")}
-        GROUP BY month, product_key, product_line
-        """,
+        sql.SQL(
+            """
+            INSERT INTO analytics_product_month (month, product_key, product_name, product_code, product_line,
+                                                 lines, quantity, revenue, costed_revenue, gross_profit)
+            SELECT month, product_key, MAX(product_name), MAX(product_code), product_line,
+                   SUM(lines), SUM(quantity), SUM(revenue), SUM(costed_revenue), SUM(gross_profit)
+            FROM analytics_product_segment_month WHERE {months}
+            GROUP BY month, product_key, product_line
+            """
+        ).format(months=months),
         params,
     )
 
 
-def _insert_orders(cursor, days: str, params: dict) -> None:
+def _insert_orders(cursor, days: sql.Composable, params: dict) -> None:
     cursor.execute(
-        f"""
-        INSERT INTO analytics_order_month (month, band, {DIMS}, orders, revenue)
-        SELECT date_trunc('month', day)::date, band, {DIMS}, SUM(orders_first), SUM(revenue)
-        FROM analytics_order_day WHERE {days}
-        GROUP BY 1, band, {DIMS}
-        """,
+        sql.SQL(
+            """
+            INSERT INTO analytics_order_month (month, band, {dims}, orders, revenue)
+            SELECT date_trunc('month', day)::date, band, {dims}, SUM(orders_first), SUM(revenue)
+            FROM analytics_order_day WHERE {days}
+            GROUP BY 1, band, {dims}
+            """
+        ).format(dims=_DIMS, days=days),
         params,
     )
 
 
-# A month's lines, their count and the sums of their ids and row versions: any insert, update or delete changes it.
-# (Two updates of a line in one transaction leave one version; a refresh never runs between them.)
-FINGERPRINTS = """
-    SELECT date_trunc('month', invoice_date)::date AS month, COUNT(*) AS lines, SUM(id)::bigint AS id_sum,
-           SUM(xmin::text::bigint)::bigint AS version_sum
-    FROM ingestion_salesline {where} GROUP BY 1
-"""
+def month_fingerprints(lines: sql.Composable | None = None) -> sql.Composable:
+    """A fingerprint of each month of the lines (those matching the condition `lines`, when given): the month's
+    lines, their count and the sums of their ids and row versions, which any insert, update or delete changes.
+    (Two updates of a line in one transaction leave one version; a refresh never runs between them.)"""
+    where = _NOTHING if lines is None else sql.SQL("WHERE {}").format(lines)
+    return sql.SQL(
+        """
+        SELECT date_trunc('month', invoice_date)::date AS month, COUNT(*) AS lines, SUM(id)::bigint AS id_sum,
+               SUM(xmin::text::bigint)::bigint AS version_sum
+        FROM ingestion_salesline {where} GROUP BY 1
+        """
+    ).format(where=where)
 
 
 def _fingerprints(cursor, start: date | None, end: date | None, params: dict) -> list[tuple]:
     """The fingerprints of the months being rebuilt, taken before the rebuild reads the lines (or as of the same
     snapshot): a line committed in between makes its month differ next night and be rebuilt again, never missed."""
-    where = "" if start is None else "WHERE invoice_date >= %(start)s AND invoice_date < %(end)s"
-    cursor.execute(FINGERPRINTS.format(where=where), params)
+    cursor.execute(month_fingerprints(None if start is None else _rebuilt(sql.Identifier("invoice_date"))), params)
     return cursor.fetchall()
 
 
@@ -431,7 +560,8 @@ def _record_fingerprints(cursor, start: date | None, end: date | None, params: d
     if start is None:
         cursor.execute("TRUNCATE analytics_rollup_month")
     else:
-        cursor.execute("DELETE FROM analytics_rollup_month WHERE month >= %(start)s AND month < %(end)s", params)
+        rows = _rebuilt(sql.Identifier("month"))
+        cursor.execute(sql.SQL("DELETE FROM analytics_rollup_month WHERE {}").format(rows), params)
     if fingerprints:
         cursor.executemany(
             "INSERT INTO analytics_rollup_month (month, lines, id_sum, version_sum) VALUES (%s, %s, %s, %s)",
@@ -444,11 +574,13 @@ def changed_months() -> tuple[list[date], tuple[date, date] | None]:
     have read (None when they have read none)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""
-            SELECT month FROM ({FINGERPRINTS.format(where="")}) f FULL JOIN analytics_rollup_month r USING (month)
-            WHERE (f.lines, f.id_sum, f.version_sum) IS DISTINCT FROM (r.lines, r.id_sum, r.version_sum)
-            ORDER BY month
-            """
+            sql.SQL(
+                """
+                SELECT month FROM ({}) f FULL JOIN analytics_rollup_month r USING (month)
+                WHERE (f.lines, f.id_sum, f.version_sum) IS DISTINCT FROM (r.lines, r.id_sum, r.version_sum)
+                ORDER BY month
+                """
+            ).format(month_fingerprints())
         )
         changed = [row[0] for row in cursor.fetchall()]
         cursor.execute("SELECT MIN(month), MAX(month) FROM analytics_rollup_month")
@@ -505,21 +637,36 @@ def refresh_nightly() -> str:
 
 def _rebuild_quarters(cursor, quarters, start: date | None, end: date | None) -> None:
     """The `quarters` tables, for every quarter the rebuilt months touch (all of them when None)."""
+    quarter = sql.SQL("date_trunc('quarter', month)::date")
     if start is None or end is None:
-        where, params = "TRUE", {}
+        quarters_rebuilt, months_read, params = _EVERY_ROW, _EVERY_ROW, {}
     else:
         first = date(start.year, 3 * ((start.month - 1) // 3) + 1, 1)
-        where, params = "month >= %(first)s AND month < %(end)s", {"first": first, "end": end}
+        quarters_rebuilt = _rebuilt(sql.Identifier("month"), start="first")
+        months_read, params = _rebuilt(quarter, start="first"), {"first": first, "end": end}
     for table, monthly, keys, aggregates in quarters:
-        cursor.execute(f"TRUNCATE {table}" if start is None else f"DELETE FROM {table} WHERE {where}", params)
+        if start is None:
+            cursor.execute(sql.SQL("TRUNCATE {}").format(sql.Identifier(table)), params)
+        else:
+            cursor.execute(sql.SQL("DELETE FROM {} WHERE {}").format(sql.Identifier(table), quarters_rebuilt), params)
+        sums = [sql.SQL("{}({})").format(sql.SQL(how), sql.Identifier(column)) for column, how in aggregates.items()]
         cursor.execute(
-            f"""
-            INSERT INTO {table} (month, {keys}, {", ".join(aggregates)})
-            SELECT date_trunc('quarter', month)::date, {keys},
-                   {", ".join(f"{how}({column})" for column, how in aggregates.items())}
-            FROM {monthly} WHERE {where.replace("month", "date_trunc('quarter', month)::date")}
-            GROUP BY 1, {keys}
-            """,
+            sql.SQL(
+                """
+                INSERT INTO {table} (month, {keys}, {columns})
+                SELECT {quarter}, {keys}, {sums}
+                FROM {monthly} WHERE {months}
+                GROUP BY 1, {keys}
+                """
+            ).format(
+                table=sql.Identifier(table),
+                keys=_names(keys),
+                columns=_names(aggregates),
+                quarter=quarter,
+                sums=_COMMA.join(sums),
+                monthly=sql.Identifier(monthly),
+                months=months_read,
+            ),
             params,
         )
 
@@ -564,12 +711,15 @@ def rebuild_dimension_values(cursor) -> None:
     ):
         cut = next(cut for cut, dims in SALES_CUTS.items() if column in dims)
         selects.append(
-            f"SELECT '{name}', {column}, SUM(revenue) FROM analytics_sales_month_cut "
-            f"WHERE cut = {cut} AND {column} <> '' GROUP BY {column}"
+            sql.SQL(
+                "SELECT {name}, {column}, SUM(revenue) FROM analytics_sales_month_cut "
+                "WHERE cut = {cut} AND {column} <> '' GROUP BY {column}"
+            ).format(name=sql.Literal(name), column=sql.Identifier(column), cut=sql.Literal(cut))
         )
     cursor.execute(
-        f"TRUNCATE analytics_dimension_value; "
-        f"INSERT INTO analytics_dimension_value (dimension, value, revenue) {' UNION ALL '.join(selects)}"
+        sql.SQL(
+            "TRUNCATE analytics_dimension_value; INSERT INTO analytics_dimension_value (dimension, value, revenue) {}"
+        ).format(sql.SQL(" UNION ALL ").join(selects))
     )
 
 

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import connection
+from psycopg import sql
 
 from ingestion.selectors import sales_lines
 
@@ -108,7 +109,7 @@ BY_DIMENSIONS = (*CATEGORIES, *TIMES)
 _FROM_LINES = frozenset(("customer_key", "product_key"))
 NOT_GIVEN = "(not given)"
 # The customer's or the product's name, for its label; an expression over the lines `l`.
-_NAMES = {"customer_key": "MAX(l.customer_name)", "product_key": "MAX(l.product_name)"}
+_NAMES = {"customer_key": sql.SQL("MAX(l.customer_name)"), "product_key": sql.SQL("MAX(l.product_name)")}
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,7 @@ def _by_category(dimension: str, scope: Scope | None, date_from: date | None, da
         sales = {row[key]: row for row in engine.sales(scope, (key,))}
         # A customer's own figures count one customer; walk-in sales (no customer) count none.
         customers = {v: 1 for v in sales if v} if key == "customer_key" else _customers_by(scope, key)
-    counted, names = _all_lines(engine.RAW_COLUMNS[key], date_from, date_to, _NAMES.get(key))
+    counted, names = _all_lines(engine.RAW_SQL[key], date_from, date_to, _NAMES.get(key))
     figures = []
     for value in sales.keys() | counted.keys():
         label = (names.get(value) or value) if value else NOT_GIVEN
@@ -165,42 +166,49 @@ def _by_category(dimension: str, scope: Scope | None, date_from: date | None, da
 def _customers_by(scope: Scope, key: str) -> dict[str, int]:
     """Customers who bought, per value of `key`: a customer counts under every value it bought under, and
     walk-in sales (no customer) count none, as in `kpis`."""
-    query = engine.customers_sql(scope, (key, "customer_key"), measures=())
-    if query is None:
+    found = engine.customers_sql(scope, (key, "customer_key"), measures=())
+    if found is None:
         return {}
-    sql, params = query
+    query, params = found
     rows = _fetch(
-        f"SELECT {key} AS value, COUNT(*) FILTER (WHERE customer_key <> '') AS customers FROM ({sql}) c GROUP BY 1",
+        sql.SQL(
+            "SELECT {key} AS value, COUNT(*) FILTER (WHERE customer_key <> '') AS customers FROM ({query}) c GROUP BY 1"
+        ).format(key=sql.Identifier(key), query=query),
         params,
     )
     return {row["value"]: row["customers"] for row in rows}
 
 
 def _all_lines(
-    key_sql: str, date_from: date | None, date_to: date | None, name_sql: str | None = None
+    key_sql: sql.Composable, date_from: date | None, date_to: date | None, name_sql: sql.Composable | None = None
 ) -> tuple[dict, dict]:
     """Every stored line of the period (`lines_total`, cancelled and excluded ones too) per value of `key_sql`, an
     expression over the lines `l`; and, with `name_sql`, a name for each value."""
     params: list = []
-    where = ""
+    conditions = [sql.SQL("TRUE")]
     if date_from:
-        where += " AND l.invoice_date >= %s"
+        conditions.append(sql.SQL("l.invoice_date >= %s"))
         params.append(date_from)
     if date_to:
-        where += " AND l.invoice_date <= %s"
+        conditions.append(sql.SQL("l.invoice_date <= %s"))
         params.append(date_to)
-    name = f", {name_sql}" if name_sql else ", NULL"
     rows = _fetch(
-        f"SELECT {key_sql} AS value, COUNT(*) AS lines_total{name} AS name FROM ingestion_salesline l "
-        f"WHERE TRUE{where} GROUP BY 1",
+        sql.SQL(
+            "SELECT {key} AS value, COUNT(*) AS lines_total, {name} AS name FROM ingestion_salesline l "
+            "WHERE {conditions} GROUP BY 1"
+        ).format(
+            key=key_sql,
+            name=sql.SQL("NULL") if name_sql is None else name_sql,
+            conditions=sql.SQL(" AND ").join(conditions),
+        ),
         params,
     )
     return {row["value"]: row["lines_total"] for row in rows}, {row["value"]: row["name"] for row in rows}
 
 
-def _fetch(sql: str, params: list) -> list[dict]:
+def _fetch(query: sql.Composable, params: list) -> list[dict]:
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(query, params)
         names = [column.name for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
@@ -248,7 +256,7 @@ def _by_time(
                 totals[measure] = (totals.get(measure) or 0) + (row[measure] or 0)
         customers = _customers_per_period(scope, {start: periods[start] for start in sales})
     counted: dict[date, int] = {}
-    for day, lines in _all_lines("l.invoice_date", date_from, date_to)[0].items():
+    for day, lines in _all_lines(engine.RAW_SQL["day"], date_from, date_to)[0].items():
         start = period(day)
         counted[start] = counted.get(start, 0) + lines
     return [
@@ -260,19 +268,22 @@ def _by_time(
 
 def _customers_per_period(scope: Scope, periods: dict[date, tuple[date, date, str]]) -> dict[date, int]:
     """Customers who bought in each period (cut to the scope's), walk-in sales counting none, as in `kpis`."""
-    parts: list[tuple[str, list]] = []
+    parts: list[tuple[sql.Composable, list]] = []
     for start, (first, last, _label) in periods.items():
         cut = Period(max(first, scope.period.start), min(last, scope.period.end))
-        query = engine.customers_sql(scope.shifted(cut), measures=())
-        if query is not None:
-            sql, params = query
+        found = engine.customers_sql(scope.shifted(cut), measures=())
+        if found is not None:
+            query, params = found
             parts.append((
-                f"SELECT %s::date AS period, COUNT(*) FILTER (WHERE customer_key <> '') AS customers FROM ({sql}) c",
+                sql.SQL(
+                    "SELECT %s::date AS period, COUNT(*) FILTER (WHERE customer_key <> '') AS customers FROM ({}) c"
+                ).format(query),
                 [start, *params],
             ))  # fmt: skip
     customers = {}
     for i in range(0, len(parts), _PERIODS_PER_QUERY):
         chunk = parts[i : i + _PERIODS_PER_QUERY]
-        rows = _fetch(" UNION ALL ".join(sql for sql, _ in chunk), [p for _, params in chunk for p in params])
+        query = sql.SQL(" UNION ALL ").join([part for part, _ in chunk])
+        rows = _fetch(query, [p for _, params in chunk for p in params])
         customers.update({row["period"]: row["customers"] for row in rows})
     return customers

@@ -154,7 +154,7 @@ def _apply(path: Path, kind: str, give_up: float) -> dict:
     updates: list[float] = []
 
     def time_line_updates(execute, sql, params, many, context):
-        if not sql.lstrip().startswith("UPDATE ingestion_salesline"):
+        if not (isinstance(sql, str) and sql.lstrip().startswith("UPDATE ingestion_salesline")):
             return execute(sql, params, many, context)
         started = time.perf_counter()
         try:

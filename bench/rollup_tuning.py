@@ -59,7 +59,8 @@ def rebuilds(repeat: int, lines: int) -> None:
         try:
             return execute(sql, params, many, context)
         finally:
-            shares[_statement_name(str(sql))] += time.perf_counter() - started
+            text = sql if isinstance(sql, str) else sql.as_string(context["connection"].connection)
+            shares[_statement_name(text)] += time.perf_counter() - started
 
     with connection.execute_wrapper(timed):
         total = rollups.refresh(alongside=False)

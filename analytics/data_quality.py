@@ -161,6 +161,14 @@ class CostSources:
 
 
 def cost_sources() -> CostSources:
+    """How many lines that count have a cost, and from where. A scan of every line, so kept until the lines
+    change: every change moves the rollups' version and refresh time."""
+    state = RollupState.objects.values_list("version", "refreshed_at").first()
+    key = f"analytics:cost-sources:{state[0]}:{state[1].timestamp()}" if state and state[1] else None
+    return cache.get_or_set(key, _count_cost_sources, timeout=7 * 24 * 3600) if key else _count_cost_sources()
+
+
+def _count_cost_sources() -> CostSources:
     counts = SalesLine.objects.filter(counts=True).aggregate(
         lines=Count("id"),
         costed=Count("id", filter=Q(cost__isnull=False)),

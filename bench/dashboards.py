@@ -26,6 +26,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
 DATABASE = "elettro_bench_dash"
+TARGET_MEDIAN_MS, TARGET_P95_MS = 100, 200  # every page under every selection, at 1,000,000 lines (issue 18)
 
 PAGES = ["/", "/trends/", "/geography/", "/products/", "/customers/", "/people/", "/operations/", "/data/"]
 # Presets are relative to today, and the generated sales end on 31 Mar 2026; custom dates keep edge days.
@@ -238,7 +239,7 @@ def main() -> int:
             all_times.extend(times)
             median, p95 = statistics.median(times), _p95(times)
             cells[page][name] = f"{median:.0f}/{p95:.0f}"
-            if median > 150 or p95 > 300:
+            if median > TARGET_MEDIAN_MS or p95 > TARGET_P95_MS:
                 misses.append(f"{name} {page} {median:.0f}/{p95:.0f}")
             if name in raw_selections and args.raw_repeat and page in ratios:
                 # The same page built from the sales lines (the oracle), beside its build from the rollups.
@@ -252,7 +253,8 @@ def main() -> int:
         _table("page figures built from the raw lines: median ms = times their build from the rollups", ratios, columns)
     print(f"\nall pages and selections: median {statistics.median(all_times):.0f} ms, p95 {_p95(all_times):.0f} ms, "
           f"max {max(all_times):.0f} ms over {len(all_times)} requests")  # fmt: skip
-    print("over target (median 150 / p95 300 ms): " + ("; ".join(misses) if misses else "none"))
+    target = f"median {TARGET_MEDIAN_MS} / p95 {TARGET_P95_MS} ms"
+    print(f"over target ({target}): " + ("; ".join(misses) if misses else "none"))
     print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
 

@@ -243,3 +243,13 @@ def test_invalid_gstins_are_named_with_their_customer_until_a_valid_one_arrives(
     # The customer master gives Ravi Traders a valid GSTIN: fixed, no longer listed.
     upload([["Customer Name", "GSTIN"], ["Ravi Traders", GSTIN]], "fixed.csv", kind="customers")
     assert {g.customer for g in data_quality.invalid_gstins()} == {"Asha Stores"}
+
+
+def test_the_cost_counts_are_kept_between_views_and_follow_every_upload(company):
+    header = ["Invoice No", "Date", "Customer", "Item", "Amount", "Cost"]
+    upload([header, ["C-1", "01/04/2025", "Ravi", "Fan", "100", ""]], "no-cost.csv")
+    assert data_quality.cost_sources().costed == 0
+    assert data_quality.cost_sources().costed == 0  # the second view reads the kept counts
+    upload([header, ["C-2", "02/04/2025", "Asha", "Lamp", "80", "50"]], "with-cost.csv")
+    sources = data_quality.cost_sources()
+    assert (sources.lines, sources.costed, sources.from_file) == (2, 1, 1)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import statistics
+import math
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -69,16 +69,21 @@ def linear_trend(values: list[Decimal]) -> list[Decimal]:
     return [Decimal(str(round(float(mean_y) + slope * (x - mean_x), 2))) for x in xs]
 
 
+def _mean_and_spread(window: list[float]) -> tuple[float, float]:
+    """The mean and population standard deviation, in floats: statistics.pstdev works in exact fractions, which
+    over two years of days took most of the page's time, for a z-score rounded to one place."""
+    mean = math.fsum(window) / len(window)
+    return mean, math.sqrt(math.fsum((value - mean) ** 2 for value in window) / len(window))
+
+
 def anomalies(series: list[tuple[date, Decimal, int]]) -> list[tuple[date, Decimal, float, Decimal]]:
     """Days whose revenue is more than 3 standard deviations from the 30 days before: (day, revenue, z, mean)."""
     flagged = []
     values = [float(revenue) for _, revenue, _ in series]
     for index in range(14, len(series)):
-        window = values[max(0, index - WINDOW) : index]
-        spread = statistics.pstdev(window)
+        mean, spread = _mean_and_spread(values[max(0, index - WINDOW) : index])
         if spread == 0:
             continue
-        mean = statistics.fmean(window)
         z = (values[index] - mean) / spread
         if abs(z) >= Z_LIMIT:
             flagged.append((series[index][0], series[index][1], round(z, 1), Decimal(str(round(mean, 2)))))

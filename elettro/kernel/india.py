@@ -117,6 +117,7 @@ def state_code_for_name(name: str | None) -> str | None:
 # ---------------------------------------------------------------- rupees, the Indian way
 
 _PAISA = Decimal("0.01")
+_PLACES = {places: Decimal(1).scaleb(-places) for places in range(5)}
 
 
 def group_indian(integer_digits: str) -> str:
@@ -124,12 +125,8 @@ def group_indian(integer_digits: str) -> str:
     if len(integer_digits) <= 3:
         return integer_digits
     head, tail = integer_digits[:-3], integer_digits[-3:]
-    pairs = []
-    while len(head) > 2:
-        pairs.insert(0, head[-2:])
-        head = head[:-2]
-    if head:
-        pairs.insert(0, head)
+    odd = len(head) % 2  # a lone leading digit, then pairs
+    pairs = [head[:odd]] * odd + [head[i : i + 2] for i in range(odd, len(head), 2)]
     return ",".join(pairs) + "," + tail
 
 
@@ -137,7 +134,9 @@ def format_inr(amount: Decimal | int | float | str | None, *, symbol: bool = Tru
     """Full rupee amount with lakh/crore grouping: ₹98,38,141.37, -₹1,200.00."""
     if amount is None:
         return "—"
-    value = Decimal(str(amount)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    exact = amount if isinstance(amount, Decimal) else Decimal(str(amount))
+    value = exact.quantize(_PLACES[decimals] if decimals in _PLACES else Decimal(1).scaleb(-decimals),
+                           rounding=ROUND_HALF_UP)  # fmt: skip
     sign = "-" if value < 0 else ""
     text = f"{abs(value):.{decimals}f}"
     integer, _, fraction = text.partition(".")

@@ -94,3 +94,19 @@ def test_a_file_of_duplicates_changes_nothing_and_a_replaced_period_is_rebuilt(m
         followed = rollup_rows()
         rollups.refresh()
         assert_same_rows(followed, rollup_rows())
+
+
+def test_an_upload_big_beside_the_company_is_rebuilt_instead_of_merged(make_company, caplog):
+    # Merging costs several times what rebuilding spends per line, so a file with a fifth of the lines or more
+    # is rebuilt: here 20 new lines beside 41.
+    company, _ = make_company()
+    with tenant_context(company):
+        load(_base(), "base.csv")
+        rows = [HEADER] + [[f"M-{n}", f"{13 + n % 15}/06/2025", "Dev Agencies", "MCB", "Switchgear", "Pune", 1,
+                            f"{250 + n}.75"] for n in range(20)]  # fmt: skip
+        with caplog.at_level(logging.INFO, logger="analytics"):
+            assert load(csv_bytes(rows), "many.csv").status == ImportJob.Status.SUCCEEDED
+        assert "merged" not in caplog.text and "rollups refreshed" in caplog.text
+        followed = rollup_rows()
+        rollups.refresh()
+        assert_same_rows(followed, rollup_rows())

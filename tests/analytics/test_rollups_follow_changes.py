@@ -93,7 +93,7 @@ def test_after_any_sequence_of_changes_the_rollups_equal_the_lines_and_a_rebuild
     company, _ = _company(make_company)
     # Each example in a savepoint rolled back at its end: one company serves them all.
     with tenant_context(company), transaction.atomic():
-        _apply(("append", BASE), 0)  # more lines than any appended later, so appends are merged, not rebuilt
+        _apply(("append", BASE), 0)
         for serial, step in enumerate(steps, start=1):
             _apply(step, serial)
             quick = _figures(company, ["overview"], QUERIES[:2])
@@ -107,9 +107,10 @@ def test_after_any_sequence_of_changes_the_rollups_equal_the_lines_and_a_rebuild
         transaction.set_rollback(True)
 
 
-# Every month, customer and item, two branches: 30 lines.
+# Every month, customer and item, two branches: 80 lines, enough that an append of up to 12 is merged, not rebuilt
+# (analytics.rollup_merge.worth_merging).
 BASE = [
-    (n % 6, 1 + n % 27, n % 5, n % 4, ("Pune", "Mumbai")[n % 2], 1 + n % 9, f"{100 + 37 * n}.25") for n in range(30)
+    (n % 6, 1 + n % 27, n % 5, n % 4, ("Pune", "Mumbai")[n % 2], 1 + n % 9, f"{100 + 37 * n}.25") for n in range(80)
 ]
 
 

@@ -10,12 +10,12 @@ lines (no replace-period, no master rewriting older lines) is merged:
    first and last days widen (an append never takes a day away), and a row whose count falls to 0 goes.
 3. The product tables take the new lines' own sums: a line belongs to one product row, whatever else is in its
    order.
-4. The small whole-company tables (first purchases, customers by month, filter values) are rebuilt, and each
-   month's fingerprint takes the new lines' count and sums, so the nightly still finds any month whose lines
-   changed some other way (stored and actual fingerprints move by the same amount).
+4. First purchases widen to the new lines' days; the small whole-company tables (customers by month, filter
+   values) are rebuilt; and each month's fingerprint takes the new lines' count and sums, so the nightly still
+   finds any month whose lines changed some other way (stored and actual fingerprints move by the same amount).
 
-Every merged table has a unique constraint on its keys (analytics.models), whose columns the merge names in
-its ON CONFLICT. The nightly full rebuild must come out equal (tests/analytics/test_rollups_follow_changes.py).
+Every merged table has a unique key (analytics.models, a unique index), whose columns the merge names in its
+ON CONFLICT. The nightly full rebuild must come out equal (tests/analytics/test_rollups_follow_changes.py).
 """
 
 from __future__ import annotations

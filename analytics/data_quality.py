@@ -160,12 +160,19 @@ class CostSources:
     from_file: int
 
 
-def cost_sources() -> CostSources:
-    """How many lines that count have a cost, and from where. A scan of every line, so kept until the lines
-    change: every change moves the rollups' version and refresh time."""
+def _kept_until_lines_change(name: str, compute):
+    """A figure read from up to every sales line, kept in the cache until the lines change: every change moves the
+    rollups' version and refresh time. Computed afresh while the rollups have never run."""
     state = RollupState.objects.values_list("version", "refreshed_at").first()
-    key = f"analytics:cost-sources:{state[0]}:{state[1].timestamp()}" if state and state[1] else None
-    return cache.get_or_set(key, _count_cost_sources, timeout=7 * 24 * 3600) if key else _count_cost_sources()
+    if state is None or state[1] is None:
+        return compute()
+    key = f"analytics:{name}:{state[0]}:{state[1].timestamp()}"
+    return cache.get_or_set(key, compute, timeout=7 * 24 * 3600)
+
+
+def cost_sources() -> CostSources:
+    """How many lines that count have a cost, and from where (a scan of every line)."""
+    return _kept_until_lines_change("cost-sources", _count_cost_sources)
 
 
 def _count_cost_sources() -> CostSources:
@@ -312,11 +319,8 @@ def _empty_lines(job: ImportJob) -> list[tuple[str, Decimal]] | None:
     """
     if job.kind != Kind.SALES or not 0 < job.rows_loaded <= LINE_CHECK_MAX_ROWS:
         return None
-    # A scan of up to a million lines: kept until the lines change (every change refreshes the rollups).
-    state = RollupState.objects.values_list("version", flat=True).first()
-    finished = int(job.finished_at.timestamp()) if job.finished_at else 0
-    key = f"analytics:empty-lines:{job.pk}:{finished}:{state}"
-    return cache.get_or_set(key, lambda: _count_empty_lines(job), timeout=7 * 24 * 3600)
+    finished = int(job.finished_at.timestamp()) if job.finished_at else 0  # a retried upload counts afresh
+    return _kept_until_lines_change(f"empty-lines:{job.pk}:{finished}", lambda: _count_empty_lines(job))
 
 
 def _count_empty_lines(job: ImportJob) -> list[tuple[str, Decimal]] | None:

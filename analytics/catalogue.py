@@ -2,9 +2,10 @@
 sums, how it combines, its unit and its label.
 
 The overview's cards, the `kpis` command (and `kpis --by`) and, next, the API and alerts read their figures from
-here, so a KPI is defined once: adding one is an entry in MEASURES (and its sum in the engine when it needs a new
-one). The engine (analytics/engine.py) sums the columns in SUMS over a scope; every measure here is a function of
-those sums and of the customer counts.
+here, so a KPI is defined once: adding one is an entry in MEASURES. The engine (analytics/engine.py) adds up the
+sums in SUM_LIST over a scope, from the rollups or the lines; every measure here is a function of those sums and
+of the customer counts. A measure that needs a new sum is an entry in SUM_LIST too, plus its column on the rollup
+models and their migration (see Sum).
 
 Combining: `sum` measures add up over parts of a period or a dimension; `distinct` ones (customers) do not (a
 customer in two months is one customer in the quarter), so they are counted afresh for each scope; `ratio` ones
@@ -22,10 +23,58 @@ from typing import Literal
 TWO_PLACES = Decimal("0.01")
 ZERO = Decimal(0)
 
-# What the engine sums over a scope (it reads this as engine.SALES_MEASURES, with a formula for each over the lines
-# and over the rollups) and the customer counts (engine.customer_counts).
-SUMS = ("lines", "quantity", "revenue", "costed_revenue", "gross_profit", "cgst", "sgst", "igst", "orders")
+
+@dataclass(frozen=True)
+class Sum:
+    """A figure the engine adds up over a scope, and the rollup tables keep a column of.
+
+    `column` is the sales line's column it is the sum of; the engine, the rebuild and the merge all derive their
+    SQL from it, so a new summed figure is an entry here, its column on the rollup models (analytics/models.py)
+    and their migration. `units` is the line's copy of that column in whole units of 10^-`scale` (SalesLine's
+    `_e4` columns), which the rollups add exactly and faster; without it they add the column itself. A sum with
+    no column is spelt out by the engine and the rollups by name: line and order counts, and the figures kept
+    only over the lines with a cost.
+
+    Every sales rollup keeps every sum but `orders` (kept as `orders` and `orders_first`, see OrderDay); the
+    product tables keep those `by_product`, the customer tables those `by_customer`.
+    """
+
+    key: str
+    column: str | None = None
+    units: str | None = None
+    scale: int = 4
+    by_product: bool = False
+    by_customer: bool = False
+    integer: bool = False  # a count: summed as bigint, zero is 0
+
+    @property
+    def by_line(self) -> bool:
+        """Summed from a group of lines (every sum but the order count, which needs whole orders)."""
+        return self.key != "orders"
+
+
+SUM_LIST = (
+    Sum("lines", integer=True, by_product=True),
+    Sum("quantity", "quantity", "quantity_e3", scale=3, by_product=True),
+    Sum("revenue", "net_amount", "net_amount_e4", by_product=True, by_customer=True),
+    Sum("costed_revenue", by_product=True, by_customer=True),
+    Sum("gross_profit", by_product=True, by_customer=True),
+    Sum("cgst", "cgst", "cgst_e4"),
+    Sum("sgst", "sgst", "sgst_e4"),
+    Sum("igst", "igst", "igst_e4"),
+    Sum("discount", "discount", by_product=True),
+    Sum("orders", integer=True),
+)
+SUM_OF = {entry.key: entry for entry in SUM_LIST}
+# What the engine sums over a scope (engine.SALES_MEASURES) and the customer counts (engine.customer_counts).
+SUMS = tuple(SUM_OF)
 COUNTS = ("customers", "new_customers")
+
+
+def sums_kept(by: Literal["sales", "product", "customer"]) -> tuple[str, ...]:
+    """The sums a family of rollup tables keeps a column of, in the catalogue's order."""
+    keep = {"sales": lambda s: s.by_line, "product": lambda s: s.by_product, "customer": lambda s: s.by_customer}[by]
+    return tuple(entry.key for entry in SUM_LIST if keep(entry))
 
 
 @dataclass(frozen=True)
@@ -41,7 +90,7 @@ class Figures:
         value = self.sums.get(name)
         if value:
             return value
-        return 0 if name in ("lines", "orders") else ZERO
+        return 0 if SUM_OF[name].integer else ZERO
 
 
 @dataclass(frozen=True)
@@ -52,6 +101,12 @@ class Measure:
     combine: Literal["sum", "distinct", "ratio"]
     value: Callable[[Figures], object]
     note: str = ""
+    # Shown (as an overview card) only when it has a value in the period or a period compared: a figure many
+    # companies' files never give.
+    optional: bool = False
+    # The sums it is worked out from (none for the customer counts): a question by customer or by product reads
+    # the rollups when they keep these, else the lines (analytics.queries).
+    reads: tuple[str, ...] = ()
 
 
 def _ratio(numerator: Decimal, denominator) -> Decimal | None:
@@ -71,31 +126,51 @@ MEASURES: dict[str, Measure] = {
     measure.key: measure
     for measure in (
         Measure("revenue", "Revenue", "money", "sum", lambda f: f.sum("revenue"),
-                note="the taxable (net) amount of the lines that count"),
+                note="the taxable (net) amount of the lines that count", reads=("revenue",)),
         Measure("orders", "Orders", "number", "sum", lambda f: int(f.sum("orders")),
-                note="distinct invoices (an invoice number on one day for one customer)"),
+                note="distinct invoices (an invoice number on one day for one customer)", reads=("orders",)),
         Measure("aov", "Average order value", "money", "ratio", _aov,
-                note="revenue over orders; none when there are no orders"),
+                note="revenue over orders; none when there are no orders", reads=("revenue", "orders")),
         Measure("customers", "Customers", "number", "distinct", lambda f: f.customers),
         Measure("new_customers", "New customers", "number", "distinct", lambda f: f.new_customers,
                 note="customers whose first purchase ever is in the period"),
         Measure("quantity", "Quantity sold", "number", "sum", lambda f: f.sum("quantity"),
-                note="units on the lines that count, as the files give them"),
-        Measure("lines", "Lines", "number", "sum", lambda f: int(f.sum("lines"))),
+                note="units on the lines that count, as the files give them", reads=("quantity",)),
+        Measure("discount", "Discount given", "money", "sum", lambda f: f.sum("discount"),
+                note="the discount amounts the files give on their lines (revenue is after it)", optional=True,
+                reads=("discount",)),
+        Measure("lines", "Lines", "number", "sum", lambda f: int(f.sum("lines")), reads=("lines",)),
         Measure("gross_profit", "Gross profit", "money", "sum",
                 lambda f: f.sum("gross_profit") if _costed(f) else None,
-                note="revenue less cost, over the lines that have a cost; none when no line has one"),
+                note="revenue less cost, over the lines that have a cost; none when no line has one", optional=True,
+                reads=("gross_profit", "costed_revenue")),
         Measure("margin", "Margin", "percent", "ratio",
                 lambda f: _ratio(f.sum("gross_profit"), f.sum("costed_revenue")),
-                note="gross profit over the revenue of the lines that have a cost"),
-        Measure("cgst", "CGST", "money", "sum", lambda f: f.sum("cgst")),
-        Measure("sgst", "SGST", "money", "sum", lambda f: f.sum("sgst")),
-        Measure("igst", "IGST", "money", "sum", lambda f: f.sum("igst")),
+                note="gross profit over the revenue of the lines that have a cost",
+                reads=("gross_profit", "costed_revenue")),
+        Measure("cgst", "CGST", "money", "sum", lambda f: f.sum("cgst"), reads=("cgst",)),
+        Measure("sgst", "SGST", "money", "sum", lambda f: f.sum("sgst"), reads=("sgst",)),
+        Measure("igst", "IGST", "money", "sum", lambda f: f.sum("igst"), reads=("igst",)),
     )
 }  # fmt: skip
 
+# The `kpis` command's figures (and `kpis --by`'s, and each row of an export by dimension), in order.
+KPIS = (
+    "revenue",
+    "orders",
+    "aov",
+    "customers",
+    "lines",
+    "gross_profit",
+    "cgst",
+    "sgst",
+    "igst",
+    "quantity",
+    "discount",
+)
+
 # The overview's cards, in order; each compared with every period in COMPARISONS.
-OVERVIEW_CARDS = ("revenue", "orders", "aov", "customers", "new_customers", "quantity", "gross_profit")
+OVERVIEW_CARDS = ("revenue", "orders", "aov", "customers", "new_customers", "quantity", "discount", "gross_profit")
 
 
 @dataclass(frozen=True)
@@ -114,6 +189,22 @@ COMPARISONS: dict[str, Comparison] = {
         Comparison("year_ago", "Same period a year ago", lambda period: period.year_ago()),
     )
 }
+
+
+FOUR_PLACES = Decimal("0.0001")
+
+
+def printed(key: str, value):
+    """A measure's value as JSON gives it (the `kpis` command, the API): money as a string with two places, a
+    ratio as a string with four (0.2345 is 23.45%), a count as an integer, a quantity as its exact decimal."""
+    if value is None or isinstance(value, int):
+        return value
+    unit = MEASURES[key].unit
+    if unit == "money":
+        return f"{Decimal(value).quantize(TWO_PLACES)}"
+    if unit == "percent":
+        return f"{Decimal(value).quantize(FOUR_PLACES)}"
+    return f"{Decimal(value).normalize():f}"
 
 
 def values(figures: Figures, keys=None) -> dict:

@@ -402,21 +402,19 @@ def _sum(column: str) -> sql.Composable:
     return sql.SQL("SUM({})").format(_line(column))
 
 
-# What a sales query sums: the catalogue's sums, from which every headline measure is worked out.
+# What a sales query sums: the catalogue's sums, from which every headline measure is worked out. Over the lines a
+# sum with a column adds that column up; the others are spelt out here.
 SALES_MEASURES = catalogue.SUMS
 _SALES_RAW = {
     "lines": sql.SQL("COUNT(*)"),
-    "quantity": sql.SQL("COALESCE({}, 0)").format(_sum("quantity")),
-    "revenue": _sum("net_amount"),
     "costed_revenue": sql.SQL("COALESCE({} FILTER (WHERE {} IS NOT NULL), 0)").format(
         _sum("net_amount"), GROSS_PROFIT_RAW
     ),
     "gross_profit": sql.SQL("COALESCE(SUM({}), 0)").format(GROSS_PROFIT_RAW),
-    "cgst": _sum("cgst"),
-    "sgst": _sum("sgst"),
-    "igst": _sum("igst"),
     "orders": sql.SQL("COUNT(DISTINCT {})").format(ORDER_RAW),
-}
+} | {entry.key: sql.SQL("COALESCE({}, 0)").format(_sum(entry.column)) for entry in catalogue.SUM_LIST if entry.column}
+_SALES_RAW = {key: _SALES_RAW[key] for key in SALES_MEASURES}  # every sum, in the catalogue's order
+_INTEGER_SUMS = {entry.key for entry in catalogue.SUM_LIST if entry.integer}
 
 
 def _orders_column(dimensions: set[str]) -> str:
@@ -442,8 +440,8 @@ def sales(scope: Scope, by: tuple[str, ...] = (), measures: tuple[str, ...] = SA
             split = _Split([], split.ranges())
         for table, grain, days in _reads("sales", dimensions, split, by):
             parts.append(_rollup_part(table, grain, by, sums, days, scope.filters, params))
-    counts = ("lines", "orders")  # SUM of integers is numeric in PostgreSQL: back to integers
-    outer = {m: Agg("SUM", m, "bigint" if m in counts else "") for m in measures}
+    # SUM of integers is numeric in PostgreSQL: back to integers.
+    outer = {m: Agg("SUM", m, "bigint" if m in _INTEGER_SUMS else "") for m in measures}
     return _fetch(_outer(by, outer, parts), params)
 
 
@@ -454,19 +452,17 @@ def sales_total(scope: Scope) -> dict:
 
 # ---------------------------------------------------------------- customers
 
-CUSTOMER_MEASURES = ("revenue", "costed_revenue", "gross_profit", "orders", "first_day", "last_day")
+# What a customer query sums (the catalogue's sums the customer tables keep), with orders and first and last days.
+_CUSTOMER_SUMS = catalogue.sums_kept("customer")
+CUSTOMER_MEASURES = (*_CUSTOMER_SUMS, "orders", "first_day", "last_day")
 _CUSTOMER_OUTER = {
-    "revenue": Agg("SUM", "revenue"),
-    "costed_revenue": Agg("SUM", "costed_revenue"),
-    "gross_profit": Agg("SUM", "gross_profit"),
+    **{m: Agg("SUM", m) for m in _CUSTOMER_SUMS},
     "orders": Agg("SUM", "orders", "bigint"),
     "first_day": Agg("MIN", "first_day"),
     "last_day": Agg("MAX", "last_day"),
 }
 _CUSTOMER_RAW = {
-    "revenue": _SALES_RAW["revenue"],
-    "costed_revenue": _SALES_RAW["costed_revenue"],
-    "gross_profit": _SALES_RAW["gross_profit"],
+    **{m: _SALES_RAW[m] for m in _CUSTOMER_SUMS},
     "orders": _SALES_RAW["orders"],
     "first_day": sql.SQL("MIN({})").format(_INVOICE_DATE),
     "last_day": sql.SQL("MAX({})").format(_INVOICE_DATE),
@@ -481,9 +477,7 @@ def _customer_sums(table: str, dimensions: set[str]) -> dict[str, Agg]:
         "orders" if table in ("analytics_customer_month", "analytics_customer_quarter") else _orders_column(dimensions)
     )
     return {
-        "revenue": Agg("SUM", "revenue"),
-        "costed_revenue": Agg("SUM", "costed_revenue"),
-        "gross_profit": Agg("SUM", "gross_profit"),
+        **{m: Agg("SUM", m) for m in _CUSTOMER_SUMS},
         "orders": Agg("SUM", orders),
         "first_day": Agg("MIN", "day" if daily else "first_day"),
         "last_day": Agg("MAX", "day" if daily else "last_day"),
@@ -636,24 +630,15 @@ def _new_and_returning(scope: Scope) -> list[dict]:
 
 # ---------------------------------------------------------------- products
 
+_PRODUCT_SUMS = catalogue.sums_kept("product")
 PRODUCT_OUTER = {
     "product_name": Agg("MAX", "product_name"),
     "product_code": Agg("MAX", "product_code"),
-    "lines": Agg("SUM", "lines", "bigint"),
-    "quantity": Agg("SUM", "quantity"),
-    "revenue": Agg("SUM", "revenue"),
-    "costed_revenue": Agg("SUM", "costed_revenue"),
-    "gross_profit": Agg("SUM", "gross_profit"),
-}
+} | {m: Agg("SUM", m, "bigint" if m in _INTEGER_SUMS else "") for m in _PRODUCT_SUMS}
 _PRODUCT_RAW = {
     "product_name": sql.SQL("MAX({})").format(_line("product_name")),
     "product_code": sql.SQL("MAX({})").format(_line("product_code")),
-    "lines": sql.SQL("COUNT(*)"),
-    "quantity": _SALES_RAW["quantity"],
-    "revenue": _SALES_RAW["revenue"],
-    "costed_revenue": _SALES_RAW["costed_revenue"],
-    "gross_profit": _SALES_RAW["gross_profit"],
-}
+} | {m: _SALES_RAW[m] for m in _PRODUCT_SUMS}
 
 
 def products(scope: Scope) -> list[dict]:

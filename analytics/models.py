@@ -76,6 +76,7 @@ class _SalesCell(_Dimensions, _Money):
     cgst = _money()
     sgst = _money()
     igst = _money()
+    discount = _money()
     # Distinct invoices in the cell; `orders_first` counts each invoice once, in its first product line only,
     # so summing it across product lines counts every invoice once.
     orders = models.IntegerField(db_default=0)
@@ -216,6 +217,7 @@ class _ProductCell(_Money):
     product_line = _dim()
     lines = models.IntegerField(db_default=0)
     quantity = models.DecimalField(max_digits=20, decimal_places=3, db_default=0)
+    discount = _money()
 
     class Meta:
         abstract = True
@@ -321,6 +323,7 @@ class OrderDay(_Dimensions, _Money):
     cgst = _money()
     sgst = _money()
     igst = _money()
+    discount = _money()
 
     class Meta:
         db_table = "analytics_order_day"

@@ -34,9 +34,10 @@ from .models import DAY_CUTS, SALES_CUTS, RollupState
 logger = logging.getLogger(__name__)
 
 DIMS = ("branch", "state", "state_code", "country", "person", "segment")
-MONEY = ("revenue", "costed_revenue", "gross_profit")
-SALES = ("lines", "quantity", *MONEY, "cgst", "sgst", "igst", "orders", "orders_first")
-PRODUCT = ("lines", "quantity", *MONEY)
+# The summed columns of each family of tables, as the rebuild keeps them (from the catalogue's sums).
+MONEY = rollups.CUSTOMER_SUMS
+SALES = (*rollups.SALES_SUMS, "orders", "orders_first")
+PRODUCT = rollups.PRODUCT_SUMS
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from psycopg import sql
 
+from . import catalogue
 from .alongside import work_alongside
 from .engine import PERSON, RAW_SQL, band_of
 from .models import DAY_CUTS, SALES_CUTS, RollupState
@@ -90,23 +91,17 @@ PRODUCT_TABLES = (  # rebuilt by month from their own read of the lines
     ("analytics_product_month", "month"),
     ("analytics_product_segment_month", "month"),
 )
+# The catalogue's sums each family of tables keeps (see catalogue.Sum).
+SALES_SUMS = catalogue.sums_kept("sales")
+CUSTOMER_SUMS = catalogue.sums_kept("customer")
+PRODUCT_SUMS = catalogue.sums_kept("product")
 _CUSTOMER_SUMS = {
-    "revenue": "SUM",
-    "costed_revenue": "SUM",
-    "gross_profit": "SUM",
+    **dict.fromkeys(CUSTOMER_SUMS, "SUM"),
     "orders": "SUM",
     "first_day": "MIN",
     "last_day": "MAX",
 }
-_PRODUCT_SUMS = {
-    "product_name": "MAX",
-    "product_code": "MAX",
-    "lines": "SUM",
-    "quantity": "SUM",
-    "revenue": "SUM",
-    "costed_revenue": "SUM",
-    "gross_profit": "SUM",
-}
+_PRODUCT_SUMS = {"product_name": "MAX", "product_code": "MAX", **dict.fromkeys(PRODUCT_SUMS, "SUM")}
 # Rebuilt by calendar quarter from the monthly tables: (table, monthly table, keys, {column: aggregate}).
 CUSTOMER_QUARTERS = (
     ("analytics_customer_quarter", "analytics_customer_month", ("customer_key", *DIMS), _CUSTOMER_SUMS),
@@ -281,9 +276,6 @@ def _alter(table: str, change: sql.Composable) -> sql.Composable:
     return sql.SQL("ALTER TABLE {} {}").format(sql.Identifier(table), change)
 
 
-SALES_SUMS = ("lines", "quantity", "revenue", "costed_revenue", "gross_profit", "cgst", "sgst", "igst")
-
-
 def _sums(names: Iterable[str]) -> sql.Composable:
     """SUM(name), ... for each column name."""
     return _COMMA.join([sql.SQL("SUM({})").format(sql.Identifier(name)) for name in names])
@@ -300,16 +292,28 @@ def _exact(units: str, scale: int = 4, where: sql.Composable | None = None) -> s
     return sql.SQL("(SUM({}){} * {})").format(_line(units), condition, _SCALES[scale])
 
 
-# The sums of a group of sales lines that every rollup keeps (the lines themselves, as `l`).
-LINE_SUMS = sql.SQL(
-    "COUNT(*) AS lines, COALESCE({quantity}, 0) AS quantity, {revenue} AS revenue, "
-    "COALESCE({costed_revenue}, 0) AS costed_revenue, COALESCE({gross_profit}, 0) AS gross_profit"
-).format(
-    quantity=_exact("quantity_e3", 3),
-    revenue=_exact("net_amount_e4"),
-    costed_revenue=_exact("net_amount_e4", where=sql.SQL("l.gross_profit_e4 IS NOT NULL")),
-    gross_profit=_exact("gross_profit_e4"),
-)
+# How a group of sales lines (as `l`) adds up the sums spelt out by name (see catalogue.Sum); the others add up
+# their column.
+_LINE_SUMS_BY_NAME = {
+    "lines": sql.SQL("COUNT(*)"),
+    "costed_revenue": _exact("net_amount_e4", where=sql.SQL("l.gross_profit_e4 IS NOT NULL")),
+    "gross_profit": _exact("gross_profit_e4"),
+}
+
+
+def line_sums(keys: Iterable[str]) -> sql.Composable:
+    """The sums `keys` of a group of sales lines (as `l`), each named after its key and 0 when nothing adds up."""
+    sums = []
+    for key in keys:
+        entry = catalogue.SUM_OF[key]
+        if not entry.column:
+            total = _LINE_SUMS_BY_NAME[key]
+        elif entry.units:
+            total = _exact(entry.units, entry.scale)
+        else:
+            total = sql.SQL("SUM({})").format(_line(entry.column))
+        sums.append(sql.SQL("COALESCE({}, 0) AS {}").format(total, sql.Identifier(key)))
+    return _COMMA.join(sums)
 
 
 def insert_order_days(cursor, lines: sql.Composable | None, params: dict, keep_in: str | None = None) -> None:
@@ -325,8 +329,7 @@ def insert_order_days(cursor, lines: sql.Composable | None, params: dict, keep_i
             CREATE TEMP TABLE order_lines ON COMMIT DROP AS
             SELECT l.invoice_date AS day, l.invoice_number, l.customer_key,
                    l.branch, l.product_line, l.state, l.state_code, l.country, {person} AS person, l.segment,
-                   {line_sums},
-                   {cgst} AS cgst, {sgst} AS sgst, {igst} AS igst
+                   {line_sums}
             FROM ingestion_salesline l
             WHERE {lines}
             GROUP BY l.invoice_date, l.invoice_number, l.customer_key, l.branch, l.product_line, l.state,
@@ -334,10 +337,7 @@ def insert_order_days(cursor, lines: sql.Composable | None, params: dict, keep_i
             """
         ).format(
             person=PERSON,
-            line_sums=LINE_SUMS,
-            cgst=_exact("cgst_e4"),
-            sgst=_exact("sgst_e4"),
-            igst=_exact("igst_e4"),
+            line_sums=line_sums(SALES_SUMS),
             lines=_counting(lines),
         ),
         params,
@@ -434,38 +434,31 @@ def _insert_customers(cursor, days: sql.Composable, months: sql.Composable, para
     cursor.execute(
         sql.SQL(
             """
-            INSERT INTO analytics_customer_line_month (month, customer_key, product_line, {dims},
-                                                       revenue, costed_revenue, gross_profit, orders, orders_first,
-                                                       first_day, last_day)
-            SELECT date_trunc('month', day)::date, customer_key, product_line, {dims},
-                   SUM(revenue), SUM(costed_revenue), SUM(gross_profit), SUM(orders), SUM(orders_first),
-                   MIN(day), MAX(day)
+            INSERT INTO analytics_customer_line_month (month, customer_key, product_line, {dims}, {money}, orders,
+                                                       orders_first, first_day, last_day)
+            SELECT date_trunc('month', day)::date, customer_key, product_line, {dims}, {sums}, SUM(orders),
+                   SUM(orders_first), MIN(day), MAX(day)
             FROM analytics_order_day WHERE {days} GROUP BY 1, customer_key, product_line, {dims}
             """
-        ).format(dims=_DIMS, days=days),
+        ).format(dims=_DIMS, money=_names(CUSTOMER_SUMS), sums=_sums(CUSTOMER_SUMS), days=days),
         params,
     )
     cursor.execute(
         sql.SQL(
             """
-            INSERT INTO analytics_customer_month (month, customer_key, {dims}, revenue, costed_revenue,
-                                                  gross_profit, orders, first_day, last_day)
-            SELECT month, customer_key, {dims}, SUM(revenue), SUM(costed_revenue),
-                   SUM(gross_profit), SUM(orders_first), MIN(first_day), MAX(last_day)
+            INSERT INTO analytics_customer_month (month, customer_key, {dims}, {money}, orders, first_day, last_day)
+            SELECT month, customer_key, {dims}, {sums}, SUM(orders_first), MIN(first_day), MAX(last_day)
             FROM analytics_customer_line_month WHERE {months}
             GROUP BY month, customer_key, {dims}
             """
-        ).format(dims=_DIMS, months=months),
+        ).format(dims=_DIMS, money=_names(CUSTOMER_SUMS), sums=_sums(CUSTOMER_SUMS), months=months),
         params,
     )
 
 
 PRODUCT_DAY_COLUMNS = _names(
-    (
-        "day", "product_key", "product_name", "product_code", "product_line", *DIMS, "lines", "quantity", "revenue",
-        "costed_revenue", "gross_profit",
-    )
-)  # fmt: skip
+    ("day", "product_key", "product_name", "product_code", "product_line", *DIMS, *PRODUCT_SUMS)
+)
 
 
 def product_days(lines: sql.Composable | None) -> sql.Composable:
@@ -481,7 +474,9 @@ def product_days(lines: sql.Composable | None) -> sql.Composable:
         WHERE {lines}
         GROUP BY 1, 2, l.product_line, l.branch, l.state, l.state_code, l.country, {person}, l.segment
         """
-    ).format(product_key=RAW_SQL["product_key"], person=PERSON, line_sums=LINE_SUMS, lines=_counting(lines))
+    ).format(
+        product_key=RAW_SQL["product_key"], person=PERSON, line_sums=line_sums(PRODUCT_SUMS), lines=_counting(lines)
+    )
 
 
 def _insert_products(
@@ -496,27 +491,25 @@ def _insert_products(
         sql.SQL(
             """
             INSERT INTO analytics_product_segment_month (month, product_key, product_name, product_code,
-                                                         product_line, country, segment, lines, quantity, revenue,
-                                                         costed_revenue, gross_profit)
+                                                         product_line, country, segment, {columns})
             SELECT date_trunc('month', day)::date, product_key, MAX(product_name), MAX(product_code), product_line,
-                   country, segment, SUM(lines), SUM(quantity), SUM(revenue), SUM(costed_revenue), SUM(gross_profit)
+                   country, segment, {sums}
             FROM analytics_product_day WHERE {days}
             GROUP BY 1, product_key, product_line, country, segment
             """
-        ).format(days=days),
+        ).format(columns=_names(PRODUCT_SUMS), sums=_sums(PRODUCT_SUMS), days=days),
         params,
     )
     cursor.execute(
         sql.SQL(
             """
             INSERT INTO analytics_product_month (month, product_key, product_name, product_code, product_line,
-                                                 lines, quantity, revenue, costed_revenue, gross_profit)
-            SELECT month, product_key, MAX(product_name), MAX(product_code), product_line,
-                   SUM(lines), SUM(quantity), SUM(revenue), SUM(costed_revenue), SUM(gross_profit)
+                                                 {columns})
+            SELECT month, product_key, MAX(product_name), MAX(product_code), product_line, {sums}
             FROM analytics_product_segment_month WHERE {months}
             GROUP BY month, product_key, product_line
             """
-        ).format(months=months),
+        ).format(columns=_names(PRODUCT_SUMS), sums=_sums(PRODUCT_SUMS), months=months),
         params,
     )
 

@@ -23,44 +23,38 @@ TWO_PLACES = catalogue.TWO_PLACES
 
 @dataclass(frozen=True)
 class Kpis:
-    """The headline figures, each as analytics.catalogue defines it."""
+    """The `kpis` command's figures (catalogue.KPIS), each as analytics.catalogue defines it, read as attributes
+    (`figures.revenue`); and how many lines the period has, counted or not."""
 
-    revenue: Decimal
-    orders: int
-    aov: Decimal | None  # none when there are no orders
-    customers: int
-    lines: int
+    values: dict
     lines_total: int
-    gross_profit: Decimal | None
-    cgst: Decimal
-    sgst: Decimal
-    igst: Decimal
-    quantity: Decimal = Decimal(0)
+
+    def __getattr__(self, name: str):
+        try:
+            return self.__dict__["values"][name]
+        except KeyError:
+            raise AttributeError(name) from None
 
     @property
     def gst(self) -> Decimal:
         return self.cgst + self.sgst + self.igst
 
     def as_json(self) -> dict:
-        def money(value):
-            return None if value is None else f"{value.quantize(TWO_PLACES)}"
-
-        return {
-            "revenue": money(self.revenue), "orders": self.orders, "aov": money(self.aov),
-            "customers": self.customers, "lines": self.lines, "lines_total": self.lines_total,
-            "gross_profit": money(self.gross_profit), "cgst": money(self.cgst), "sgst": money(self.sgst),
-            "igst": money(self.igst), "quantity": f"{Decimal(self.quantity).normalize():f}",
-        }  # fmt: skip
-
-
-_KPI_MEASURES = ("revenue", "orders", "aov", "customers", "lines", "gross_profit", "cgst", "sgst", "igst", "quantity")
+        """Money as a string with two places, counts as integers, quantities as their exact decimal; the keys in
+        the catalogue's order, `lines_total` after `lines`."""
+        printed = {}
+        for key, value in self.values.items():
+            printed[key] = catalogue.printed(key, value)
+            if key == "lines":
+                printed["lines_total"] = self.lines_total
+        return printed
 
 
 def _figures(totals: dict, customers: int, lines_total: int) -> Kpis:
     """Kpis from the engine's sales measures (an empty dict when nothing sold), each worked out as the catalogue
     defines it, so `kpis`, `kpis_by` and the overview agree."""
-    figures = catalogue.values(catalogue.Figures(totals, customers=customers), _KPI_MEASURES)
-    return Kpis(lines_total=lines_total, **figures)
+    figures = catalogue.values(catalogue.Figures(totals, customers=customers), catalogue.KPIS)
+    return Kpis(figures, lines_total)
 
 
 def _scope(
@@ -152,7 +146,7 @@ def _by_category(dimension: str, scope: Scope | None, date_from: date | None, da
             scope = dataclasses.replace(scope, from_lines=True)
         sales = {row[key]: row for row in engine.sales(scope, (key,))}
         # A customer's own figures count one customer; walk-in sales (no customer) count none.
-        customers = {v: 1 for v in sales if v} if key == "customer_key" else _customers_by(scope, key)
+        customers = {v: 1 for v in sales if v} if key == "customer_key" else customers_by(scope, key)
     counted, names = _all_lines(engine.RAW_SQL[key], date_from, date_to, _NAMES.get(key))
     figures = []
     for value in sales.keys() | counted.keys():
@@ -163,7 +157,7 @@ def _by_category(dimension: str, scope: Scope | None, date_from: date | None, da
     return figures
 
 
-def _customers_by(scope: Scope, key: str) -> dict[str, int]:
+def customers_by(scope: Scope, key: str) -> dict[str, int]:
     """Customers who bought, per value of `key`: a customer counts under every value it bought under, and
     walk-in sales (no customer) count none, as in `kpis`."""
     found = engine.customers_sql(scope, (key, "customer_key"), measures=())
@@ -213,7 +207,7 @@ def _fetch(query: sql.Composable, params: list) -> list[dict]:
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def _period_of(day: date, dimension: str, fiscal_start_month: int) -> tuple[date, date, str]:
+def period_of(day: date, dimension: str, fiscal_start_month: int) -> tuple[date, date, str]:
     """The period of a time dimension that holds `day`: (first day, last day, label)."""
     if dimension == "day":
         return day, day, f"{day:%-d %b %Y}"
@@ -242,7 +236,7 @@ def _by_time(
     periods: dict[date, tuple[date, date, str]] = {}
 
     def period(day: date) -> date:
-        found = _period_of(day, dimension, fiscal_start_month)
+        found = period_of(day, dimension, fiscal_start_month)
         periods.setdefault(found[0], found)
         return found[0]
 

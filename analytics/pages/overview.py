@@ -22,14 +22,15 @@ def cards(scope) -> list[Card]:
     now = headline(scope)
     compared = {key: headline(scope.shifted(c.shift(scope.period))) for key, c in catalogue.COMPARISONS.items()}
     before, year_ago = compared["previous"], compared["year_ago"]
-    # Gross profit shows once some line has a cost.
-    keys = [key for key in catalogue.OVERVIEW_CARDS if key != "gross_profit" or now["gross_profit"] is not None]
     result = []
-    for key in keys:
+    for key in catalogue.OVERVIEW_CARDS:
         measure = catalogue.MEASURES[key]
-        result.append(Card(key, measure.label, now[key], measure.unit, before[key], year_ago[key]))
-    if now["gross_profit"] is not None:
-        result[-1].note = f"margin {now['margin'] * 100:.1f}%" if now["margin"] is not None else ""
+        if measure.optional and not any(figures[key] for figures in (now, before, year_ago)):
+            continue
+        card = Card(key, measure.label, now[key], measure.unit, before[key], year_ago[key])
+        if key == "gross_profit" and now["margin"] is not None:
+            card.note = f"margin {now['margin'] * 100:.1f}%"
+        result.append(card)
     return result
 
 

@@ -1,6 +1,6 @@
 """URLs of a company's subdomain. Every one of them sits behind tenants.middleware.CompanyAccessMiddleware."""
 
-from django.urls import path
+from django.urls import include, path
 
 from analytics import views as analytics_views
 from billing import sandbox_views as billing_sandbox
@@ -10,6 +10,7 @@ from reports import views as report_views
 from tenants import company_views
 
 urlpatterns = [
+    path("api/", include("elettro.api.urls")),
     path("", analytics_views.page, name="home"),
     *[
         path(f"{name}/", analytics_views.page, {"name": name}, name=f"dashboard_{name}")

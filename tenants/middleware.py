@@ -14,6 +14,8 @@ from .urls_util import public_url
 
 # Paths on a company host that answer without a membership: the login hand-off and static files.
 OPEN_TENANT_PATHS = ("/auth/handoff/", "/static/", "/favicon.ico")
+# The API answers for itself (tenants/api_auth.py): a key or a member's session, never a redirect to a login page.
+API_PATHS = ("/api/",)
 
 
 class CompanyHostMiddleware(TenantMainMiddleware):
@@ -49,6 +51,8 @@ class CompanyAccessMiddleware:
             return self.get_response(request)
         if request.path.startswith(OPEN_TENANT_PATHS):
             return self.get_response(request)
+        if request.path.startswith(API_PATHS):
+            return self._api(request, company)
         if not request.user.is_authenticated:
             return redirect(public_url("/accounts/login/", next=f"/go/{company.subdomain}/?next={request.path}"))
         membership = membership_for(user=request.user, company=company)
@@ -58,4 +62,15 @@ class CompanyAccessMiddleware:
             return render(request, "tenants/suspended.html", {"suspended": company}, status=403)
         request.membership = membership
         assert connection.schema_name == company.schema_name
+        return self.get_response(request)
+
+    def _api(self, request, company):
+        if company.is_suspended:
+            from elettro.api.envelope import error_response
+
+            return error_response(403, "suspended", "This company is suspended.")
+        if request.user.is_authenticated:
+            membership = membership_for(user=request.user, company=company)
+            if membership is not None and can(membership.role, "dashboards.view"):
+                request.membership = membership
         return self.get_response(request)

@@ -218,6 +218,8 @@ class AuditEvent(models.Model):
         SCHEDULE_SAVED = "schedule_saved", "Saved a report schedule"
         SCHEDULE_DELETED = "schedule_deleted", "Deleted a report schedule"
         EXPORT = "export", "Downloaded data"
+        API_KEY_CREATED = "api_key_created", "Created an API key"
+        API_KEY_REVOKED = "api_key_revoked", "Revoked an API key"
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="audit_events")
     at = models.DateTimeField(default=timezone.now)
@@ -235,3 +237,34 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_email or 'command'}: {self.summary}"
+
+
+class ApiKey(models.Model):
+    """A key for the API of one company: shown once, kept as its SHA-256 (a key is 40 random characters, so a slow
+    hash would add nothing but time to every call), listed by its prefix. It acts with its role, on its own
+    company's host only, until it is revoked (tenants/api_keys.py)."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.VIEWER)
+    prefix = models.CharField(max_length=16, unique=True, help_text="the key's first characters, to tell keys apart")
+    digest = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the whole key, in hex")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… {self.name} ({self.get_role_display()})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

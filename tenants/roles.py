@@ -35,6 +35,7 @@ PERMISSIONS: dict[str, tuple[str, frozenset[Role]]] = {
     "members.view": ("See who belongs to the company", _MANAGERS_UP),
     "members.manage": ("Invite people, change roles, remove members", _ADMINS_UP),
     "company.settings": ("Change company settings (GSTIN, fiscal year, logo, exclusions)", _ADMINS_UP),
+    "api_keys.manage": ("Create and revoke API keys", _ADMINS_UP),
     "billing.manage": ("Choose a plan, pay, cancel", _OWNERS),
     "owners.manage": ("Make someone an owner or remove an owner", _OWNERS),
     "audit.view": ("See the audit log: who uploaded, deleted, changed or downloaded what", _OWNERS),

@@ -290,3 +290,20 @@ def celery_worker_process(django_db_setup, django_db_blocker):
     process = start_worker("test-worker")
     yield process
     stop_worker(process)
+
+
+@pytest.fixture
+def api_client():
+    """A test client on a company's host sending a new API key of `role` (and the key itself, as `client.key`)."""
+    from django.test import Client
+
+    from tenants.api_keys import api_key_create
+    from tenants.urls_util import company_host
+
+    def make(company, role: str = "viewer", *, host_of=None):
+        _, raw = api_key_create(company=company, name=f"test {role}", role=role)
+        client = Client(HTTP_HOST=company_host((host_of or company).subdomain), HTTP_AUTHORIZATION=f"Bearer {raw}")
+        client.key = raw
+        return client
+
+    return make

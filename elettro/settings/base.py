@@ -73,6 +73,8 @@ SHARED_APPS = [
     "allauth",
     "allauth.account",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # the API docs' Swagger UI and ReDoc, served from our own static files
 ]
 TENANT_APPS = [
     "ingestion",
@@ -96,6 +98,7 @@ MIDDLEWARE = [
     "elettro.request_id.RequestIdMiddleware",  # first: the id and duration cover everything below
     "elettro.security_headers.SecurityHeadersMiddleware",  # CSP nonce, Cache-Control: on every response below
     "elettro.health.HealthMiddleware",  # /health/ answers before anything that needs the database
+    "elettro.api.envelope.ApiErrorMiddleware",  # Django's own errors on /api/ paths, in the API's envelope
     "tenants.middleware.CompanyHostMiddleware",
     "elettro.request_checks.RequestChecksMiddleware",  # NUL characters and BadRequest: a 400 with a message
     "django.middleware.security.SecurityMiddleware",
@@ -318,10 +321,46 @@ STORAGES = {
 MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The API (elettro/api/ and each app's api.py). A key or the pages' session; roles as on the pages.
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "tenants.api_auth.ApiKeyAuthentication",
+        "tenants.api_auth.MemberSessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["tenants.permissions.IsCompanyMember"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["elettro.api.renderers.EnvelopeRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+        "rest_framework.parsers.FormParser",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["elettro.api.throttling.PerKeyThrottle"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "elettro.api.envelope.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+# Calls per key (or per signed-in person) before a 429 with Retry-After.
+API_THROTTLE_RATE = env("API_THROTTLE_RATE", default="600/min")
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Elettro API",
+    "DESCRIPTION": (
+        "Figures, uploads and reports of one company, on its own address (https://SUB.<domain>/api/v1/). Send a "
+        "key as `Authorization: Bearer KEY`. Every response is an envelope: `data`, `error` (`code`, `message`, "
+        "and `parameter` when one is at fault) and `metadata` (`requestId`, and `next` on lists)."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "elettro.api.schema.errors_on_every_operation",
+    ],
 }
 
 TRIAL_DAYS = 14

@@ -1,0 +1,32 @@
+"""The base of every API view: the permission it needs (as on the pages), the envelope, and CSV and XLSX for
+lists. Views stay thin: they read parameters, call a selector or a service, and answer."""
+
+from __future__ import annotations
+
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .renderers import CSVRenderer, EnvelopeRenderer, XLSXRenderer
+
+
+class ApiView(APIView):
+    required_permission = "dashboards.view"  # tenants.permissions.IsCompanyMember reads it
+    # Lists and breakdowns also answer ?format=csv and ?format=xlsx, named after this.
+    export_name: str | None = None
+
+    def get_renderers(self):
+        if self.export_name:
+            return [EnvelopeRenderer(), CSVRenderer(), XLSXRenderer()]
+        return [EnvelopeRenderer()]
+
+    def answer(self, data, **metadata) -> Response:
+        response = Response(data)
+        response.metadata = metadata
+        return response
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        renderer = getattr(request, "accepted_renderer", None)
+        if self.export_name and response.status_code < 400 and getattr(renderer, "format", "") in ("csv", "xlsx"):
+            response["Content-Disposition"] = f'attachment; filename="{self.export_name}.{renderer.format}"'
+        return response

@@ -1,0 +1,3 @@
+"""ingestion's API: its resources under /api/v1/ (wired in elettro/api/urls.py)."""
+
+urlpatterns: list = []

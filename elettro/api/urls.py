@@ -11,6 +11,8 @@ from ingestion import api as ingestion_api
 from reports import api as reports_api
 from tenants import api as tenants_api
 
+from . import graphql, seed
+
 v1 = [
     *analytics_api.urlpatterns,
     *ingestion_api.urlpatterns,
@@ -22,4 +24,6 @@ v1 = [
 
 urlpatterns = [
     path("v1/", include(v1)),
+    *graphql.urlpatterns,  # graphql
+    *seed.urlpatterns,  # the seed systems' addresses: kpis, sales-over-time, summary, department/<name>, ...
 ]

@@ -9,6 +9,7 @@ doesn't have gives an empty answer; a malformed one a 400 naming the parameter.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import date
 from decimal import Decimal
@@ -22,7 +23,7 @@ from elettro.api.paging import MAX_PAGE_SIZE, page_of, whole_number
 from elettro.api.schema import enveloped
 from elettro.api.views import ApiView
 
-from . import catalogue, queries
+from . import catalogue, operations, queries
 from .dashboard import Dashboard, dashboard_for
 from .filters import DIMENSIONS as FILTERS
 from .filters import EARLIEST, LATEST
@@ -327,4 +328,133 @@ urlpatterns = [
     path("breakdowns/<str:dimension>/", BreakdownView.as_view(), name="api_breakdown"),
     path("customers/", CustomersView.as_view(), name="api_customers"),
     path("products/", ProductsView.as_view(), name="api_products"),
+]
+
+
+# ---------------------------------------------------------------- operations: the ERP departments
+
+DEPARTMENTS = {spec.kind: spec for spec in (operations.PURCHASE, operations.PRODUCTION, operations.PACKING,
+                                             operations.SHIPMENT)}  # fmt: skip
+_SNAKE = re.compile(r"_([a-z])")
+
+
+def _camel(name: str) -> str:
+    return _SNAKE.sub(lambda match: match.group(1).upper(), name)
+
+
+def _plain(value):
+    """A summary's dataclasses as JSON: camelCase keys, decimals as strings, dates as YYYY-MM-DD."""
+    if dataclasses.is_dataclass(value):
+        return {_camel(f.name): _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, (list, tuple)):
+        return [_plain(part) for part in value]
+    if isinstance(value, Decimal):
+        return f"{value}"
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _department(kind: str):
+    spec = DEPARTMENTS.get(kind)
+    if spec is None:
+        raise bad_parameter("department", f"Unknown department {kind!r}: use one of {', '.join(DEPARTMENTS)}.")
+    return spec
+
+
+def _operations(request):
+    d = selection(request)
+    filters = d.selection.filters
+    period = d.selection.period if _dated(request) else None
+    return d, operations.operations_summary(period, branch=filters.branch, product_line=filters.product_line)
+
+
+def _dated(request) -> bool:
+    """Operations read every date unless the call names a period (the ERP sheets' dates are not the sales')."""
+    return any(name in request.query_params for name in ("from", "to", "preset", "startDate", "endDate"))
+
+
+_OPERATIONS_PARAMETERS = [p for p in _FILTER_PARAMETERS if p.name in ("preset", "from", "to", "branch",
+                                                                      "product_line", "startDate", "endDate",
+                                                                      "productLine")]  # fmt: skip
+
+
+class OperationsView(ApiView):
+    @extend_schema(
+        summary="Purchase, production, packing and shipment: records, statuses, lateness, by month",
+        parameters=_OPERATIONS_PARAMETERS,
+        responses={200: enveloped({"type": "object"})},
+    )
+    def get(self, request):
+        d, summary = _operations(request)
+        return self.answer({section.kind: _plain(section) for section in summary.sections}, **_context(d))
+
+
+class DepartmentView(ApiView):
+    @extend_schema(
+        summary="One ERP department's summary",
+        parameters=[
+            OpenApiParameter("department", str, location=OpenApiParameter.PATH, enum=list(DEPARTMENTS)),
+            *_OPERATIONS_PARAMETERS,
+        ],
+        responses={200: enveloped({"type": "object"})},
+    )
+    def get(self, request, department: str):
+        spec = _department(department)
+        d, summary = _operations(request)
+        return self.answer(_plain(getattr(summary, spec.kind)), **_context(d))
+
+
+def department_records(request, spec) -> tuple[Dashboard, list[dict]]:
+    """A department's records for the call's filters, as JSON rows (camelCase names)."""
+    d = selection(request)
+    period = d.selection.period if _dated(request) else None
+    rows = operations.records(spec, period, branch=d.selection.filters.branch,
+                              product_line=d.selection.filters.product_line)  # fmt: skip
+    return d, [{_camel(name): _plain(value) for name, value in row.items()} for row in rows]
+
+
+class DepartmentRecordsView(ApiView):
+    export_name = "records"
+    required_permission = "data.export"  # rows as the sheet gave them, as a page's data download
+
+    @extend_schema(
+        summary="One ERP department's records, as its sheet gave them",
+        parameters=[
+            OpenApiParameter("department", str, location=OpenApiParameter.PATH, enum=list(DEPARTMENTS)),
+            *_OPERATIONS_PARAMETERS,
+            *_LIST_PARAMETERS,
+        ],
+        responses={200: enveloped({"type": "array", "items": {"type": "object"}})},
+    )
+    def get(self, request, department: str):
+        spec = _department(department)
+        self.export_name = f"{spec.kind}_records"
+        d, rows = department_records(request, spec)
+        page, paging = page_of(request, rows)
+        return self.answer(page, **_context(d), **paging)
+
+
+class RefreshView(ApiView):
+    """The seed systems' "refresh": rebuild the months whose lines changed since the rollups read them (an upload
+    already brings them up to date; this repairs anything else), in the background."""
+
+    required_permission = "uploads.create"
+
+    @extend_schema(summary="Re-read the figures: rebuild what changed, in the background",
+                   request=None, responses={202: enveloped({"type": "object"})})  # fmt: skip
+    def post(self, request):
+        from .tasks import nightly_refresh
+
+        task = nightly_refresh.delay()
+        response = self.answer({"queued": True, "task": task.id})
+        response.status_code = 202
+        return response
+
+
+urlpatterns += [
+    path("operations/", OperationsView.as_view(), name="api_operations"),
+    path("departments/<str:department>/", DepartmentView.as_view(), name="api_department"),
+    path("departments/<str:department>/records/", DepartmentRecordsView.as_view(), name="api_department_records"),
+    path("refresh/", RefreshView.as_view(), name="api_refresh"),
 ]

@@ -404,3 +404,12 @@ def _rate(part: Decimal | None, whole: Decimal) -> Decimal | None:
 
 def _share(part: int, whole: int) -> Decimal | None:
     return _rate(Decimal(part), Decimal(whole)) if whole else None
+
+
+def records(spec: _Spec, period: Period | None, *, branch: str = "", product_line: str = "") -> list[dict]:
+    """A department's rows as its sheet gave them (newest first by its main date), with the same filters as the
+    summary: for the API and the seed systems' downloads."""
+    hidden = {"id", "record_hash", "source_job"}
+    columns = [f.name for f in spec.model._meta.concrete_fields if f.name not in hidden]
+    rows = _rows(spec, period, branch, product_line).order_by(F(spec.date_field).desc(nulls_last=True), "-id")
+    return [{**row, "upload": row.pop("source_job_id")} for row in rows.values(*columns, "source_job_id")]

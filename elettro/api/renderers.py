@@ -112,15 +112,21 @@ class XLSXRenderer(BaseRenderer):
     render_style = "binary"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
+        return workbook({"data": data})
+
+
+def workbook(sheets: dict) -> bytes:
+    """An XLSX file with a sheet per {name: list}."""
+    book = Workbook(write_only=True)
+    for name, data in sheets.items():
         columns, rows = table(data)
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet("data")
+        sheet = book.create_sheet(name[:31])
         sheet.append(columns)
         for row in rows:
             sheet.append([_cell(row.get(column)) for column in columns])
-        out = io.BytesIO()
-        book.save(out)
-        return out.getvalue()
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 def _cell(value):

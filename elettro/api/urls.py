@@ -12,12 +12,14 @@ from reports import api as reports_api
 from tenants import api as tenants_api
 
 from . import graphql, seed
+from .status import HealthView
 
 v1 = [
     *analytics_api.urlpatterns,
     *ingestion_api.urlpatterns,
     *reports_api.urlpatterns,
     *tenants_api.urlpatterns,
+    path("health/", HealthView.as_view(), name="api_health"),
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
 ]

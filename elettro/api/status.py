@@ -1,5 +1,6 @@
 """/api/v1/health/ on a company's host: the same checks as /health/ (elettro/health.py), status only, in the
-envelope; 503 when Elettro cannot serve. It needs no key, as monitoring calls it."""
+envelope; 503 when Elettro cannot serve. It needs no key, as monitoring calls it; a key of another company is
+still refused, as everywhere on the API."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny
 
 from elettro.health import run_checks, status_of
+from tenants.api_auth import ApiKeyAuthentication
 
 from .schema import enveloped
 from .views import ApiView
@@ -14,7 +16,7 @@ from .views import ApiView
 
 class HealthView(ApiView):
     permission_classes = [AllowAny]
-    authentication_classes: list = []
+    authentication_classes = [ApiKeyAuthentication]
     throttle_classes: list = []
 
     @extend_schema(summary="Can Elettro serve right now", auth=[],

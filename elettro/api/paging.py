@@ -17,6 +17,7 @@ from .errors import bad_parameter
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
+MAX_OFFSET = 10_000_000  # past any list's end; a bigger offset is a typo, not a page (and PostgreSQL's bigint)
 
 
 def whole_number(request, name: str, *, default: int | None, low: int = 0, high: int | None = None) -> int | None:
@@ -62,7 +63,7 @@ class LinesCursor(CursorPagination):
 def page_of(request, rows: list, *, default: int = DEFAULT_PAGE_SIZE) -> tuple[list, dict]:
     """(this page of `rows`, the metadata saying where the next is) by `limit` and `offset`."""
     limit = whole_number(request, "limit", default=default, low=1, high=MAX_PAGE_SIZE)
-    offset = whole_number(request, "offset", default=0, low=0)
+    offset = whole_number(request, "offset", default=0, low=0, high=MAX_OFFSET)
     page = rows[offset : offset + limit]
     url = request.build_absolute_uri()
     following = None

@@ -19,7 +19,7 @@ from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 
 from elettro.api.errors import bad_parameter
-from elettro.api.paging import MAX_PAGE_SIZE, page_of, whole_number
+from elettro.api.paging import DEFAULT_PAGE_SIZE, MAX_OFFSET, MAX_PAGE_SIZE, page_of, whole_number
 from elettro.api.schema import enveloped
 from elettro.api.views import ApiView
 
@@ -69,14 +69,17 @@ def _day(name: str, value: str) -> date:
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 
 
-def measures(request) -> tuple[str, ...]:
-    """`measures=revenue,orders` (catalogue keys, or the same in camelCase); the defaults when absent."""
+def measures(request, dimension: str | None = None) -> tuple[str, ...]:
+    """`measures=revenue,orders` (catalogue keys, or the same in camelCase); the defaults for the dimension when
+    absent."""
     names = [
         _CAMEL.sub("_", name.strip()).lower()
         for value in request.query_params.getlist("measures")
         for name in value.split(",")
         if name.strip()
     ]
+    if not names and dimension is not None:
+        return queries.default_measures(dimension)
     return _asked(queries.measures_from, names)
 
 
@@ -266,13 +269,14 @@ class BreakdownView(ApiView):
 
     def _breakdown(self, request, dimension: str):
         found = _asked(queries.dimension_from, dimension)
-        d, keys = selection(request), measures(request)
+        d, keys = selection(request), measures(request, found.key)
         sort, descending = _sort(request, keys)
         top = whole_number(request, "top", default=None, low=1, high=MAX_PAGE_SIZE)
-        rows = _asked(queries.by_dimension, d.scope, found.key, keys, sort=sort, descending=descending,
-                      fiscal_start_month=d.fiscal_start)  # fmt: skip
-        if top is not None:
-            rows = rows[:top]
+        page_end = whole_number(request, "offset", default=0, low=0, high=MAX_OFFSET) + whole_number(
+            request, "limit", default=DEFAULT_PAGE_SIZE, low=1, high=MAX_PAGE_SIZE
+        )
+        rows = _asked(queries.by_dimension, d.scope, found.key, keys, sort=sort, descending=descending, top=top,
+                      named=page_end, fiscal_start_month=d.fiscal_start)  # fmt: skip
         page, paging = page_of(request, [_row(row, keys, found.kind == "time") for row in rows])
         return self.answer(page, **_context(d), dimension=found.key, **paging)
 

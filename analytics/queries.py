@@ -101,13 +101,25 @@ class Row:
     end: date | None = None
 
 
+def default_measures(dimension: str) -> tuple[str, ...]:
+    """What a question by `dimension` shows when it names no measures: by product, the measures the product
+    rollups keep (orders and customers are counted per order and customer, which they do not keep)."""
+    if dimension == "product":
+        return ("revenue", "quantity", "lines", "gross_profit", "margin")
+    if dimension == "customer":
+        return ("revenue", "orders", "aov", "gross_profit", "margin")
+    return DEFAULT_MEASURES
+
+
 def by_dimension(
     scope: Scope | None, dimension: str, keys: tuple[str, ...], *, sort: str | None = None, descending: bool = True,
-    top: int | None = None, fiscal_start_month: int = 4,
+    top: int | None = None, named: int | None = None, fiscal_start_month: int = 4,
 ) -> list[Row]:  # fmt: skip
     """The measures for each value of `dimension` with sales in the scope. Categories are ordered by `sort` (the
     first measure asked for by default), biggest first unless `descending` is False, blanks last, ties by value;
-    periods in time order unless a sort is named. `top` keeps the first so many."""
+    periods in time order unless a sort is named. `top` keeps the first so many; of those, the first `named`
+    (all when None) are labelled with their names, the rest with their values (a page of a long list names only
+    itself)."""
     found = dimension_from(dimension)
     if sort is not None and sort not in keys:
         raise QuestionError("sort", f"Sort by one of the measures asked for: {', '.join(keys)}.")
@@ -117,6 +129,7 @@ def by_dimension(
         rows = _over_time(scope, found.key, keys, fiscal_start_month)
         if sort is None:
             return rows[:top] if top else rows
+        namer = None
     else:
         blocked = _NOT_BY_CATEGORY.intersection(keys)
         if blocked:
@@ -124,7 +137,7 @@ def by_dimension(
                 "measures",
                 f"{', '.join(sorted(blocked))} is counted for a whole period, not per {found.label.lower()}.",
             )
-        rows = _by_category(scope, found, keys)
+        rows, namer = _by_category(scope, found, keys)
     order = sort or keys[0]
 
     def key(row: Row):
@@ -133,10 +146,17 @@ def by_dimension(
         return (missing, 0 if missing else (-value if descending else value), str(row.value or "\uffff"))
 
     rows.sort(key=key)
-    return rows[:top] if top else rows
+    rows = rows[:top] if top else rows
+    if namer is None:
+        return rows
+    names = namer([row.value or "" for row in rows[:named]])
+    return [dataclasses.replace(row, label=names.get(row.value or "") or row.value or selectors.NOT_GIVEN)
+            for row in rows]  # fmt: skip
 
 
-def _by_category(scope: Scope, dimension: catalogue.Dimension, keys: tuple[str, ...]) -> list[Row]:
+def _by_category(scope: Scope, dimension: catalogue.Dimension, keys: tuple[str, ...]):
+    """The rows (unnamed) and a function naming the values given to it: names are looked up only for the rows
+    kept."""
     column = dimension.column
     counts = _wants_counts(keys)
     if column == "customer_key" and _kept(keys, (*catalogue.sums_kept("customer"), "orders")):
@@ -145,7 +165,7 @@ def _by_category(scope: Scope, dimension: catalogue.Dimension, keys: tuple[str, 
     elif column == "product_key" and _kept(keys, catalogue.sums_kept("product")):
         sums = {}
         for row in engine.products(scope):  # a product sold under two product lines is one product
-            held = sums.setdefault(row["product_key"], {"product_key": row["product_key"]})
+            held = sums.setdefault(row["product_key"], {"product_name": row["product_name"]})
             for name in catalogue.sums_kept("product"):
                 held[name] = (held.get(name) or 0) + (row[name] or 0)
         customers = selectors.customers_by(scope, column) if counts else {}
@@ -153,30 +173,26 @@ def _by_category(scope: Scope, dimension: catalogue.Dimension, keys: tuple[str, 
         if column in ("customer_key", "product_key"):
             scope = dataclasses.replace(scope, from_lines=True)
         sums = {row[column]: row for row in engine.sales(scope, (column,))}
-        customers = (
-            ({key: 1 for key in sums if key} if column == "customer_key" else selectors.customers_by(scope, column))
-            if (counts)
-            else {}
-        )
-    labels = _labels(column, sums)
-    return [
-        Row(value or None, labels.get(value) or value or selectors.NOT_GIVEN,
-            catalogue.values(catalogue.Figures(row, customers=customers.get(value, 0)), keys))
+        if not counts:
+            customers = {}
+        elif column == "customer_key":
+            customers = {key: 1 for key in sums if key}
+        else:
+            customers = selectors.customers_by(scope, column)
+    rows = [
+        Row(value or None, "", catalogue.values(catalogue.Figures(row, customers=customers.get(value, 0)), keys))
         for value, row in sums.items()
-    ]  # fmt: skip
+    ]
+    if column == "customer_key":
+        return rows, customer_names
+    if column == "product_key":
+        return rows, lambda values: {value: sums[value].get("product_name") for value in values if value in sums}
+    return rows, lambda values: {}
 
 
 def _kept(keys, sums_kept) -> bool:
     """Every sum the measures are worked out from is kept by that family of tables."""
     return {name for key in keys for name in catalogue.MEASURES[key].reads} <= set(sums_kept)
-
-
-def _labels(column: str, sums: dict) -> dict:
-    if column == "customer_key":
-        return customer_names(sums)
-    if column == "product_key":
-        return {key: row.get("product_name") or row.get("product_code") or key for key, row in sums.items()}
-    return {}
 
 
 # ---------------------------------------------------------------- over time
@@ -194,12 +210,12 @@ def _over_time(scope: Scope, grain: str, keys: tuple[str, ...], fiscal_start_mon
         held = sums.setdefault(start, {})
         for name in catalogue.SUMS:
             held[name] = (held.get(name) or 0) + (row.get(name) or 0)
+    # Customers per period from one round trip; new customers, when asked for, a query per period.
+    customers = selectors.customers_per_period(scope, spans) if "customers" in keys else {}
     rows = []
     for start in sorted(sums):
         first, last, label = spans[start]
-        customers, new = (0, 0)
-        if _wants_counts(keys):
-            customers, new = engine.customer_counts(scope.shifted(Period(first, last)))
-        values = catalogue.values(catalogue.Figures(sums[start], customers=customers, new_customers=new), keys)
-        rows.append(Row(start, label, values, end=last))
+        new = engine.customer_counts(scope.shifted(Period(first, last)))[1] if "new_customers" in keys else 0
+        figures = catalogue.Figures(sums[start], customers=customers.get(start, 0), new_customers=new)
+        rows.append(Row(start, label, catalogue.values(figures, keys), end=last))
     return rows

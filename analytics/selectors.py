@@ -248,7 +248,7 @@ def _by_time(
             totals = sales.setdefault(period(row[grain]), {})
             for measure in engine.SALES_MEASURES:
                 totals[measure] = (totals.get(measure) or 0) + (row[measure] or 0)
-        customers = _customers_per_period(scope, {start: periods[start] for start in sales})
+        customers = customers_per_period(scope, {start: periods[start] for start in sales})
     counted: dict[date, int] = {}
     for day, lines in _all_lines(engine.RAW_SQL["day"], date_from, date_to)[0].items():
         start = period(day)
@@ -260,7 +260,7 @@ def _by_time(
     ]  # fmt: skip
 
 
-def _customers_per_period(scope: Scope, periods: dict[date, tuple[date, date, str]]) -> dict[date, int]:
+def customers_per_period(scope: Scope, periods: dict[date, tuple[date, date, str]]) -> dict[date, int]:
     """Customers who bought in each period (cut to the scope's), walk-in sales counting none, as in `kpis`."""
     parts: list[tuple[sql.Composable, list]] = []
     for start, (first, last, _label) in periods.items():

@@ -213,13 +213,14 @@ class KpisView(ApiView):
                 "measure": key, "label": measure.label, "unit": measure.unit,
                 "value": catalogue.printed(key, now), "previous": catalogue.printed(key, before),
                 "yearAgo": catalogue.printed(key, then),
-                "changeVsPrevious": _change(now, before), "changeVsYearAgo": _change(now, then),
+                "changeVsPrevious": change(now, before), "changeVsYearAgo": change(now, then),
             })  # fmt: skip
         comparisons = {"previous": _period(previous[0]), "yearAgo": _period(year_ago[0])}
         return self.answer(rows, **_context(d), comparisons=comparisons)
 
 
-def _change(now, then) -> str | None:
+def change(now, then) -> str | None:
+    """The change from `then` to `now` as a fraction with four places (0.1 is +10%); none from nothing."""
     if now is None or then is None or not then:
         return None
     now, then = Decimal(now), Decimal(then)

@@ -25,7 +25,12 @@ NUL_MESSAGE = "The request holds a NUL character (%00), which no field accepts. 
 
 
 def bad_request(request: HttpRequest, message: str, *, status: int = 400) -> HttpResponse:
-    """A 400 (or `status`) that says what is wrong, as JSON to a caller that asked for JSON, plain text otherwise."""
+    """A 400 (or `status`) that says what is wrong, as JSON to a caller that asked for JSON, plain text otherwise;
+    on the API, in its envelope."""
+    if request.path.startswith("/api/"):
+        from elettro.api.envelope import error_response
+
+        return error_response(status, "too_large" if status == 413 else "bad_request", message)
     if "application/json" in request.headers.get("Accept", ""):
         return JsonResponse({"error": message}, status=status)
     title = "Too large" if status == 413 else "Bad request"

@@ -392,6 +392,9 @@ class SalesLine(models.Model):
                 fields=["invoice_date"], name="sales_incl_tax_idx", condition=models.Q(amount_includes_tax=True)
             ),
             models.Index(fields=["invoice_date"], name="sales_walk_in_idx", condition=models.Q(customer_key="")),
+            # Invoices newest first (the API's invoices list): a page walks this from its cursor, where without it
+            # every page sorts the whole table (1-2 s at 1,000,000 lines against about 1 ms).
+            models.Index(fields=["invoice_date", "invoice_number", "customer_key"], name="sales_invoice_idx"),
         ]
 
     def __str__(self) -> str:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet, Sum
+import csv
+import io
+from collections.abc import Iterator
+from datetime import date
+
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
 from .models import ImportJob, SalesLine
@@ -45,3 +50,57 @@ def figure_notes() -> dict[str, bool]:
         "includes_tax": counted.filter(amount_includes_tax=True).exists(),
         "walk_in": counted.filter(customer_key="").exists(),
     }
+
+
+# The filter bar's dimensions, as they read a line: `salesperson` is the line's salesperson, or its manager when
+# the file names no salesperson.
+LINE_DIMENSIONS = ("branch", "product_line", "state", "country", "salesperson", "segment")
+
+
+def lines_matching(
+    *, start: date | None = None, end: date | None = None, dimensions: dict[str, str] | None = None
+) -> QuerySet[SalesLine]:
+    """Every stored line (counting or not) dated from `start` to `end` whose dimensions equal the values given."""
+    lines = SalesLine.objects.all()
+    if start is not None:
+        lines = lines.filter(invoice_date__gte=start)
+    if end is not None:
+        lines = lines.filter(invoice_date__lte=end)
+    for name, value in (dimensions or {}).items():
+        if name not in LINE_DIMENSIONS:
+            raise ValueError(f"{name!r} is not a dimension of the filter bar")
+        if name == "salesperson":
+            lines = lines.filter(Q(salesperson=value) | Q(salesperson="", manager=value))
+        else:
+            lines = lines.filter(**{name: value})
+    return lines
+
+
+# An invoice is its number, date and customer, as the figures count orders.
+INVOICE_KEY = ("invoice_date", "invoice_number", "customer_key")
+
+
+def invoices(lines: QuerySet[SalesLine], *, search: str = "") -> QuerySet:
+    """One row per invoice among the counting `lines` (dicts: the key, `name`, `lines` and the sums), unordered;
+    `search` keeps the lines whose invoice number or customer name contains it, any case."""
+    lines = lines.filter(counts=True)
+    if search:
+        lines = lines.filter(Q(invoice_number__icontains=search) | Q(customer_name__icontains=search))
+    return lines.values(*INVOICE_KEY).annotate(
+        name=Max("customer_name"),
+        lines=Count("id"),
+        total_quantity=Sum("quantity"),
+        total_net_amount=Sum("net_amount"),
+        total_cgst=Sum("cgst"),
+        total_sgst=Sum("sgst"),
+        total_igst=Sum("igst"),
+    )
+
+
+def rejected_rows(job: ImportJob) -> Iterator[dict[str, str]]:
+    """The rows of an upload's rejected-rows file (each with its sheet, row and reason), as the page's download
+    gives them; none when it has no such file."""
+    if not job.rejects_file:
+        return
+    with job.rejects_file.open("rb") as raw:
+        yield from csv.DictReader(io.TextIOWrapper(raw, encoding="utf-8-sig", newline=""))

@@ -72,6 +72,16 @@ def upload_create(*, file: UploadedFile, kind: str = Kind.SALES, mode: str = Imp
     return job
 
 
+def short_name(name: str, limit: int = 150) -> str:
+    """An uploaded file's name cut to `limit` bytes, its extension kept: the stored path adds date folders and
+    perhaps a suffix that keeps it unique, and a file system refuses a name part over 255 bytes."""
+    stem, dot, extension = name.rpartition(".")
+    if not dot or len(extension) > 10:
+        stem, dot, extension = name, "", ""
+    room = limit - len((dot + extension).encode())
+    return stem.encode()[:room].decode(errors="ignore").strip() + dot + extension
+
+
 def enqueue(job_id: int) -> None:
     """Queue an upload's run. Files over UPLOAD_BULK_BYTES go to their own queue and worker (`etl_bulk`), so one
     company's huge upload never holds up another company's small one."""

@@ -40,7 +40,7 @@ def upload(request: HttpRequest) -> HttpResponse:
         options = {"kind": form.cleaned_data["kind"], "mode": form.cleaned_data["mode"], "user": request.user,
                    "batch": uuid.uuid4().hex}  # fmt: skip
         for file in form.cleaned_data["files"]:
-            file.name = _short_name(file.name or "upload")
+            file.name = services.short_name(file.name or "upload")
             try:
                 jobs.append(services.upload_create(file=file, review=True, **options))
             except ApplicationError as error:
@@ -55,16 +55,6 @@ def upload(request: HttpRequest) -> HttpResponse:
                "plan_limited": plan_limited}  # fmt: skip
     status = 413 if refused else 400 if errors or form.errors else 200
     return render(request, "ingestion/upload.html", context, status=status)
-
-
-def _short_name(name: str, limit: int = 150) -> str:
-    """An uploaded file's name cut to `limit` bytes, its extension kept: the stored path adds date folders and
-    perhaps a suffix that keeps it unique, and a file system refuses a name part over 255 bytes."""
-    stem, dot, extension = name.rpartition(".")
-    if not dot or len(extension) > 10:
-        stem, dot, extension = name, "", ""
-    room = limit - len((dot + extension).encode())
-    return stem.encode()[:room].decode(errors="ignore").strip() + dot + extension
 
 
 def _job_ids(request) -> list[int]:

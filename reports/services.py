@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import time
 from decimal import Decimal
+from urllib.parse import parse_qsl
 
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
@@ -59,6 +60,20 @@ def run_create(
     if enqueue:
         transaction.on_commit(lambda: _enqueue(run.pk))
     return run
+
+
+def run_query(*, query: str = "", filters: dict, date_from=None, date_to=None) -> dict:
+    """The selection a Generate request asks for: a dashboard page's own (`query`, its query string), the filters
+    given with it over that, and dates over any preset, as the Reports page's From and To."""
+    selection = dict(parse_qsl(query or ""))
+    selection.pop("download", None)
+    selection.update(filters)
+    if date_from or date_to:
+        selection.pop("preset", None)
+        for key, value in (("from", date_from), ("to", date_to)):
+            if value:
+                selection[key] = value.isoformat()
+    return selection
 
 
 def _enqueue(run_id: int) -> None:

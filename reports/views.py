@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl
-
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -38,14 +36,9 @@ def generate(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         runs = selectors.report_runs()[:200]
         return render(request, "reports/reports.html", {"runs": runs, "form": form}, status=400)
-    query = dict(parse_qsl(form.cleaned_data["query"] or ""))
-    query.pop("download", None)
-    query.update(form.filters())
-    if form.cleaned_data["date_from"] or form.cleaned_data["date_to"]:
-        query.pop("preset", None)
-        for key, value in (("from", form.cleaned_data["date_from"]), ("to", form.cleaned_data["date_to"])):
-            if value:
-                query[key] = value.isoformat()
+    data = form.cleaned_data
+    query = services.run_query(query=data["query"], filters=form.filters(), date_from=data["date_from"],
+                               date_to=data["date_to"])  # fmt: skip
     try:
         run = services.run_create(
             company=request.tenant,

@@ -8,18 +8,19 @@ from django.core.exceptions import BadRequest
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from elettro.kernel.errors import ApplicationError
 
 from . import services
+from .api_keys import KEY_ROLES, api_key_create, api_key_revoke, api_keys_of
 from .forms import CompanySettingsForm, InvitationForm, RoleForm
 from .handoff import handoff_redeem
 from .models import AuditEvent, Membership
 from .permissions import has_permission, require_permission
 from .roles import Role
 from .selectors import audit_events, members_of_company, pending_invitations
-from .urls_util import public_url
+from .urls_util import company_url, public_url
 
 
 def handoff(request: HttpRequest) -> HttpResponse:
@@ -125,3 +126,49 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     context = {"events": pages.get_page(request.GET.get("page")), "action": action or "",
                "actions": AuditEvent.Action.choices}  # fmt: skip
     return render(request, "tenants/audit_log.html", context)
+
+
+# ---------------------------------------------------------------- API keys
+
+
+def _api_keys_page(request: HttpRequest, *, status: int = 200, **context) -> HttpResponse:
+    ranks = list(Role)  # owner first: a key may not act above its creator's role
+    mine = ranks.index(Role(request.membership.role))
+    context = {
+        "keys": api_keys_of(request.tenant),
+        "roles": [(role, Role(role).label) for role in KEY_ROLES if ranks.index(role) >= mine],
+        "values": {"name": "", "role": Role.VIEWER},
+        "errors": {},
+        **context,
+    }
+    return render(request, "tenants/api_keys.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@require_permission("api_keys.manage")
+def api_keys(request: HttpRequest) -> HttpResponse:
+    """The company's API keys; a new one is shown on the answer to the POST that made it, and never again."""
+    if request.method == "GET":
+        return _api_keys_page(request)
+    values = {"name": request.POST.get("name", ""), "role": request.POST.get("role", "")}
+    try:
+        key, raw = api_key_create(company=request.tenant, name=values["name"], role=values["role"],
+                                  created_by=request.user, actor_role=request.membership.role)  # fmt: skip
+    except ApplicationError as error:
+        return _api_keys_page(request, status=400, values=values, errors={"form": error.message, **error.field_errors})
+    # No redirect: the key goes out in this one answer (not in a URL or the session), and is never stored.
+    response = _api_keys_page(request, new_key=raw, new=key, example_url=company_url(request.tenant, "/api/v1/kpis/"))
+    response["Cache-Control"] = "private, no-store"  # never cached, whatever elettro.security_headers becomes
+    return response
+
+
+@require_POST
+@require_permission("api_keys.manage")
+def revoke_api_key(request: HttpRequest, key_id: int) -> HttpResponse:
+    key = get_object_or_404(api_keys_of(request.tenant), pk=key_id)  # another company's key: 404
+    if key.revoked_at is not None:
+        messages.info(request, f"The key {key.prefix}… “{key.name}” was already revoked.")
+    else:
+        api_key_revoke(key=key, by=request.user)
+        messages.success(request, f"The key {key.prefix}… “{key.name}” is revoked: calls with it are refused now.")
+    return redirect("api_keys")

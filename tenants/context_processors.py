@@ -25,4 +25,5 @@ class _Can:
         self._request = request
 
     def __getattr__(self, name: str) -> bool:
-        return has_permission(self._request, name.replace("_", ".", 1))
+        # The last underscore is the dot: api_keys_manage is api_keys.manage, company_settings company.settings.
+        return has_permission(self._request, ".".join(name.rsplit("_", 1)))

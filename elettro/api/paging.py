@@ -70,3 +70,18 @@ def page_of(request, rows: list, *, default: int = DEFAULT_PAGE_SIZE) -> tuple[l
     if offset + limit < len(rows):
         following = replace_query_param(replace_query_param(url, "offset", offset + limit), "limit", limit)
     return page, {"count": len(rows), "limit": limit, "offset": offset, "next": following}
+
+
+class Counted:
+    """A queryset read as `page_of` reads a list: counted by the database, and only the page fetched."""
+
+    def __init__(self, rows):
+        self.rows, self.count = rows, None
+
+    def __len__(self) -> int:
+        if self.count is None:
+            self.count = self.rows.count()
+        return self.count
+
+    def __getitem__(self, part: slice) -> list:
+        return list(self.rows[part])

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -39,6 +40,8 @@ class EnvelopeRenderer(JSONRenderer):
 
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Text that looks like a number but is a code (an invoice number 00123, a 19-digit id): kept as text in XLSX.
+_CODE_LIKE = re.compile(r"-?(0\d|\d{16})")
 
 
 def safe_cell(text: str) -> str:
@@ -136,7 +139,7 @@ def _cell(value):
         return value
     if isinstance(value, str):
         # The API gives amounts as decimal strings: numbers in a spreadsheet, so they add up.
-        if _is_number(value) and "e" not in value.lower():
+        if _is_number(value) and "e" not in value.lower() and not _CODE_LIKE.match(value):
             return Decimal(value)
         return safe_cell(value)
     return safe_cell(str(value))

@@ -26,6 +26,9 @@ class ApiView(APIView):
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
+        following = (getattr(response, "metadata", None) or {}).get("next")
+        if following and response.status_code < 400:  # CSV and XLSX carry no metadata: the next page as a header
+            response["Link"] = f'<{following}>; rel="next"'
         renderer = getattr(request, "accepted_renderer", None)
         if self.export_name and response.status_code < 400 and getattr(renderer, "format", "") in ("csv", "xlsx"):
             response["Content-Disposition"] = f'attachment; filename="{self.export_name}.{renderer.format}"'

@@ -346,7 +346,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Figures, uploads and reports of one company, on its own address (https://SUB.<domain>/api/v1/). Send a "
         "key as `Authorization: Bearer KEY`. Every response is an envelope: `data`, `error` (`code`, `message`, "
-        "and `parameter` when one is at fault) and `metadata` (`requestId`, and `next` on lists)."
+        "and `parameter` when one is at fault) and `metadata` (`requestId`, and `next` on lists). GraphQL over the "
+        "same figures, filters, keys and envelope is at `/api/graphql` (POST)."
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -69,3 +69,10 @@ def test_every_operation_answers_within_its_schema_for_valid_and_invalid_inputs(
                 case.call_and_validate(headers=headers, checks=CHECKS)
 
             run()
+
+
+def test_the_schema_is_valid_openapi_and_generates_without_a_warning(tmp_path):
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
+    assert "/api/v1/kpis/" in (tmp_path / "schema.yaml").read_text()

@@ -201,22 +201,28 @@ class KpisView(ApiView):
         responses={200: enveloped({"type": "array", "items": _KPI})},
     )
     def get(self, request):
-        d, keys = selection(request), measures(request)
-        found = queries.compared(d.scope, keys)
-        previous = found.comparisons.get("previous", (None, {}))
-        year_ago = found.comparisons.get("year_ago", (None, {}))
-        rows = []
-        for key in keys:
-            measure = catalogue.MEASURES[key]
-            now, before, then = found.values[key], previous[1].get(key), year_ago[1].get(key)
-            rows.append({
-                "measure": key, "label": measure.label, "unit": measure.unit,
-                "value": catalogue.printed(key, now), "previous": catalogue.printed(key, before),
-                "yearAgo": catalogue.printed(key, then),
-                "changeVsPrevious": change(now, before), "changeVsYearAgo": change(now, then),
-            })  # fmt: skip
-        comparisons = {"previous": _period(previous[0]), "yearAgo": _period(year_ago[0])}
+        d = selection(request)
+        rows, comparisons = kpi_rows(d, measures(request))
         return self.answer(rows, **_context(d), comparisons=comparisons)
+
+
+def kpi_rows(d: Dashboard, keys: tuple[str, ...]) -> tuple[list[dict], dict]:
+    """Each measure against the periods of catalogue.COMPARISONS, as REST and GraphQL give them; and those
+    periods."""
+    found = queries.compared(d.scope, keys)
+    previous = found.comparisons.get("previous", (None, {}))
+    year_ago = found.comparisons.get("year_ago", (None, {}))
+    rows = []
+    for key in keys:
+        measure = catalogue.MEASURES[key]
+        now, before, then = found.values[key], previous[1].get(key), year_ago[1].get(key)
+        rows.append({
+            "measure": key, "label": measure.label, "unit": measure.unit,
+            "value": catalogue.printed(key, now), "previous": catalogue.printed(key, before),
+            "yearAgo": catalogue.printed(key, then),
+            "changeVsPrevious": change(now, before), "changeVsYearAgo": change(now, then),
+        })  # fmt: skip
+    return rows, {"previous": _period(previous[0]), "yearAgo": _period(year_ago[0])}
 
 
 def change(now, then) -> str | None:

@@ -171,6 +171,13 @@ def _period(period) -> Period | None:
     return None if period is None else Period(from_=period.start, to=period.end)
 
 
+def _graphql_period(period: dict | None) -> Period | None:
+    """A period as REST gives it ({"from", "to"}, ISO dates)."""
+    if period is None:
+        return None
+    return Period(from_=date.fromisoformat(period["from"]), to=date.fromisoformat(period["to"]))
+
+
 @strawberry.type
 class Kpi:
     measure: Measure
@@ -322,21 +329,16 @@ def _rows(found: list[queries.Row], keys: tuple[str, ...]) -> list:
 class Query:
     @strawberry.field(description="Headline figures, against the previous period and the same period a year ago.")
     def kpis(self, filters: Filters | None = None, measures: list[Measure] | None = None) -> Kpis:
-        d, keys = dashboard(filters), _measures(measures)
-        found = queries.compared(d.scope, keys)
-        previous = found.comparisons.get("previous", (None, {}))
-        year_ago = found.comparisons.get("year_ago", (None, {}))
-        rows = []
-        for key in keys:
-            measure = catalogue.MEASURES[key]
-            now, before, then = found.values[key], previous[1].get(key), year_ago[1].get(key)
-            rows.append(Kpi(
-                measure=Measure(key), label=measure.label, unit=measure.unit,
-                value=catalogue.printed(key, now), previous=catalogue.printed(key, before),
-                year_ago=catalogue.printed(key, then),
-                change_vs_previous=api.change(now, before), change_vs_year_ago=api.change(now, then),
-            ))  # fmt: skip
-        comparisons = Comparisons(previous=_period(previous[0]), year_ago=_period(year_ago[0]))
+        d = dashboard(filters)
+        found, periods = api.kpi_rows(d, _measures(measures))
+        rows = [
+            Kpi(measure=Measure(row["measure"]), label=row["label"], unit=row["unit"], value=row["value"],
+                previous=row["previous"], year_ago=row["yearAgo"], change_vs_previous=row["changeVsPrevious"],
+                change_vs_year_ago=row["changeVsYearAgo"])
+            for row in found
+        ]  # fmt: skip
+        comparisons = Comparisons(previous=_graphql_period(periods["previous"]),
+                                  year_ago=_graphql_period(periods["yearAgo"]))  # fmt: skip
         return Kpis(**_answer(d), comparisons=comparisons, rows=rows)
 
     @strawberry.field(description="Measures for each day, week, month, fiscal quarter or fiscal year of the period.")

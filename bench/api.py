@@ -69,6 +69,7 @@ def main() -> int:
     parser.add_argument("--selections", default="", help="comma-separated names of the selections to run (all)")
     parser.add_argument("--naive", default="latest 12 months,branch", help="selections also timed from the lines")
     args = parser.parse_args()
+    os.environ["API_THROTTLE_RATE"] = "1000000/min"  # the bench times the calls, not the per-key limit
     dashboards._setup(False, dashboards.FILE_LINES)
 
     from django.db import connection

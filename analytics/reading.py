@@ -1,32 +1,37 @@
-"""The one door into analytics for the apps above it: reports now, the API and alerts next.
+"""The one door into analytics for the apps above it: reports and its alerts.
 
 What they may read: the dashboards (a page built for a selection, its cards, panels and tables), the headline
-figures and sales sums of a scope, the biggest customers, the GST splits, the Operations summary, and the helpers
-that write tables to files. Everything else in analytics (the engine's SQL, the rollups, the page modules) can
-change without them noticing. tests/test_architecture.py keeps reports to this module.
+figures and sales sums of a scope, the catalogue's questions (a measure over a scope or by a dimension, as the API
+asks them), the biggest customers, the GST splits, the Operations summary, the days with sales and the last
+upload, and the helpers that write tables to files. Everything else in analytics (the engine's SQL, the rollups,
+the page modules) can change without them noticing. tests/test_architecture.py keeps reports to this module.
 """
 
 from __future__ import annotations
 
-from ingestion.models import Customer
+from ingestion.models import Customer, ImportJob
 
 from . import charts, gst
-from .catalogue import MEASURES
+from .catalogue import DIMENSIONS as CATALOGUE_DIMENSIONS
+from .catalogue import MEASURES, printed
 from .dashboard import NO_SALES, NO_SALES_IN_PERIOD, Card, Dashboard, Page, Panel, dashboard_for
-from .engine import Scope, sales
+from .engine import Scope, data_span, sales
 from .exports import XLSX_CONTENT_TYPE, sheet_title, table_csv, write_cell, write_sheet
-from .filters import DIMENSIONS, LABELS
+from .filters import DIMENSIONS, LABELS, Filters
 from .operations import operations_summary
 from .pages import PAGES
 from .pages.common import top_customers
-from .periods import PRESETS, month_start
+from .periods import PRESETS, Period, add_months, fiscal_year_start, month_start
+from .queries import QuestionError, Row, by_dimension, figures
 from .tables import Column, Table
 
 __all__ = [
-    "DIMENSIONS", "LABELS", "MEASURES", "NO_SALES", "NO_SALES_IN_PERIOD", "PRESETS", "XLSX_CONTENT_TYPE", "Card",
-    "Column", "Dashboard", "Page", "Panel", "Scope", "Table", "b2b_receivers", "charts", "customer_details",
-    "dashboard_for", "invoices_for", "month_start", "operations_summary", "page", "page_builder",
-    "registration_split", "sales", "sheet_title", "table_csv", "top_customers", "write_cell", "write_sheet",
+    "CATALOGUE_DIMENSIONS", "DIMENSIONS", "LABELS", "MEASURES", "NO_SALES", "NO_SALES_IN_PERIOD", "PRESETS",
+    "XLSX_CONTENT_TYPE", "Card", "Column", "Dashboard", "Filters", "Page", "Panel", "Period", "QuestionError", "Row",
+    "Scope", "Table", "add_months", "b2b_receivers", "by_dimension", "charts", "customer_details", "dashboard_for",
+    "data_span", "figures", "fiscal_year_start", "invoices_for", "last_upload_at", "month_start",
+    "operations_summary", "page", "page_builder", "printed", "registration_split", "sales", "sheet_title", "table_csv",
+    "top_customers", "write_cell", "write_sheet",
 ]  # fmt: skip
 
 registration_split = gst.registration_split
@@ -47,3 +52,9 @@ def page_builder(name: str):
 def customer_details(keys: list[str]) -> dict[str, Customer]:
     """The customer master's row for each of these customer keys that has one."""
     return {customer.key: customer for customer in Customer.objects.filter(key__in=keys)}
+
+
+def last_upload_at():
+    """When the company's last upload finished loading lines, or None."""
+    done = ImportJob.objects.filter(status=ImportJob.Status.SUCCEEDED, finished_at__isnull=False)
+    return done.order_by("-finished_at").values_list("finished_at", flat=True).first()

@@ -31,6 +31,7 @@ class CompanyTask(TenantTask):
 app = CeleryApp("elettro")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+app.autodiscover_tasks(["reports.alerts"])  # reports/alerts/tasks.py: only one tasks module per app is found otherwise
 
 # ---------------------------------------------------------------- request ids and logging (elettro/request_id.py)
 # A task carries the id of the request (or task) that enqueued it; its log lines name it, and its own task id.

@@ -137,6 +137,8 @@ def _run_claimed(job: ImportJob) -> ImportJob:
             job.refresh_from_db()
             return job
         run_job(job, progress=progress)
+        if ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.SUCCEEDED).exists():
+            followers.import_finished(job.pk)
     except WrongKind as wrong:
         _ask_what_it_is(job, wrong)
     except NeedsReview as review:

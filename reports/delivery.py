@@ -1,5 +1,5 @@
 """Sending a generated report to a schedule's recipients, one Delivery row per recipient and channel, through
-the channel clients in reports/channels (the alerts will send through the same clients).
+the one channel interface (reports/channels/send.py) that alerts send through too.
 
 A failure the service says may pass (a timeout, a rate limit) is retried by the task with backoff; anything
 else (a revoked token, an unknown channel) fails at once, and the history shows why.
@@ -8,7 +8,6 @@ else (a revoked token, an unknown channel) fails at once, and the history shows 
 from __future__ import annotations
 
 from decimal import Decimal
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.urls import reverse
@@ -18,8 +17,9 @@ from elettro.kernel.money import format_money_compact, format_number
 from tenants.models import Company
 from tenants.urls_util import company_url
 
-from .channels import email, slack, whatsapp
+from .channels import email
 from .channels.errors import ChannelError
+from .channels.send import Attachment, ChannelConfig, Message, send, target_label
 from .generation import CONTENT_TYPES
 from .models import ChannelSettings, Delivery, ReportRun, Schedule
 
@@ -64,11 +64,6 @@ def channel_problems(schedule: Schedule, config: ChannelSettings | None = None) 
     return problems
 
 
-def _webhook_label(url: str) -> str:
-    # The URL is the secret; the last characters tell two webhooks apart without revealing it.
-    return f"Slack webhook …{urlsplit(url).path[-4:]}"
-
-
 def recipients(schedule: Schedule) -> list[tuple[str, str]]:
     """(channel, target) for every recipient of the schedule."""
     found: list[tuple[str, str]] = []
@@ -93,7 +88,7 @@ def deliveries_create(run: ReportRun, schedule: Schedule, *, is_test: bool = Fal
             schedule=schedule,
             run=run,
             channel=channel,
-            target=_webhook_label(target) if target.startswith("http") else target,
+            target=target_label(channel, target),
             is_test=is_test,
         )
         for channel, target in recipients(schedule)
@@ -143,88 +138,68 @@ def _message(run: ReportRun, company: Company) -> str:
 # ---------------------------------------------------------------- sending
 
 
+def send_config(config: ChannelSettings | None = None, *, webhook_secret: str = "") -> ChannelConfig:
+    """What the channel interface needs from the company's Channels settings (WhatsApp falls back to Elettro's
+    own number, see whatsapp_sender)."""
+    config = config or channel_settings()
+    number_id, token, template, language = whatsapp_sender(config)
+    return ChannelConfig(
+        slack_bot_token=config.slack_bot_token,
+        whatsapp_phone_number_id=number_id,
+        whatsapp_access_token=token,
+        whatsapp_template=template,
+        whatsapp_language=language,
+        webhook_secret=webhook_secret,
+    )
+
+
 def delivery_send(delivery: Delivery, company: Company) -> None:
     """Send one delivery; raises ChannelError when it did not go."""
-    if delivery.is_test:
-        return _send_test(delivery, company)
+    message = _test_message(delivery, company) if delivery.is_test else _report_message(delivery, company)
+    external_id = send(delivery.channel, _target_for(delivery), message, config=send_config())
+    delivery.external_id = external_id or delivery.external_id
+
+
+def _report_message(delivery: Delivery, company: Company) -> Message:
     run = delivery.run
     if run is None or run.status != ReportRun.Status.DONE or not run.file:
         raise ChannelError("The report was not generated, so there was nothing to send.", retryable=False)
+    if delivery.channel == Delivery.Channel.WHATSAPP and run.format != "pdf":
+        raise ChannelError("WhatsApp delivers PDF reports only; set this schedule's format to PDF.", retryable=False)
     with run.file.open("rb") as handle:
         content = handle.read()
-    attachment = (run.filename, content, CONTENT_TYPES[run.format])
     text = _message(run, company)
     link = download_link(run, company)
-    target = _target_for(delivery)
-    if delivery.channel == Delivery.Channel.EMAIL:
-        body = f"{text}\n\nThe report is attached. Members of {company.name} can also download it here:\n{link}\n"
-        email.send_email(to=[target], subject=_subject(run, company), body=body, attachment=attachment)
-    elif delivery.channel == Delivery.Channel.SLACK and target.startswith("http"):
-        slack.post_webhook(target, text=f"{text}\n<{link}|Download the report>", blocks=_slack_blocks(text, link))
-    elif delivery.channel == Delivery.Channel.SLACK:
-        config = channel_settings()
-        if not config.slack_bot_token:
-            raise ChannelError("Slack is not set up: add the bot token in Channels settings.", retryable=False)
-        delivery.external_id = slack.upload_file(
-            config.slack_bot_token,
-            target,
-            filename=run.filename,
-            content=content,
-            title=_subject(run, company),
-            initial_comment=f"{text}\n{link}",
-        )
-    elif delivery.channel == Delivery.Channel.WHATSAPP:
-        delivery.external_id = _send_whatsapp(target, run, company, content)
-    else:
-        raise ChannelError(f"Unknown channel {delivery.channel!r}.", retryable=False)
-
-
-def _slack_blocks(text: str, link: str) -> list[dict]:
-    return [
-        {"type": "section", "text": {"type": "mrkdwn", "text": text}},
-        {
-            "type": "actions",
-            "elements": [{"type": "button", "text": {"type": "plain_text", "text": "Download"}, "url": link}],
-        },
-    ]
-
-
-def _whatsapp_ready(config: ChannelSettings) -> tuple[str, str, str, str]:
-    number_id, token, template, language = whatsapp_sender(config)
-    if not (number_id and token):
-        raise ChannelError(
-            "WhatsApp is not set up: add the phone number ID and access token in Channels settings.", retryable=False
-        )
-    return number_id, token, template, language
-
-
-def _send_whatsapp(to: str, run: ReportRun, company: Company, content: bytes) -> str:
-    number_id, token, template, language = _whatsapp_ready(channel_settings())
-    if run.format != "pdf":
-        raise ChannelError("WhatsApp delivers PDF reports only; set this schedule's format to PDF.", retryable=False)
-    message_id = whatsapp.send_pdf(
-        phone_number_id=number_id,
-        token=token,
-        to=to,
-        filename=run.filename,
-        content=content,
-        caption=_subject(run, company)[:1000],
+    figures = run.headline or {}
+    return Message(
+        subject=_subject(run, company),
+        text=text,
+        link=link,
+        link_label="Download the report",
+        email_body=f"{text}\n\nThe report is attached. Members of {company.name} can also download it here:\n{link}\n",
+        attachment=Attachment(run.filename, content, CONTENT_TYPES[run.format]),
+        template_parameters=(
+            run.period_label,
+            _figure(figures.get("revenue") or figures.get("taxable"), company.currency),
+            _figure(figures.get("orders"), company.currency),
+        ),
     )
-    if template:
-        figures = run.headline or {}
-        whatsapp.send_template(
-            phone_number_id=number_id,
-            token=token,
-            to=to,
-            template=template,
-            language=language,
-            body_parameters=[
-                run.period_label,
-                _figure(figures.get("revenue") or figures.get("taxable"), company.currency),
-                _figure(figures.get("orders"), company.currency),
-            ],
-        )
-    return message_id
+
+
+def _test_message(delivery: Delivery, company: Company) -> Message:
+    text = f"Test from Elettro: {company.name}'s scheduled reports will arrive here."
+    if delivery.channel != Delivery.Channel.WHATSAPP:
+        return Message(subject=f"Elettro test: {company.name}", text=text)
+    from .rendering.pdf import test_pdf
+
+    # A report reaches WhatsApp as a document, then the template, which is what reaches people outside WhatsApp's
+    # 24-hour window: the test sends both.
+    return Message(
+        subject=text,  # the document's caption
+        text=text,
+        attachment=Attachment("elettro-test.pdf", test_pdf(text), "application/pdf"),
+        template_parameters=("a test", format_money_compact(0, company.currency), "0"),
+    )
 
 
 def _figure(figure: dict | None, currency: str) -> str:
@@ -232,41 +207,6 @@ def _figure(figure: dict | None, currency: str) -> str:
         return "–"
     value = Decimal(figure["value"])
     return format_money_compact(value, currency) if figure.get("kind") == "money" else format_number(value, currency)
-
-
-def _send_test(delivery: Delivery, company: Company) -> None:
-    text = f"Test from Elettro: {company.name}'s scheduled reports will arrive here."
-    target = _target_for(delivery)
-    if delivery.channel == Delivery.Channel.EMAIL:
-        email.send_email(to=[target], subject=f"Elettro test: {company.name}", body=text)
-    elif delivery.channel == Delivery.Channel.SLACK and target.startswith("http"):
-        slack.post_webhook(target, text=text)
-    elif delivery.channel == Delivery.Channel.SLACK:
-        config = channel_settings()
-        if not config.slack_bot_token:
-            raise ChannelError("Slack is not set up: add the bot token in Channels settings.", retryable=False)
-        delivery.external_id = slack.post_message(config.slack_bot_token, target, text=text)
-    elif delivery.channel == Delivery.Channel.WHATSAPP:
-        from .rendering.pdf import test_pdf
-
-        number_id, token, template, language = _whatsapp_ready(channel_settings())
-        delivery.external_id = whatsapp.send_pdf(
-            phone_number_id=number_id,
-            token=token,
-            to=target,
-            filename="elettro-test.pdf",
-            content=test_pdf(text),
-            caption=text,
-        )
-        if template:  # the template is what reaches people outside WhatsApp's 24-hour window: test it too
-            whatsapp.send_template(
-                phone_number_id=number_id,
-                token=token,
-                to=target,
-                template=template,
-                language=language,
-                body_parameters=["a test", format_money_compact(0, company.currency), "0"],
-            )
 
 
 def mark_sent(delivery: Delivery) -> None:

@@ -169,3 +169,160 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} to {self.target}"
+
+
+# ---------------------------------------------------------------- alerts (reports/alerts/)
+
+
+class AlertChannel(models.Model):
+    """Where a company's alerts go: an email address, a Slack webhook or channel, a WhatsApp number, or a generic
+    webhook (signed with `secret`). Counted against the plan's alert-channel limit."""
+
+    class Kind(models.TextChoices):
+        EMAIL = "email", "Email"
+        SLACK = "slack", "Slack"
+        WHATSAPP = "whatsapp", "WhatsApp"
+        WEBHOOK = "webhook", "Webhook"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    target = models.CharField(max_length=300, help_text="address, Slack webhook URL or channel, phone, webhook URL")
+    secret = models.CharField(max_length=100, blank=True, help_text="a webhook's signing secret (HMAC-SHA256)")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "target"]
+        constraints = [models.UniqueConstraint(fields=["kind", "target"], name="alert_channel_once")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.target}"
+
+
+class AlertRule(models.Model):
+    """A measure of the catalogue, optionally for each value of a dimension, under the page filters, over a
+    window, with a condition; it fires after holding for `hold_for` evaluations (reports/alerts/)."""
+
+    class Window(models.TextChoices):
+        DAY = "day", "Day"
+        WEEK = "week", "Week to date"
+        MONTH = "month", "Month to date"
+        FYTD = "fytd", "Fiscal year to date"
+
+    class Condition(models.TextChoices):
+        ABOVE = "above", "Above a value"
+        BELOW = "below", "Below a value"
+        CHANGE_ABOVE = "change-above", "Up by at least X%"
+        CHANGE_BELOW = "change-below", "Down by at least X%"
+        UNUSUAL = "unusual", "Unusual (z-score against the trailing periods)"
+        NO_DATA = "no-data", "No data for N days"
+
+    class Compare(models.TextChoices):
+        PREVIOUS = "previous", "The previous period"
+        LAST_YEAR = "last-year", "The same period last year"
+
+    class Severity(models.TextChoices):
+        INFO = "info", "Info"
+        WARNING = "warning", "Warning"
+        CRITICAL = "critical", "Critical"
+
+    name = models.CharField(max_length=120)
+    measure = models.CharField(max_length=40, help_text="a key of analytics.catalogue.MEASURES")
+    each = models.CharField(max_length=40, blank=True, help_text="a dimension key: one alert per value; '' the whole")
+    filters = models.JSONField(default=dict, blank=True, help_text="the page filters: branch, product_line, ...")
+    window = models.CharField(max_length=8, choices=Window.choices, default=Window.MONTH)
+    condition = models.CharField(max_length=14, choices=Condition.choices)
+    value = models.DecimalField(
+        max_digits=20, decimal_places=4, null=True, blank=True,
+        help_text="the threshold; the % for a change; the z-score; the days for no data",
+    )  # fmt: skip
+    compare = models.CharField(max_length=10, choices=Compare.choices, default=Compare.PREVIOUS)
+    trailing = models.PositiveSmallIntegerField(default=8, help_text="periods an unusual value is judged against")
+    no_data_of = models.CharField(max_length=8, default="sales", help_text="'sales' or 'uploads', for no-data")
+    hold_for = models.PositiveSmallIntegerField(default=1, help_text="evaluations the condition must hold to fire")
+    severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.WARNING)
+    remind_after_hours = models.PositiveIntegerField(null=True, blank=True)
+    channels = models.ManyToManyField(AlertChannel, blank=True, related_name="rules")
+    is_active = models.BooleanField(default=True)
+    created_by_id = models.BigIntegerField(null=True, blank=True)
+    created_by_email = models.EmailField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AlertState(models.Model):
+    """One rule's state for one entity ('' for the whole company): ok, pending (breached, not yet for long
+    enough) or firing; snoozed or acknowledged per entity."""
+
+    class Status(models.TextChoices):
+        OK = "ok", "OK"
+        PENDING = "pending", "Pending"
+        FIRING = "firing", "Firing"
+
+    rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="states")
+    entity = models.CharField(max_length=255, blank=True)
+    entity_label = models.CharField(max_length=255, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OK)
+    breaches = models.PositiveIntegerField(default=0, help_text="evaluations in a row the condition held")
+    since = models.DateTimeField(null=True, blank=True, help_text="when it started firing")
+    value = models.DecimalField(max_digits=24, decimal_places=4, null=True, blank=True)
+    baseline = models.DecimalField(max_digits=24, decimal_places=4, null=True, blank=True)
+    period_label = models.CharField(max_length=120, blank=True)
+    evaluated_at = models.DateTimeField(null=True, blank=True)
+    notified_at = models.DateTimeField(null=True, blank=True)
+    snoozed_until = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by_email = models.EmailField(blank=True)
+
+    class Meta:
+        ordering = ["rule", "entity"]
+        constraints = [models.UniqueConstraint(fields=["rule", "entity"], name="alert_state_once")]
+
+    def __str__(self) -> str:
+        return f"{self.rule} {self.entity or 'all'}: {self.status}"
+
+
+class AlertEvent(models.Model):
+    """The alert log: every state change, notification and delivery attempt, with its result and error."""
+
+    class Kind(models.TextChoices):
+        STATE = "state", "State change"
+        NOTIFICATION = "notification", "Notification"
+        DELIVERY = "delivery", "Delivery attempt"
+
+    class Result(models.TextChoices):
+        DONE = "done", "Done"
+        PENDING = "pending", "Waiting"
+        HELD = "held", "Held for quiet hours"
+        RETRYING = "retrying", "Retrying"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    rule = models.ForeignKey(AlertRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
+    rule_name = models.CharField(max_length=120, help_text="kept when the rule is deleted")
+    entity = models.CharField(max_length=255, blank=True)
+    entity_label = models.CharField(max_length=255, blank=True)
+    kind = models.CharField(max_length=14, choices=Kind.choices)
+    from_status = models.CharField(max_length=8, blank=True)
+    to_status = models.CharField(max_length=8, blank=True)
+    message = models.TextField(blank=True, help_text="what the notification says")
+    values = models.JSONField(default=dict, blank=True, help_text="value, baseline, change, period, link")
+    channel = models.ForeignKey(AlertChannel, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    channel_kind = models.CharField(max_length=10, blank=True)
+    target = models.CharField(max_length=300, blank=True)
+    result = models.CharField(max_length=10, choices=Result.choices, default=Result.DONE)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    # A notification's identity (rule, entity, what happened, since when): a replayed evaluation finds it taken.
+    key = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.rule_name} {self.entity}: {self.kind} {self.to_status or self.result}"

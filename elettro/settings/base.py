@@ -282,6 +282,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=1, minute=30),
         "kwargs": {"task_name": "analytics.nightly_refresh", "stagger_seconds": 5},
     },
+    # Alert rules are judged every hour (and after each upload), each company's on the alerts queue.
+    "alert-evaluation": {
+        "task": "tenants.dispatch_to_companies",
+        "schedule": crontab(minute=5),
+        "kwargs": {"task_name": "reports.alerts.evaluate", "stagger_seconds": 1},
+    },
     # Failed and deleted uploads' files go after UPLOAD_FILE_RETENTION_DAYS (ingestion/retention.py).
     "upload-file-retention": {
         "task": "tenants.dispatch_to_companies",
@@ -296,6 +302,8 @@ ROLLUP_FULL_REBUILD_DAYS = env.int("ROLLUP_FULL_REBUILD_DAYS", default=7)
 # Called inside the transaction of every change of the sales lines (ingestion/followers.py): when an upload says
 # done, the dashboards show it.
 LINES_CHANGED_STEPS = ["analytics.rollups.follow"]
+# Called once a finished upload is committed (ingestion/followers.py): alerts are judged on the fresh figures.
+IMPORT_FINISHED_STEPS = ["reports.alerts.tasks.evaluate_after_import"]
 
 # ---------------------------------------------------------------- i18n, static, media
 LANGUAGE_CODE = "en-in"

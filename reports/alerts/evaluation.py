@@ -1,0 +1,224 @@
+"""What a rule sees as of a day: one Observation per entity (or one for the whole company), read from the rollups
+through the catalogue's questions (analytics.reading), never from the raw lines.
+
+- The window is the day, the week to date (from Monday), the month to date or the fiscal year to date.
+- A change is judged against the same days of the period before (or of the same period last year): 1–15 Dec
+  against 1–15 Nov, so a month still in progress is never compared with a whole one.
+- Unusual is a z-score against the same window in each of the `trailing` periods before.
+- No data counts the days since the last sale (or the last upload) up to today.
+
+"As of" is the last day with sales (never after today), so a company that uploads monthly is judged on its latest
+month; no-data is judged as of today.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from django.utils import timezone
+
+import analytics.reading as reading
+from tenants.urls_util import company_url
+
+from ..models import AlertRule
+from .observations import Observation
+
+HUNDRED = Decimal(100)
+DEFAULT_Z = Decimal(3)
+# Fewer trailing values than this say nothing about what is usual.
+MIN_TRAILING = 3
+# The page an alert links to, by the dimension it is for each value of.
+_PAGES = {"customer": "/customers/", "product": "/products/", "salesperson": "/people/", "branch": "/people/",
+          "state": "/geography/", "state_code": "/geography/", "country": "/geography/"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Windows:
+    """The period judged and the periods it is compared with."""
+
+    now: reading.Period
+    baseline: reading.Period | None
+    trailing: tuple[reading.Period, ...] = ()
+
+
+def today_for(company) -> date:
+    return timezone.localtime(timezone=_zone(company)).date()
+
+
+def _zone(company):
+    import zoneinfo
+
+    try:
+        return zoneinfo.ZoneInfo(company.timezone or "Asia/Kolkata")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("Asia/Kolkata")
+
+
+def window(rule: AlertRule, as_of: date, fiscal_start: int = 4) -> reading.Period:
+    if rule.window == AlertRule.Window.DAY:
+        return reading.Period(as_of, as_of)
+    if rule.window == AlertRule.Window.WEEK:
+        return reading.Period(as_of - timedelta(days=as_of.weekday()), as_of)
+    if rule.window == AlertRule.Window.MONTH:
+        return reading.Period(as_of.replace(day=1), as_of)
+    return reading.Period(reading.fiscal_year_start(as_of, fiscal_start), as_of)
+
+
+def shifted(rule: AlertRule, period: reading.Period, steps: int, *, last_year: bool = False) -> reading.Period:
+    """The same window `steps` periods back (or `steps` years back)."""
+    if last_year or rule.window == AlertRule.Window.FYTD:
+        months = 12 * steps
+    elif rule.window == AlertRule.Window.MONTH:
+        months = steps
+    else:
+        days = steps * (7 if rule.window == AlertRule.Window.WEEK else 1)
+        return reading.Period(period.start - timedelta(days=days), period.end - timedelta(days=days))
+    return reading.Period(reading.add_months(period.start, -months), reading.add_months(period.end, -months))
+
+
+def windows(rule: AlertRule, as_of: date, fiscal_start: int = 4) -> Windows:
+    now = window(rule, as_of, fiscal_start)
+    if rule.condition in (AlertRule.Condition.CHANGE_ABOVE, AlertRule.Condition.CHANGE_BELOW):
+        return Windows(now, shifted(rule, now, 1, last_year=rule.compare == AlertRule.Compare.LAST_YEAR))
+    if rule.condition == AlertRule.Condition.UNUSUAL:
+        return Windows(now, None, tuple(shifted(rule, now, k) for k in range(1, rule.trailing + 1)))
+    return Windows(now, None)
+
+
+def evaluate(rule: AlertRule, company, *, as_of: date | None = None) -> list[Observation]:
+    """The rule's observations as of `as_of` (the last day with sales by default)."""
+    today = today_for(company)
+    if rule.condition == AlertRule.Condition.NO_DATA:
+        return [_no_data(rule, company, as_of or today)]
+    span = reading.data_span()
+    if span is None:
+        return []
+    as_of = as_of or min(today, span[1])
+    fiscal_start = company.fiscal_year_start_month or 4
+    seen = windows(rule, as_of, fiscal_start)
+    filters = reading.Filters(**{name: value for name, value in (rule.filters or {}).items() if value})
+    scope = reading.Scope(seen.now, filters, span)
+    now = _values(rule, scope)
+    if rule.condition in (AlertRule.Condition.ABOVE, AlertRule.Condition.BELOW):
+        return [_against_threshold(rule, company, entity, label, value, seen) for entity, (label, value) in now.items()]
+    if seen.baseline is not None:
+        before = _values(rule, scope.shifted(seen.baseline))
+        return [
+            _against_baseline(rule, company, entity, now.get(entity), before.get(entity), seen)
+            for entity in sorted(now.keys() | before.keys())
+        ]
+    history = [_values(rule, scope.shifted(period)) for period in seen.trailing]
+    return [
+        _against_history(rule, company, entity, label, value, [past.get(entity, (label, None))[1] for past in history],
+                         seen)
+        for entity, (label, value) in now.items()
+    ]  # fmt: skip
+
+
+def _values(rule: AlertRule, scope) -> dict[str, tuple[str, object]]:
+    """{entity: (label, value)} over the scope: each value of the rule's dimension with sales, or the company."""
+    measure = rule.measure
+    if not rule.each:
+        return {"": ("", reading.figures(scope, (measure,))[measure])}
+    rows = reading.by_dimension(scope, rule.each, (measure,))
+    return {row.value or "": (row.label, row.values[measure]) for row in rows}
+
+
+def _as_number(rule: AlertRule, value):
+    """A missing value of a summed measure is 0 (a customer who bought nothing this month bought ₹0); a ratio has
+    none."""
+    if value is None and reading.MEASURES[rule.measure].combine == "sum":
+        return 0
+    return value
+
+
+def _label(seen: Windows) -> str:
+    now = _span(seen.now)
+    if seen.baseline is not None:
+        return f"{now} vs {_span(seen.baseline)}"
+    return now
+
+
+def _span(period) -> str:
+    if period.start == period.end:
+        return f"{period.start:%-d %b %Y}"
+    if (period.start.year, period.start.month) == (period.end.year, period.end.month):
+        return f"{period.start:%-d}–{period.end:%-d %b %Y}"
+    return f"{period.start:%-d %b %Y}–{period.end:%-d %b %Y}"
+
+
+def link(rule: AlertRule, company, entity: str, period) -> str:
+    """The dashboard page with the rule's filters and period applied (and the entity, when it is a filter)."""
+    query = {"from": period.start.isoformat(), "to": period.end.isoformat()}
+    query |= {name: value for name, value in (rule.filters or {}).items() if value}
+    if entity and rule.each in reading.DIMENSIONS:
+        query[rule.each] = entity
+    return company_url(company, f"{_PAGES.get(rule.each, '/')}?{urlencode(query)}")
+
+
+def _threshold(rule: AlertRule) -> Decimal:
+    return Decimal(rule.value) if rule.value is not None else Decimal(0)
+
+
+def _against_threshold(rule, company, entity, label, value, seen) -> Observation:
+    value = _as_number(rule, value)
+    limit = _threshold(rule)
+    if value is None:
+        breached = False
+    elif rule.condition == AlertRule.Condition.ABOVE:
+        breached = value > limit
+    else:
+        breached = value < limit
+    return Observation(entity, label, value, limit, None, breached, _label(seen), link(rule, company, entity, seen.now))
+
+
+def _against_baseline(rule, company, entity, now, before, seen) -> Observation:
+    label = (now or before or ("", None))[0]
+    value, baseline = _as_number(rule, (now or ("", None))[1]), _as_number(rule, (before or ("", None))[1])
+    change = None
+    if value is not None and baseline:
+        change = (Decimal(value) - Decimal(baseline)) / abs(Decimal(baseline))
+    wanted = _threshold(rule) / HUNDRED
+    if change is None:
+        breached = False
+    elif rule.condition == AlertRule.Condition.CHANGE_ABOVE:
+        breached = change >= wanted
+    else:
+        breached = change <= -wanted
+    return Observation(entity, label, value, baseline, change, breached, _label(seen),
+                       link(rule, company, entity, seen.now))  # fmt: skip
+
+
+def _against_history(rule, company, entity, label, value, past, seen) -> Observation:
+    value = _as_number(rule, value)
+    history = [float(_as_number(rule, item)) for item in past if _as_number(rule, item) is not None]
+    z = mean = None
+    if value is not None and len(history) >= MIN_TRAILING:
+        mean, spread = statistics.fmean(history), statistics.pstdev(history)
+        if spread > 0:
+            z = Decimal(str(round((float(value) - mean) / spread, 4)))
+    limit = Decimal(rule.value) if rule.value is not None else DEFAULT_Z
+    breached = z is not None and abs(z) >= limit
+    baseline = Decimal(str(round(mean, 4))) if mean is not None else None
+    return Observation(entity, label, value, baseline, z, breached, _label(seen),
+                       link(rule, company, entity, seen.now), details={"trailing": len(history)})  # fmt: skip
+
+
+def _no_data(rule: AlertRule, company, today: date) -> Observation:
+    if rule.no_data_of == "uploads":
+        last = reading.last_upload_at()
+        last_day = timezone.localtime(last, _zone(company)).date() if last else None
+        what = "upload"
+    else:
+        span = reading.data_span()
+        last_day, what = (span[1] if span else None), "sale"
+    days = (today - last_day).days if last_day else None
+    limit = _threshold(rule)
+    breached = days is None or days >= limit
+    period = f"last {what} {last_day:%-d %b %Y}" if last_day else f"no {what} yet"
+    home = company_url(company, "/uploads/" if what == "upload" else "/")
+    return Observation("", "", days, limit, None, breached, period, home, details={"of": what})

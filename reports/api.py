@@ -25,7 +25,7 @@ from analytics.reading import DIMENSIONS, PRESETS
 from elettro.api.errors import ApiError, bad_parameter, refusal
 from elettro.api.paging import MAX_PAGE_SIZE, Counted, page_of
 from elettro.api.schema import enveloped
-from elettro.api.views import ApiView
+from elettro.api.views import ApiView, ByMethodView
 from elettro.kernel.errors import ApplicationError
 from tenants.audit import Action, audit_record
 
@@ -102,16 +102,6 @@ def _bodies(schema: dict) -> dict:
 
 def _when(moment) -> str | None:
     return moment.isoformat() if moment else None
-
-
-class _ByMethod(ApiView):
-    """An endpoint whose methods need different permissions, as the pages' separate views for them do."""
-
-    permissions: dict[str, str] = {}
-
-    @property
-    def required_permission(self) -> str:
-        return self.permissions.get(self.request.method, self.permissions["GET"])
 
 
 _LIST_PARAMETERS = [
@@ -227,7 +217,7 @@ def _run_of(run_id: int) -> ReportRun:
     return run
 
 
-class ReportRunsView(_ByMethod):
+class ReportRunsView(ByMethodView):
     permissions = {"GET": "reports.download", "POST": "reports.generate"}
 
     @extend_schema(

@@ -9,6 +9,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from analytics import api as analytics_api
 from ingestion import api as ingestion_api
 from reports import api as reports_api
+from reports.alerts import api as alerts_api
 from tenants import api as tenants_api
 
 from . import graphql, seed
@@ -18,6 +19,7 @@ v1 = [
     *analytics_api.urlpatterns,
     *ingestion_api.urlpatterns,
     *reports_api.urlpatterns,
+    *alerts_api.urlpatterns,
     *tenants_api.urlpatterns,
     path("health/", HealthView.as_view(), name="api_health"),
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),

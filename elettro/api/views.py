@@ -33,3 +33,14 @@ class ApiView(APIView):
         if self.export_name and response.status_code < 400 and getattr(renderer, "format", "") in ("csv", "xlsx"):
             response["Content-Disposition"] = f'attachment; filename="{self.export_name}.{renderer.format}"'
         return response
+
+
+class ByMethodView(ApiView):
+    """An endpoint whose methods need different permissions, as the pages' separate views for them do:
+    `permissions` maps a method to its permission (GET's for any method not named)."""
+
+    permissions: dict[str, str] = {}
+
+    @property
+    def required_permission(self) -> str:
+        return self.permissions.get(self.request.method, self.permissions["GET"])

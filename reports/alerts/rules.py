@@ -18,6 +18,7 @@ from elettro.kernel.errors import ApplicationError
 
 from ..channels import email, slack, webhook, whatsapp
 from ..models import AlertChannel, AlertRule
+from .evaluation import today_for
 
 # What `value` means for each condition, for messages; and whether it must be given.
 _VALUE = {
@@ -27,8 +28,9 @@ _VALUE = {
     AlertRule.Condition.CHANGE_BELOW: "the change in %",
     AlertRule.Condition.UNUSUAL: "the z-score (3 when not given)",
     AlertRule.Condition.NO_DATA: "the number of days",
+    AlertRule.Condition.BEHIND_PACE: "no value (the targets say what is needed)",
 }
-_OPTIONAL_VALUE = {AlertRule.Condition.UNUSUAL}
+_OPTIONAL_VALUE = {AlertRule.Condition.UNUSUAL, AlertRule.Condition.BEHIND_PACE}
 MIN_TRAILING = 3  # an unusual value is judged against at least this many periods
 
 
@@ -86,13 +88,14 @@ def channel_for(company, kind: str, target: str, *, secret: str = "") -> AlertCh
     return AlertChannel.objects.create(kind=kind, target=target, secret=secret)
 
 
-def rule_create(
-    company, *, measure: str, condition: str, window: str = AlertRule.Window.MONTH, each: str = "",
-    value=None, compare: str = AlertRule.Compare.PREVIOUS, filters: dict | None = None, name: str = "",
-    channels: list[tuple[str, str]] = (), hold_for: int = 1, severity: str = AlertRule.Severity.WARNING,
-    trailing: int = 8, no_data_of: str = "sales", remind_after_hours: int | None = None, user=None,
+def rule_checked(
+    *, measure: str, condition: str, window: str = AlertRule.Window.MONTH, each: str = "", value=None,
+    compare: str = AlertRule.Compare.PREVIOUS, filters: dict | None = None, name: str = "", hold_for: int = 1,
+    severity: str = AlertRule.Severity.WARNING, trailing: int = 8, no_data_of: str = "sales",
+    remind_after_hours: int | None = None, user=None, channels=(),
 ) -> AlertRule:  # fmt: skip
-    """A checked, saved rule with its channels."""
+    """The rule, checked and not saved (a backtest tries it so); ApplicationError naming the field otherwise.
+    `channels` are checked by rule_create, which keeps them."""
     if measure not in reading.MEASURES:
         _refuse("measure", f"Unknown measure {measure!r}: use one of {', '.join(reading.MEASURES)}.")
     dimension = reading.CATALOGUE_DIMENSIONS.get(each) if each else None
@@ -107,6 +110,8 @@ def rule_create(
     if condition == AlertRule.Condition.NO_DATA and each:
         _refuse("each", "No data is judged for the whole company: leave each empty.")
     number = _decimal(value, "value")
+    if condition == AlertRule.Condition.BEHIND_PACE:
+        _check_behind_pace(measure, each, window, number, filters)
     if number is None and condition not in _OPTIONAL_VALUE:
         _refuse("value", f"Give {_VALUE[condition]} as a number.")
     if number is not None and number < 0 and condition not in (AlertRule.Condition.ABOVE, AlertRule.Condition.BELOW):
@@ -116,17 +121,52 @@ def rule_create(
         _refuse("filters", f"Unknown filter {sorted(unknown)[0]!r}: use any of {', '.join(reading.DIMENSIONS)}.")
     if condition != AlertRule.Condition.NO_DATA:
         _ensure_data_has(measure)
+    return AlertRule(
+        name=name.strip() or _name(measure, each, condition, number, window), measure=measure, each=each or "",
+        filters={k: v for k, v in (filters or {}).items() if v}, window=window, condition=condition, value=number,
+        compare=compare, hold_for=max(1, int(hold_for)), severity=severity, trailing=max(MIN_TRAILING, trailing),
+        no_data_of=no_data_of, remind_after_hours=remind_after_hours,
+        created_by_id=getattr(user, "pk", None), created_by_email=getattr(user, "email", "") or "",
+    )  # fmt: skip
+
+
+def rule_create(company, *, channels: list[tuple[str, str]] = (), **given) -> AlertRule:
+    """A checked, saved rule with its channels (see rule_checked for the rest of the arguments)."""
+    rule = rule_checked(**given)
+    if rule.condition == AlertRule.Condition.BEHIND_PACE:
+        _ensure_target(company, rule.measure, rule.each)
     with transaction.atomic():
         kept = [channel_for(company, kind, target) for kind, target in channels]
-        rule = AlertRule.objects.create(
-            name=name.strip() or _name(measure, each, condition, number, window), measure=measure, each=each or "",
-            filters={k: v for k, v in (filters or {}).items() if v}, window=window, condition=condition, value=number,
-            compare=compare, hold_for=max(1, int(hold_for)), severity=severity, trailing=max(MIN_TRAILING, trailing),
-            no_data_of=no_data_of, remind_after_hours=remind_after_hours,
-            created_by_id=getattr(user, "pk", None), created_by_email=getattr(user, "email", "") or "",
-        )  # fmt: skip
+        rule.save()
         rule.channels.set(kept)
     return rule
+
+
+def _check_behind_pace(measure: str, each: str, window: str, number, filters) -> None:
+    """A behind-pace rule judges the month's targets of its measure: it takes no value and no filters."""
+    label = reading.MEASURES[measure].label
+    if reading.MEASURES[measure].combine != "sum":
+        _refuse("measure", f"{label} does not add up over a month, so it has no targets: choose revenue, orders, "
+                           "quantity or another summed measure.")  # fmt: skip
+    if each not in ("", "salesperson", "branch"):
+        _refuse("each", "Targets are for the company, each salesperson or each branch: choose one of those.")
+    if window != AlertRule.Window.MONTH:
+        _refuse("window", "A behind-pace rule judges the month to date: choose the month window.")
+    if number is not None:
+        _refuse("value", "A behind-pace rule needs no value: the month's targets say what is needed.")
+    if any((filters or {}).values()):
+        _refuse("filters", "A behind-pace rule follows its targets, which are for the company, a salesperson or a "
+                           "branch: leave the filters empty.")  # fmt: skip
+
+
+def _ensure_target(company, measure: str, each: str) -> None:
+    """A behind-pace rule made before this month has a target would judge nothing: say where to set one."""
+    label = reading.MEASURES[measure].label
+    month = today_for(company).replace(day=1)
+    if not reading.has_target(measure, month, each):
+        whom = f"each {each}" if each else "the company"
+        _refuse("condition", f"Set a target for {label.lower()} ({whom}) for {month:%B %Y} first on the Targets "
+                             "page, then this rule has a pace to judge.")  # fmt: skip
 
 
 def _ensure_data_has(measure: str) -> None:
@@ -152,6 +192,7 @@ def _name(measure: str, each: str, condition: str, value, window: str = "month")
         AlertRule.Condition.CHANGE_BELOW: f"down {shown}% or more",
         AlertRule.Condition.UNUSUAL: f"unusual (z-score {shown or '3'})",
         AlertRule.Condition.NO_DATA: f"nothing for {shown} days",
+        AlertRule.Condition.BEHIND_PACE: "behind its target's pace",
     }[condition]
     if condition == AlertRule.Condition.NO_DATA:
         return f"No {label.lower()} data: {said}"[:120]

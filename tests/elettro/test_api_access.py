@@ -19,7 +19,7 @@ from tests.ingestion.test_pipeline import csv_bytes, load
 pytestmark = pytest.mark.django_db
 
 # What a path parameter is filled with: a real value, so a refusal is never just a 404 for a bad id.
-SAMPLES = {"dimension": "branch", "department": "purchase", "what": "excel"}
+SAMPLES = {"dimension": "branch", "department": "purchase", "what": "excel", "action": "acknowledge"}
 # These describe the API or the service, not a company's data: open without a key (a wrong key is still refused).
 OPEN = {"/api/v1/health/", "/api/health", "/api/v1/schema/", "/api/v1/docs/"}
 

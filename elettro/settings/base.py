@@ -205,6 +205,8 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default=f"Elettro <no-reply@{BASE
 WHATSAPP_PHONE_NUMBER_ID = env("WHATSAPP_PHONE_NUMBER_ID", default="")
 WHATSAPP_ACCESS_TOKEN = env("WHATSAPP_ACCESS_TOKEN", default="")
 WHATSAPP_TEMPLATE = env("WHATSAPP_TEMPLATE", default="")
+# The approved template alerts are sent with (four body parameters: headline, figures, period, link).
+WHATSAPP_ALERT_TEMPLATE = env("WHATSAPP_ALERT_TEMPLATE", default="elettro_alert")
 WHATSAPP_GRAPH_BASE = env("WHATSAPP_GRAPH_BASE", default="https://graph.facebook.com/")
 WHATSAPP_API_VERSION = env("WHATSAPP_API_VERSION", default="v21.0")
 SLACK_API_BASE = env("SLACK_API_BASE", default="https://slack.com/api/")

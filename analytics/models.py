@@ -432,3 +432,32 @@ class RollupState(models.Model):
 
     def __str__(self) -> str:
         return f"rollups v{self.version} at {self.refreshed_at}"
+
+
+class Target(models.Model):
+    """A month's target for a summed measure of the catalogue: for the company (dimension and value ''), or for
+    one salesperson or one branch. Set on the Targets page (analytics.targets); the overview's gauges and the
+    behind-pace alert read it."""
+
+    class Dimension(models.TextChoices):
+        COMPANY = "", "The company"
+        SALESPERSON = "salesperson", "Salesperson"
+        BRANCH = "branch", "Branch"
+
+    month = models.DateField(help_text="the month's first day")
+    measure = models.CharField(max_length=40, help_text="a key of analytics.catalogue.MEASURES that adds up")
+    dimension = models.CharField(max_length=16, choices=Dimension.choices, blank=True, default="")
+    value = models.CharField(max_length=255, blank=True, default="", help_text="the salesperson or branch")
+    amount = models.DecimalField(max_digits=20, decimal_places=4)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by_email = models.EmailField(blank=True)
+
+    class Meta:
+        db_table = "analytics_target"
+        ordering = ["month", "dimension", "value", "measure"]
+        constraints = [
+            models.UniqueConstraint(fields=["month", "measure", "dimension", "value"], name="analytics_target_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.measure} {self.dimension or 'company'} {self.value}: {self.amount}"

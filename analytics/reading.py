@@ -3,15 +3,16 @@
 What they may read: the dashboards (a page built for a selection, its cards, panels and tables), the headline
 figures and sales sums of a scope, the catalogue's questions (a measure over a scope or by a dimension, as the API
 asks them), the biggest customers, the GST splits, the Operations summary, the days with sales and the last
-upload, and the helpers that write tables to files. Everything else in analytics (the engine's SQL, the rollups,
-the page modules) can change without them noticing. tests/test_architecture.py keeps reports to this module.
+upload, the monthly targets and their progress, and the helpers that write tables to files. Everything else in
+analytics (the engine's SQL, the rollups, the page modules) can change without them noticing.
+tests/test_architecture.py keeps reports to this module.
 """
 
 from __future__ import annotations
 
 from ingestion.models import Customer, ImportJob
 
-from . import charts, gst
+from . import charts, gst, targets
 from .catalogue import DIMENSIONS as CATALOGUE_DIMENSIONS
 from .catalogue import MEASURES, printed
 from .dashboard import NO_SALES, NO_SALES_IN_PERIOD, Card, Dashboard, Page, Panel, dashboard_for
@@ -27,16 +28,20 @@ from .tables import Column, Table
 
 __all__ = [
     "CATALOGUE_DIMENSIONS", "DIMENSIONS", "LABELS", "MEASURES", "NO_SALES", "NO_SALES_IN_PERIOD", "PRESETS",
-    "XLSX_CONTENT_TYPE", "Card", "Column", "Dashboard", "Filters", "Page", "Panel", "Period", "QuestionError", "Row",
-    "Scope", "Table", "add_months", "b2b_receivers", "by_dimension", "charts", "customer_details", "dashboard_for",
-    "data_span", "figures", "fiscal_year_start", "invoices_for", "last_upload_at", "month_start",
-    "operations_summary", "page", "page_builder", "printed", "registration_split", "sales", "sheet_title", "table_csv",
-    "top_customers", "write_cell", "write_sheet",
+    "XLSX_CONTENT_TYPE", "Card", "Column", "Dashboard", "Filters", "Page", "Panel", "Period", "Progress",
+    "QuestionError", "Row", "Scope", "Table", "add_months", "b2b_receivers", "by_dimension", "charts",
+    "customer_details", "dashboard_for", "data_span", "figures", "fiscal_year_start", "has_target", "invoices_for",
+    "last_upload_at", "month_start", "operations_summary", "page", "page_builder", "printed", "registration_split",
+    "sales", "sheet_title", "table_csv", "target_progress", "top_customers", "write_cell", "write_sheet",
 ]  # fmt: skip
 
 registration_split = gst.registration_split
 b2b_receivers = gst.b2b_receivers
 invoices_for = gst.invoices_for
+# Monthly targets and their progress as of a day (the behind-pace alert).
+Progress = targets.Progress
+has_target = targets.has_target
+target_progress = targets.month_progress
 
 
 def page(name: str, dashboard: Dashboard) -> Page:

@@ -2,11 +2,13 @@
 
 from django.urls import include, path
 
+from analytics import target_views
 from analytics import views as analytics_views
 from billing import sandbox_views as billing_sandbox
 from billing import views as billing_views
 from ingestion import views as ingestion_views
 from reports import views as report_views
+from reports.alerts import views as alert_views
 from tenants import company_views
 
 urlpatterns = [
@@ -50,6 +52,15 @@ urlpatterns = [
     path("reports/schedules/<int:schedule_id>/delete/", report_views.schedule_delete, name="report_schedule_delete"),
     path("reports/schedules/<int:schedule_id>/test/", report_views.schedule_test, name="report_schedule_test"),
     path("reports/channels/", report_views.channels, name="report_channels"),
+    path("alerts/", alert_views.rules_page, name="alerts"),
+    path("alerts/new/", alert_views.rule_edit, name="alert_rule_new"),
+    path("alerts/backtest/", alert_views.backtest, name="alert_backtest"),
+    path("alerts/log/", alert_views.log, name="alert_log"),
+    path("alerts/<int:rule_id>/", alert_views.rule_edit, name="alert_rule_edit"),
+    path("alerts/<int:rule_id>/delete/", alert_views.rule_delete, name="alert_rule_delete"),
+    path("alerts/states/<int:state_id>/snooze/", alert_views.snooze, name="alert_snooze"),
+    path("alerts/states/<int:state_id>/acknowledge/", alert_views.acknowledge, name="alert_acknowledge"),
+    path("targets/", target_views.targets_page, name="targets"),
     path("billing/", billing_views.billing_page, name="billing"),
     path("billing/subscribe/", billing_views.subscribe, name="billing_subscribe"),
     path("billing/checkout/", billing_views.checkout, name="billing_checkout"),

@@ -214,6 +214,7 @@ class AlertRule(models.Model):
         CHANGE_BELOW = "change-below", "Down by at least X%"
         UNUSUAL = "unusual", "Unusual (z-score against the trailing periods)"
         NO_DATA = "no-data", "No data for N days"
+        BEHIND_PACE = "behind-pace", "Behind the pace its monthly target needs"
 
     class Compare(models.TextChoices):
         PREVIOUS = "previous", "The previous period"

@@ -36,12 +36,13 @@ OTHER_PAGES = [
     "/uploads/", "/uploads/new/", "/uploads/progress/", "/uploads/status/", "/uploads/what-counts/",
     "/settings/", "/settings/exclusions/", "/members/", "/reports/", "/reports/schedules/",
     "/reports/schedules/new/", "/reports/channels/", "/billing/", "/billing/status/", "/auth/handoff/",
+    "/alerts/", "/alerts/new/", "/alerts/log/", "/targets/",
 ]  # fmt: skip
 COMPANY_PAGES = DASHBOARDS + OTHER_PAGES
 
 DASHBOARD_PARAMS = ["from", "to", "preset", "period", "branch", "product_line", "state", "country", "salesperson",
                     "segment", "grain", "top", "download", "format"]  # fmt: skip
-OTHER_PARAMS = ["jobs", "kind", "token", "page", "next"]
+OTHER_PARAMS = ["jobs", "kind", "token", "page", "next", "rule", "entity", "channel", "month"]
 
 OUT_OF_RANGE = "must fall between 1900 and 2100"
 
@@ -190,11 +191,11 @@ def test_public_pages_with_odd_parameters(public_client, company):
 
 def test_ids_that_are_not_numbers(client):
     for url in ["/uploads/abc/columns/", "/uploads/1x/delete/", "/reports/abc/", "/reports/schedules/x/",
-                "/billing/invoices/x.pdf", "/members/x/role/"]:  # fmt: skip
+                "/billing/invoices/x.pdf", "/members/x/role/", "/alerts/x/", "/alerts/states/x/snooze/"]:  # fmt: skip
         assert _get(client, url).status_code == 404
     for url in ["/uploads/99999999999999999999/columns/", "/reports/99999999999999999999/",
                 "/reports/99999999999999999999/download/", "/reports/schedules/99999999999999999999/",
-                "/uploads/99999999999999999999/rejected-rows.csv"]:  # fmt: skip
+                "/uploads/99999999999999999999/rejected-rows.csv", "/alerts/99999999999999999999/"]:  # fmt: skip
         assert _get(client, url).status_code == 404
     for query in ["jobs=1,x", "jobs=abc", "jobs=-1", "jobs=1.5", "jobs=" + "9" * 40, "jobs=١٢"]:
         response = client.get(f"/uploads/progress/?{query}")
@@ -238,6 +239,15 @@ def test_forms_with_odd_values(client, company):
         ("/members/invite/", {"email": "x", "role": "emperor"}),
         ("/billing/subscribe/", {"plan": "zz", "cycle": "zz"}),
         ("/billing/change-plan/", {"plan": "x" * 500}),
+        ("/alerts/new/", {"measure": "revenue", "condition": "above", "value": "1e999999", "trailing": "8",
+                          "hold_for": "99999999999999999999", "window": "month", "severity": "info",
+                          "compare": "previous", "channel_kind_1": "webhook", "channel_target_1": "javascript:x"}),
+        ("/alerts/new/", {"measure": "revenue", "condition": "above", "value": "NaN", "trailing": "8",
+                          "hold_for": "1", "window": "month", "severity": "info", "compare": "previous",
+                          "remind_after_hours": "-1", "filter_branch": "x" * 5000}),
+        ("/alerts/backtest/", {"measure": "revenue", "condition": "change-below", "value": "1e30", "trailing": "8",
+                               "hold_for": "1", "window": "week", "severity": "info", "compare": "last-year"}),
+        ("/alerts/states/99999999999999999999/snooze/", {"until": "9999-12-31"}),
     ]  # fmt: skip
     for url, data in cases:
         response = client.post(url, data)
@@ -311,6 +321,8 @@ def test_no_query_on_another_company_page_is_a_server_error(client, url, query):
 SCHEDULE_FIELDS = ["name", "kind", "format", "frequency", "time_of_day", "weekday", "day_of_month", "period",
                    "email_to", "slack_webhook_url", "slack_channel", "whatsapp_to", "is_active",
                    "filter_branch"]  # fmt: skip
+RULE_FIELDS = ["name", "measure", "each", "window", "condition", "value", "compare", "trailing", "hold_for",
+               "severity", "remind_after_hours", "filter_branch", "channel_kind_1", "channel_target_1"]  # fmt: skip
 FORMS = {
     "/settings/": ["name", "gstin", "home_state", "fiscal_year_start_month", "timezone", "currency"],
     "/reports/schedules/new/": SCHEDULE_FIELDS,
@@ -318,6 +330,7 @@ FORMS = {
     "/reports/channels/": ["slack_bot_token", "whatsapp_phone_number_id", "whatsapp_access_token"],
     "/settings/exclusions/": ["field", "pattern", "delete"],
     "/uploads/new/": ["kind", "mode"],
+    "/alerts/new/": RULE_FIELDS,
 }
 
 

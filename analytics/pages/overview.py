@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .. import catalogue, charts, engine
+from django.utils import timezone
+
+from .. import catalogue, charts, engine, targets
 from ..dashboard import NO_SALES, NO_SALES_IN_PERIOD, Card, Dashboard, Page, Panel, margin
+from ..periods import month_end, month_start
 from ..tables import Column, Table
 from .common import label, place_dimension, top_customers
 
@@ -34,6 +37,21 @@ def cards(scope) -> list[Card]:
     return result
 
 
+def gauges(d: Dashboard) -> list[targets.Progress]:
+    """This month's targets with their progress, company ones first, when the page shows this month unfiltered.
+
+    A gauge is always the month to date against the month's target. Shown beside a period that ends before this
+    month it would describe days the page does not show; beside a filter (a product line, a state) it would read
+    as the filtered figure, which a target is not. So: only when the selected period ends in the current month
+    (this month, or the latest 12 months or fiscal year to date once this month has sales) and no filter is set.
+    """
+    period = d.selection.period
+    today = timezone.localtime(timezone=d.zone).date()
+    if period is None or d.selection.filters or not month_start(today) <= period.end <= month_end(today):
+        return []
+    return targets.month_progress(today, today=today)
+
+
 def build(d: Dashboard) -> Page:
     page = Page("overview", "Overview")
     scope = d.scope
@@ -41,6 +59,7 @@ def build(d: Dashboard) -> Page:
         page.empty = NO_SALES
         return page
     page.cards = cards(scope)
+    page.controls["gauges"] = gauges(d)
     if not page.cards[0].value and not page.cards[1].value:
         page.notes.append(NO_SALES_IN_PERIOD)
     currency = d.currency

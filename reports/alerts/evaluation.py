@@ -6,9 +6,11 @@ through the catalogue's questions (analytics.reading), never from the raw lines.
   against 1–15 Nov, so a month still in progress is never compared with a whole one.
 - Unusual is a z-score against the same window in each of the `trailing` periods before.
 - No data counts the days since the last sale (or the last upload) up to today.
+- Behind pace judges each target of the rule's measure for the month (the company's, or each salesperson's or
+  branch's): behind when the share of the target done is below the share of the month gone, the day included.
 
 "As of" is the last day with sales (never after today), so a company that uploads monthly is judged on its latest
-month; no-data is judged as of today.
+month; no-data and behind-pace are judged as of today (a month's pace runs on whether or not sales came in).
 """
 
 from __future__ import annotations
@@ -89,19 +91,22 @@ def windows(rule: AlertRule, as_of: date, fiscal_start: int = 4) -> Windows:
     return Windows(now, None)
 
 
-def evaluate(rule: AlertRule, company, *, as_of: date | None = None) -> list[Observation]:
-    """The rule's observations as of `as_of` (the last day with sales by default)."""
+def evaluate(rule: AlertRule, company, *, as_of: date | None = None, from_lines: bool = False) -> list[Observation]:
+    """The rule's observations as of `as_of` (the last day with sales by default). `from_lines` reads the sales
+    lines instead of the rollups: the naive way, for bench/alerts.py."""
     today = today_for(company)
     if rule.condition == AlertRule.Condition.NO_DATA:
         return [_no_data(rule, company, as_of or today)]
-    span = reading.data_span()
+    if rule.condition == AlertRule.Condition.BEHIND_PACE:
+        return _behind_pace(rule, company, as_of or today)
+    span = reading.data_span(from_lines)
     if span is None:
         return []
     as_of = as_of or min(today, span[1])
     fiscal_start = company.fiscal_year_start_month or 4
     seen = windows(rule, as_of, fiscal_start)
     filters = reading.Filters(**{name: value for name, value in (rule.filters or {}).items() if value})
-    scope = reading.Scope(seen.now, filters, span)
+    scope = reading.Scope(seen.now, filters, span, from_lines)
     now = _values(rule, scope)
     if rule.condition in (AlertRule.Condition.ABOVE, AlertRule.Condition.BELOW):
         return [_against_threshold(rule, company, entity, label, value, seen) for entity, (label, value) in now.items()]
@@ -222,3 +227,20 @@ def _no_data(rule: AlertRule, company, today: date) -> Observation:
     period = f"last {what} {last_day:%-d %b %Y}" if last_day else f"no {what} yet"
     home = company_url(company, "/uploads/" if what == "upload" else "/")
     return Observation("", "", days, limit, None, breached, period, home, details={"of": what})
+
+
+def _behind_pace(rule: AlertRule, company, as_of: date) -> list[Observation]:
+    """One observation per target of the month: the value is the month to date, the baseline what the target's
+    pace asks for by now, the change how far the value is from it."""
+    observations = []
+    for progress in reading.target_progress(as_of, today=as_of, measure=rule.measure, dimension=rule.each or ""):
+        period = reading.Period(progress.month, as_of)
+        expected = progress.expected
+        change = (progress.actual - expected) / expected if expected else None
+        label = f"{_span(period)} ({progress.days_gone} of {progress.days_in_month} days)"
+        details = {"target": reading.printed(rule.measure, progress.target), "daysLeft": progress.days_left,
+                   "neededPerDay": reading.printed(rule.measure, progress.needed_per_day)}  # fmt: skip
+        observations.append(Observation(progress.value, progress.value, progress.actual, expected, change,
+                                        progress.behind, label, link(rule, company, progress.value, period),
+                                        details=details))  # fmt: skip
+    return observations

@@ -205,7 +205,11 @@ def _figures(rule: AlertRule, observation: Observation, shown: dict[str, str]) -
     if rule.condition == condition.NO_DATA:
         thing = "uploads" if rule.no_data_of == "uploads" else "sales"
         return f"Days without {thing}: {value}" + (f" (the rule allows {baseline})" if baseline else "")
-    if rule.condition in (condition.ABOVE, condition.BELOW):
+    if rule.condition == condition.BEHIND_PACE:
+        text = f"{measure} {value} so far this month" + (
+            f", against {baseline} its target's pace needs by now" if baseline else ""
+        )
+    elif rule.condition in (condition.ABOVE, condition.BELOW):
         text = f"{measure} {value}" + (f", threshold {baseline}" if baseline else "")
     elif rule.condition == condition.UNUSUAL:
         text = f"{measure} {value}" + (f" against a usual {baseline}" if baseline else "")

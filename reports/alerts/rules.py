@@ -50,7 +50,7 @@ def _decimal(text, field: str) -> Decimal | None:
     return value
 
 
-def _check_channel(kind: str, target: str) -> str:
+def check_channel(kind: str, target: str) -> str:
     """The target as it is kept, or ApplicationError saying what is wrong with it."""
     target = (target or "").strip()
     try:
@@ -78,7 +78,7 @@ def _check_channel(kind: str, target: str) -> str:
 
 def channel_for(company, kind: str, target: str, *, secret: str = "") -> AlertChannel:
     """The company's channel to this target, made (within the plan's limit) when it is new."""
-    target = _check_channel(kind, target)
+    target = check_channel(kind, target)
     found = AlertChannel.objects.filter(kind=kind, target=target).first()
     if found is not None:
         return found

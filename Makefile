@@ -62,6 +62,7 @@ bench: install  ## run the benchmarks in bench/ and print their figures (about a
 	$(PY) bench/apply_master.py
 	$(PY) bench/dashboards.py
 	$(PY) bench/api.py
+	$(PY) bench/alerts.py
 	$(PY) bench/reports.py review
 	$(PY) bench/reports.py schedules
 	$(BIN)/pip install --quiet -r requirements/bench.txt

@@ -20,7 +20,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 
 from elettro.api.errors import bad_parameter
 from elettro.api.paging import DEFAULT_PAGE_SIZE, MAX_OFFSET, MAX_PAGE_SIZE, page_of, whole_number
-from elettro.api.schema import enveloped
+from elettro.api.schema import FORMAT_PARAMETER, PAGE_PARAMETERS, enveloped
 from elettro.api.views import ApiView
 
 from . import catalogue, operations, queries
@@ -133,9 +133,8 @@ _MEASURES_PARAMETER = OpenApiParameter(
     f"{','.join(queries.DEFAULT_MEASURES)})",
 )  # fmt: skip
 _LIST_PARAMETERS = [
-    OpenApiParameter("limit", int, description=f"rows per page, 1 to {MAX_PAGE_SIZE}"),
-    OpenApiParameter("offset", int, description="rows to skip"),
-    OpenApiParameter("format", str, enum=["json", "csv", "xlsx"], description="csv or xlsx for Excel and Power BI"),
+    *PAGE_PARAMETERS,
+    FORMAT_PARAMETER,
 ]
 _SORT_PARAMETERS = [
     OpenApiParameter("sort", str, description="a measure asked for (default the first)"),

@@ -26,7 +26,7 @@ from rest_framework.utils.urls import replace_query_param
 
 from elettro.api.errors import ApiError, bad_parameter, not_found, refusal
 from elettro.api.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Counted, LinesCursor, page_of, whole_number
-from elettro.api.schema import FAILURE, enveloped
+from elettro.api.schema import FAILURE, FORMAT_PARAMETER, PAGE_PARAMETERS, enveloped
 from elettro.api.views import ApiView
 from elettro.kernel.errors import ApplicationError
 from tenants.audit import Action, audit_record
@@ -102,7 +102,7 @@ _FILTER_PARAMETERS = [
 _CURSOR_PARAMETERS = [
     OpenApiParameter("cursor", str, description="from metadata.next or metadata.previous; absent for the first page"),
     OpenApiParameter("pageSize", int, description=f"rows per page, 1 to {MAX_PAGE_SIZE} (default {DEFAULT_PAGE_SIZE})"),
-    OpenApiParameter("format", str, enum=["json", "csv", "xlsx"], description="csv or xlsx for Excel and Power BI"),
+    FORMAT_PARAMETER,
 ]
 
 
@@ -242,9 +242,8 @@ class UploadsView(ApiView):
         operation_id="uploads_list",
         summary="Uploads, newest first",
         parameters=[
-            OpenApiParameter("limit", int, description=f"rows per page, 1 to {MAX_PAGE_SIZE}"),
-            OpenApiParameter("offset", int, description="rows to skip"),
-            OpenApiParameter("format", str, enum=["json", "csv", "xlsx"]),
+            *PAGE_PARAMETERS,
+            FORMAT_PARAMETER,
         ],
         responses={200: enveloped({"type": "array", "items": _JOB})},
     )
@@ -331,9 +330,8 @@ class RejectedRowsView(ApiView):
     @extend_schema(
         summary="An upload's rejected rows, each with its reason (and rows loaded with a value blanked or cut)",
         parameters=[
-            OpenApiParameter("limit", int, description=f"rows per page, 1 to {MAX_PAGE_SIZE}"),
-            OpenApiParameter("offset", int, description="rows to skip"),
-            OpenApiParameter("format", str, enum=["json", "csv", "xlsx"]),
+            *PAGE_PARAMETERS,
+            FORMAT_PARAMETER,
         ],
         responses={200: enveloped({"type": "array", "items": _REJECTED_ROW})},
     )

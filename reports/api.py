@@ -18,13 +18,13 @@ from urllib.parse import urlencode, urlsplit
 from django.http import FileResponse
 from django.urls import path, reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 
 from analytics.reading import DIMENSIONS, PRESETS
 from elettro.api.errors import ApiError, bad_parameter, refusal
-from elettro.api.paging import MAX_PAGE_SIZE, Counted, page_of
-from elettro.api.schema import enveloped
+from elettro.api.paging import Counted, page_of
+from elettro.api.schema import PAGE_PARAMETERS, enveloped
 from elettro.api.views import ApiView, ByMethodView
 from elettro.kernel.errors import ApplicationError
 from tenants.audit import Action, audit_record
@@ -104,10 +104,6 @@ def _when(moment) -> str | None:
     return moment.isoformat() if moment else None
 
 
-_LIST_PARAMETERS = [
-    OpenApiParameter("limit", int, description=f"rows per page, 1 to {MAX_PAGE_SIZE}"),
-    OpenApiParameter("offset", int, description="rows to skip"),
-]
 _ID = {"type": "integer"}
 _WHEN = {"type": "string", "format": "date-time", "nullable": True}
 _FILTERS = {
@@ -223,7 +219,7 @@ class ReportRunsView(ByMethodView):
     @extend_schema(
         operation_id="report_runs_list",
         summary="The reports made, newest first (as on the Reports page)",
-        parameters=_LIST_PARAMETERS,
+        parameters=PAGE_PARAMETERS,
         responses={200: enveloped({"type": "array", "items": RUN})},
     )
     def get(self, request):
@@ -439,7 +435,7 @@ class SchedulesView(ApiView):
     @extend_schema(
         operation_id="schedules_list",
         summary="The report schedules (as on the Schedules page)",
-        parameters=_LIST_PARAMETERS,
+        parameters=PAGE_PARAMETERS,
         responses={200: enveloped({"type": "array", "items": SCHEDULE})},
     )
     def get(self, request):

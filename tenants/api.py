@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from django.urls import path
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 
-from elettro.api.paging import MAX_PAGE_SIZE, page_of
-from elettro.api.schema import enveloped
+from elettro.api.paging import page_of
+from elettro.api.schema import PAGE_PARAMETERS, enveloped
 from elettro.api.views import ApiView
 
 from .roles import Role
@@ -31,8 +31,7 @@ class MembersView(ApiView):
         operation_id="members_list",
         summary="The company's members and their roles, by email",
         parameters=[
-            OpenApiParameter("limit", int, description=f"rows per page, 1 to {MAX_PAGE_SIZE}"),
-            OpenApiParameter("offset", int, description="rows to skip"),
+            *PAGE_PARAMETERS,
         ],
         responses={200: enveloped({"type": "array", "items": MEMBER})},
     )

@@ -3,6 +3,19 @@ checks each response against it in `make test`)."""
 
 from __future__ import annotations
 
+from drf_spectacular.utils import OpenApiParameter
+
+from .paging import MAX_PAGE_SIZE
+
+# What every list takes: a page by limit and offset, and (where a list says so) CSV or XLSX.
+PAGE_PARAMETERS = [
+    OpenApiParameter("limit", int, description=f"rows per page, 1 to {MAX_PAGE_SIZE}"),
+    OpenApiParameter("offset", int, description="rows to skip"),
+]
+FORMAT_PARAMETER = OpenApiParameter(
+    "format", str, enum=["json", "csv", "xlsx"], description="csv or xlsx for Excel and Power BI"
+)
+
 ERROR = {
     "type": "object",
     "properties": {

@@ -17,8 +17,8 @@ from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 
 from elettro.api.errors import bad_parameter, not_found, refusal
-from elettro.api.paging import MAX_PAGE_SIZE, Counted, page_of
-from elettro.api.schema import enveloped
+from elettro.api.paging import Counted, page_of
+from elettro.api.schema import FORMAT_PARAMETER, PAGE_PARAMETERS, enveloped
 from elettro.api.views import ByMethodView
 from elettro.kernel.errors import ApplicationError
 
@@ -26,10 +26,6 @@ from ..models import AlertEvent, AlertRule, AlertState
 from . import backtest as backtests
 from . import rules, states
 
-_LIST = [
-    OpenApiParameter("limit", int, description=f"rows per page, 1 to {MAX_PAGE_SIZE}"),
-    OpenApiParameter("offset", int, description="rows to skip"),
-]
 _RULE_FIELDS = ("name", "measure", "each", "window", "condition", "value", "compare", "filters", "holdFor",
                 "severity", "channels")  # fmt: skip
 RULE_REQUEST = {
@@ -90,7 +86,7 @@ def _rule_arguments(request) -> dict:
 class RulesView(ByMethodView):
     permissions = {"GET": "dashboards.view", "POST": "schedules.manage"}
 
-    @extend_schema(operation_id="alert_rules_list", summary="The alert rules", parameters=_LIST,
+    @extend_schema(operation_id="alert_rules_list", summary="The alert rules", parameters=PAGE_PARAMETERS,
                    responses={200: enveloped({"type": "array", "items": RULE})})  # fmt: skip
     def get(self, request):
         page, paging = page_of(request, Counted(AlertRule.objects.prefetch_related("channels")))
@@ -178,7 +174,7 @@ class StatesView(ByMethodView):
     permissions = {"GET": "dashboards.view"}
     export_name = "alerts"
 
-    @extend_schema(operation_id="alerts_list", summary="What is firing or pending now", parameters=_LIST,
+    @extend_schema(operation_id="alerts_list", summary="What is firing or pending now", parameters=PAGE_PARAMETERS,
                    responses={200: enveloped({"type": "array", "items": {"type": "object"}})})  # fmt: skip
     def get(self, request):
         found = AlertState.objects.exclude(status=AlertState.Status.OK).select_related("rule").order_by("-since")
@@ -244,10 +240,10 @@ class EventsView(ByMethodView):
 
     @extend_schema(
         operation_id="alert_events_list", summary="The alert log: state changes, notifications, delivery attempts",
-        parameters=[*_LIST, OpenApiParameter("rule", int), OpenApiParameter("entity", str),
+        parameters=[*PAGE_PARAMETERS, OpenApiParameter("rule", int), OpenApiParameter("entity", str),
                     OpenApiParameter("kind", str, enum=list(AlertEvent.Kind.values)),
                     OpenApiParameter("channel", str), OpenApiParameter("from", date), OpenApiParameter("to", date),
-                    OpenApiParameter("format", str, enum=["json", "csv", "xlsx"])],
+                    FORMAT_PARAMETER],
         responses={200: enveloped({"type": "array", "items": {"type": "object"}})},
     )  # fmt: skip
     def get(self, request):

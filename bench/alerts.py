@@ -125,8 +125,10 @@ def _evaluate(first, schema: str, *, from_lines: bool = False) -> tuple[float, i
     connection.set_schema(schema)
     started = time.perf_counter()
     changes = 0
-    for rule in AlertRule.objects.filter(is_active=True):
-        observations = evaluation.evaluate(rule, first, from_lines=from_lines)
+    rules = list(AlertRule.objects.filter(is_active=True))
+    memo = evaluation.Memo.for_rules(rules)
+    for rule in rules:
+        observations = evaluation.evaluate(rule, first, from_lines=from_lines, memo=memo)
         if not from_lines:
             changes += len(states.apply(rule, observations)[1])
     seconds = time.perf_counter() - started

@@ -84,10 +84,11 @@ def backtest(rule: AlertRule, company, *, months: int = 12, today: date | None =
     result = Backtest(start=start, end=end)
     breaches: dict[str, int] = {}
     firing: set[str] = set()
+    memo = evaluation.Memo.for_rules([rule])  # a month is read once, though it is the window of several days
     for day in judged_on(rule, start, end):
         result.evaluations += 1
         seen = set()
-        for observation in evaluation.evaluate(rule, company, as_of=day):
+        for observation in evaluation.evaluate(rule, company, as_of=day, memo=memo):
             seen.add(observation.entity)
             if not observation.breached:
                 breaches.pop(observation.entity, None)

@@ -16,7 +16,7 @@ month; no-data and behind-pace are judged as of today (a month's pace runs on wh
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from urllib.parse import urlencode
@@ -91,9 +91,27 @@ def windows(rule: AlertRule, as_of: date, fiscal_start: int = 4) -> Windows:
     return Windows(now, None)
 
 
-def evaluate(rule: AlertRule, company, *, as_of: date | None = None, from_lines: bool = False) -> list[Observation]:
+@dataclass
+class Memo:
+    """What one evaluation of a company's rules has read: rules asking the same question (a measure, the same
+    entities, filters and days) read it once, and the company's own figures for a period are read once for every
+    measure its rules watch (`company_measures`)."""
+
+    company_measures: tuple[str, ...] = ()
+    found: dict = field(default_factory=dict)
+    names: dict = field(default_factory=dict)  # customer names by key
+
+    @classmethod
+    def for_rules(cls, rules) -> Memo:
+        return cls(tuple(dict.fromkeys(rule.measure for rule in rules if not rule.each)))
+
+
+def evaluate(
+    rule: AlertRule, company, *, as_of: date | None = None, from_lines: bool = False, memo: Memo | None = None
+) -> list[Observation]:
     """The rule's observations as of `as_of` (the last day with sales by default). `from_lines` reads the sales
-    lines instead of the rollups: the naive way, for bench/alerts.py."""
+    lines instead of the rollups: the naive way, for bench/alerts.py. `memo` shares reads between the rules of
+    one evaluation."""
     today = today_for(company)
     if rule.condition == AlertRule.Condition.NO_DATA:
         return [_no_data(rule, company, as_of or today)]
@@ -107,30 +125,57 @@ def evaluate(rule: AlertRule, company, *, as_of: date | None = None, from_lines:
     seen = windows(rule, as_of, fiscal_start)
     filters = reading.Filters(**{name: value for name, value in (rule.filters or {}).items() if value})
     scope = reading.Scope(seen.now, filters, span, from_lines)
-    now = _values(rule, scope)
+    now = _values(rule, scope, memo)
+    page = _page_link(rule, company, seen.now)  # each observation's link is this page, with its entity
     if rule.condition in (AlertRule.Condition.ABOVE, AlertRule.Condition.BELOW):
-        return [_against_threshold(rule, company, entity, label, value, seen) for entity, (label, value) in now.items()]
+        return [_against_threshold(rule, page, entity, label, value, seen) for entity, (label, value) in now.items()]
     if seen.baseline is not None:
-        before = _values(rule, scope.shifted(seen.baseline))
+        before = _values(rule, scope.shifted(seen.baseline), memo)
         return [
-            _against_baseline(rule, company, entity, now.get(entity), before.get(entity), seen)
+            _against_baseline(rule, page, entity, now.get(entity), before.get(entity), seen)
             for entity in sorted(now.keys() | before.keys())
         ]
-    history = [_values(rule, scope.shifted(period)) for period in seen.trailing]
+    history = [_values(rule, scope.shifted(period), memo) for period in seen.trailing]
     return [
-        _against_history(rule, company, entity, label, value, [past.get(entity, (label, None))[1] for past in history],
+        _against_history(rule, page, entity, label, value, [past.get(entity, (label, None))[1] for past in history],
                          seen)
         for entity, (label, value) in now.items()
     ]  # fmt: skip
 
 
-def _values(rule: AlertRule, scope) -> dict[str, tuple[str, object]]:
+def _values(rule: AlertRule, scope, memo: Memo | None = None) -> dict[str, tuple[str, object]]:
     """{entity: (label, value)} over the scope: each value of the rule's dimension with sales, or the company."""
     measure = rule.measure
+    asked = (scope.period, scope.filters, scope.from_lines)
     if not rule.each:
-        return {"": ("", reading.figures(scope, (measure,))[measure])}
-    rows = reading.by_dimension(scope, rule.each, (measure,))
-    return {row.value or "": (row.label, row.values[measure]) for row in rows}
+        if memo is None:
+            return {"": ("", reading.figures(scope, (measure,))[measure])}
+        key = ("company", *asked)
+        if key not in memo.found or measure not in memo.found[key]:
+            measures = tuple(dict.fromkeys((*memo.company_measures, measure)))
+            memo.found[key] = reading.figures(scope, measures)
+        return {"": ("", memo.found[key][measure])}
+    key = (rule.each, measure, *asked)
+    if memo is not None and key in memo.found:
+        return memo.found[key]
+    # Customers are named here, once per evaluation, rather than by each question (a lookup of 1,000 names).
+    customers = rule.each == "customer"
+    rows = reading.by_dimension(scope, rule.each, (measure,), named=0 if customers else None)
+    found = {row.value or "": (row.label, row.values[measure]) for row in rows}
+    if customers:
+        names = _customer_names(found, memo)
+        found = {entity: (names.get(entity) or label, value) for entity, (label, value) in found.items()}
+    if memo is not None:
+        memo.found[key] = found
+    return found
+
+
+def _customer_names(entities, memo: Memo | None) -> dict[str, str]:
+    known = memo.names if memo is not None else {}
+    missing = [entity for entity in entities if entity and entity not in known]
+    if missing:
+        known.update({key: customer.name for key, customer in reading.customer_details(missing).items()})
+    return known
 
 
 def _as_number(rule: AlertRule, value):
@@ -158,18 +203,26 @@ def _span(period) -> str:
 
 def link(rule: AlertRule, company, entity: str, period) -> str:
     """The dashboard page with the rule's filters and period applied (and the entity, when it is a filter)."""
+    return _with_entity(rule, _page_link(rule, company, period), entity)
+
+
+def _page_link(rule: AlertRule, company, period) -> str:
     query = {"from": period.start.isoformat(), "to": period.end.isoformat()}
     query |= {name: value for name, value in (rule.filters or {}).items() if value}
-    if entity and rule.each in reading.DIMENSIONS:
-        query[rule.each] = entity
     return company_url(company, f"{_PAGES.get(rule.each, '/')}?{urlencode(query)}")
+
+
+def _with_entity(rule: AlertRule, page: str, entity: str) -> str:
+    if entity and rule.each in reading.DIMENSIONS:
+        return f"{page}&{urlencode({rule.each: entity})}"
+    return page
 
 
 def _threshold(rule: AlertRule) -> Decimal:
     return Decimal(rule.value) if rule.value is not None else Decimal(0)
 
 
-def _against_threshold(rule, company, entity, label, value, seen) -> Observation:
+def _against_threshold(rule, page, entity, label, value, seen) -> Observation:
     value = _as_number(rule, value)
     limit = _threshold(rule)
     if value is None:
@@ -178,10 +231,10 @@ def _against_threshold(rule, company, entity, label, value, seen) -> Observation
         breached = value > limit
     else:
         breached = value < limit
-    return Observation(entity, label, value, limit, None, breached, _label(seen), link(rule, company, entity, seen.now))
+    return Observation(entity, label, value, limit, None, breached, _label(seen), _with_entity(rule, page, entity))
 
 
-def _against_baseline(rule, company, entity, now, before, seen) -> Observation:
+def _against_baseline(rule, page, entity, now, before, seen) -> Observation:
     label = (now or before or ("", None))[0]
     value, baseline = _as_number(rule, (now or ("", None))[1]), _as_number(rule, (before or ("", None))[1])
     change = None
@@ -195,10 +248,10 @@ def _against_baseline(rule, company, entity, now, before, seen) -> Observation:
     else:
         breached = change <= -wanted
     return Observation(entity, label, value, baseline, change, breached, _label(seen),
-                       link(rule, company, entity, seen.now))  # fmt: skip
+                       _with_entity(rule, page, entity))  # fmt: skip
 
 
-def _against_history(rule, company, entity, label, value, past, seen) -> Observation:
+def _against_history(rule, page, entity, label, value, past, seen) -> Observation:
     value = _as_number(rule, value)
     history = [float(_as_number(rule, item)) for item in past if _as_number(rule, item) is not None]
     z = mean = None
@@ -210,7 +263,7 @@ def _against_history(rule, company, entity, label, value, past, seen) -> Observa
     breached = z is not None and abs(z) >= limit
     baseline = Decimal(str(round(mean, 4))) if mean is not None else None
     return Observation(entity, label, value, baseline, z, breached, _label(seen),
-                       link(rule, company, entity, seen.now), details={"trailing": len(history)})  # fmt: skip
+                       _with_entity(rule, page, entity), details={"trailing": len(history)})  # fmt: skip
 
 
 def _no_data(rule: AlertRule, company, today: date) -> Observation:

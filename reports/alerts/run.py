@@ -18,9 +18,11 @@ def evaluate_company(company, *, as_of: date | None = None, rules=None) -> list[
     """Evaluate every active rule (or `rules`) as of `as_of`; returns one dict per state change: rule, entity,
     from, to, value, baseline (the `alerts --evaluate --json` lines)."""
     changes = []
-    for rule in rules if rules is not None else AlertRule.objects.filter(is_active=True).prefetch_related("channels"):
+    rules = list(rules if rules is not None else AlertRule.objects.filter(is_active=True).prefetch_related("channels"))
+    memo = evaluation.Memo.for_rules(rules)  # rules asking the same question read it once
+    for rule in rules:
         try:
-            observations = evaluation.evaluate(rule, company, as_of=as_of)
+            observations = evaluation.evaluate(rule, company, as_of=as_of, memo=memo)
         except Exception:  # one broken rule must not stop the others; the log says which
             logger.exception("alert rule %s could not be evaluated", rule.pk)
             continue

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 
 from elettro.kernel.india import GST_STATES
 from elettro.kernel.money import CURRENCY_CHOICES, currency_problem, normalize_currency
@@ -16,6 +17,8 @@ CURRENCY_HELP = (
     "(₹1.23 Cr), other currencies in thousands and millions ($1.23M)."
 )
 
+SUBDOMAIN_HELP = "Your address will be <subdomain>.{base}. Lower-case letters, digits and hyphens."
+
 
 def _clean_currency(value: str) -> str:
     """A known ISO code, upper-case; blank is INR, as for every company that never said."""
@@ -27,9 +30,7 @@ def _clean_currency(value: str) -> str:
 
 class SignupForm(forms.Form):
     company_name = forms.CharField(max_length=200, label="Company name")
-    subdomain = forms.CharField(
-        max_length=63, help_text="Your address will be <subdomain>.{base}. Lower-case letters, digits and hyphens."
-    )
+    subdomain = forms.CharField(max_length=63)
     home_state = forms.ChoiceField(choices=_STATE_CHOICES, initial="27", label="Home state (for GST)")
     # Not required: a form posted without it (an older page, a script) signs up in rupees, the default.
     currency = forms.CharField(
@@ -41,6 +42,8 @@ class SignupForm(forms.Form):
 
     def __init__(self, *args, existing_user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # Filled in per form, not at import, so the address shown follows the BASE_DOMAIN setting in force.
+        self.fields["subdomain"].help_text = SUBDOMAIN_HELP.format(base=settings.BASE_DOMAIN)
         if existing_user is not None:
             for name in ("full_name", "email", "password"):
                 del self.fields[name]

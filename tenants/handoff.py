@@ -25,10 +25,16 @@ def login_family(session) -> str:
     return session["login_family"]
 
 
+def safe_next_path(value: str | None) -> str:
+    """`value` if it is a path on the same host (query string kept), else "/". Refuses every way of naming another
+    site: a scheme, `//host`, `/\\host` (browsers read `\\` as `/`), tabs or newlines browsers drop from `/\t/host`."""
+    if not value or not value.startswith("/") or not url_has_allowed_host_and_scheme(value, allowed_hosts=None):
+        return "/"
+    return value
+
+
 def handoff_create(*, user: User, company: Company, family: str, next_path: str = "/") -> str:
-    if not next_path.startswith("/") or next_path.startswith("//"):
-        next_path = "/"
-    payload = {"u": user.pk, "c": company.pk, "f": family, "n": next_path, "j": uuid.uuid4().hex}
+    payload = {"u": user.pk, "c": company.pk, "f": family, "n": safe_next_path(next_path), "j": uuid.uuid4().hex}
     return signing.dumps(payload, salt=_SALT, compress=True)
 
 
@@ -45,10 +51,7 @@ def handoff_redeem(*, token: str, company: Company) -> tuple[User, str, str] | N
     user = User.objects.filter(pk=payload["u"], is_active=True).first()
     if user is None:
         return None
-    next_path = payload.get("n") or "/"
-    if not url_has_allowed_host_and_scheme(next_path, allowed_hosts=None):
-        next_path = "/"
-    return user, payload["f"], next_path
+    return user, payload["f"], safe_next_path(payload.get("n"))
 
 
 def login_family_end(family: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib.auth import logout
 from django.core.cache import caches
 from django.db import connection
@@ -16,6 +18,12 @@ from .urls_util import public_url
 OPEN_TENANT_PATHS = ("/auth/handoff/", "/static/", "/favicon.ico")
 # The API answers for itself (tenants/api_auth.py): a key or a member's session, never a redirect to a login page.
 API_PATHS = ("/api/",)
+
+
+def _go_back_to(company, request) -> str:
+    """The public /go/ hand-off back to the page asked for, query string and all, so a shared link keeps its filters
+    through login. The path is encoded as one value: its own `&` must not become /go/'s parameters."""
+    return f"/go/{company.subdomain}/?" + urlencode({"next": request.get_full_path()}, safe="/")
 
 
 class CompanyHostMiddleware(TenantMainMiddleware):
@@ -54,7 +62,7 @@ class CompanyAccessMiddleware:
         if request.path.startswith(API_PATHS):
             return self._api(request, company)
         if not request.user.is_authenticated:
-            return redirect(public_url("/accounts/login/", next=f"/go/{company.subdomain}/?next={request.path}"))
+            return redirect(public_url("/accounts/login/", next=_go_back_to(company, request)))
         membership = membership_for(user=request.user, company=company)
         if membership is None or not can(membership.role, "dashboards.view"):
             return render(request, "tenants/not_a_member.html", status=403)

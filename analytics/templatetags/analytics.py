@@ -3,6 +3,7 @@
 from django import template
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from elettro.kernel.money import format_money, format_number, format_percent
 
@@ -23,7 +24,8 @@ def query_with(selection, **changes):
     return selection.query(**changes)
 
 
-def _cell(value, kind: str, currency: str) -> str:
+def cell_text(value, kind: str, currency: str) -> str:
+    """A value as a table cell shows it, in the company's money (reports' PDFs measure their columns by it)."""
     if value is None or value == "":
         return "–" if kind in ("money", "number", "percent") else ""
     if isinstance(value, str):  # a label in a number column, like a totals row's "Total"
@@ -41,28 +43,33 @@ def _cell(value, kind: str, currency: str) -> str:
 
 NUMERIC = {"money", "number", "percent"}
 SHORT_TEXT = 24  # text up to this long is kept on one line (invoice numbers, dates); longer text may wrap
+# A cell's class attribute, already HTML: passed through format_html_join as is, not escaped into &quot;.
+NUM, WRAP, PLAIN = mark_safe(' class="num"'), mark_safe(' class="wrap"'), mark_safe("")
 
 
 def _row_html(columns, values, currency: str):
     def cells():
         for column, value in zip(columns, values, strict=True):
-            shown = _cell(value, column.kind, currency)
-            if column.kind in NUMERIC:
-                css = ' class="num"'
-            elif len(shown) > SHORT_TEXT:
-                css = ' class="wrap"'
-            else:
-                css = ""
-            yield css, shown
+            shown = cell_text(value, column.kind, currency)
+            yield (NUM if column.kind in NUMERIC else WRAP if len(shown) > SHORT_TEXT else PLAIN), shown
 
     return format_html_join("", "<td{}>{}</td>", cells())
 
 
 @register.simple_tag
-def render_table(table, currency, limit=TABLE_ROWS, footer=None):
-    """The table as HTML: the first `limit` rows (0 for all), then `footer` (a totals row) in <tfoot>."""
+def render_table(table, currency, limit=TABLE_ROWS, footer=None, widths=None):
+    """The table as HTML: the first `limit` rows (0 for all), then `footer` (a totals row) in <tfoot>; `widths`
+    (a report's PDF) are the columns' widths in em, None for a column that takes what is left."""
+    cols = ""
+    if widths:
+        cols = format_html(
+            "<colgroup>{}</colgroup>",
+            format_html_join(
+                "", "<col{}>", ((format_html(' style="width: {}em"', w) if w else PLAIN,) for w in widths)
+            ),
+        )
     head = format_html_join(
-        "", '<th scope="col"{}>{}</th>', ((' class="num"' if c.kind in NUMERIC else "", c.label) for c in table.columns)
+        "", '<th scope="col"{}>{}</th>', ((NUM if c.kind in NUMERIC else PLAIN, c.label) for c in table.columns)
     )
     rows = format_html_join(
         "",
@@ -73,7 +80,8 @@ def render_table(table, currency, limit=TABLE_ROWS, footer=None):
     if footer:
         foot = format_html("<tfoot><tr>{}</tr></tfoot>", _row_html(table.columns, footer, currency))
     return format_html(
-        '<div class="table-wrap"><table class="data"><thead><tr>{}</tr></thead><tbody>{}</tbody>{}</table></div>',
+        '<div class="table-wrap"><table class="data">{}<thead><tr>{}</tr></thead><tbody>{}</tbody>{}</table></div>',
+        cols,
         head,
         rows,
         foot,

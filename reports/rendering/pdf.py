@@ -10,10 +10,12 @@ import mimetypes
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+import analytics.reading as reading
 from elettro.pdf import html_to_pdf
 
 from ..kinds.base import Report
 from .chart_images import figure_svg
+from .fit import table_layout
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +48,16 @@ def report_html(report: Report, *, charts: bool = True) -> str:
             svg = figure_svg(section.figure)
             chart = _data_uri(svg.encode("utf-8"), "image/svg+xml") if svg else None
             report.charts_missing += chart is None
-        sections.append({"section": section, "table": section.pdf_table(), "chart": chart})
+        table = section.pdf_table()
+        layout = table_layout(table, report.currency, section.footer)
+        sections.append(
+            {
+                "section": section,
+                "table": reading.render_table(table, report.currency, 0, section.footer, layout.widths),
+                "chart": chart,
+                "fit": layout.fit.css,
+            }
+        )
     return render_to_string(
         "reports/pdf/report.html",
         {

@@ -307,3 +307,19 @@ def api_client():
         return client
 
     return make
+
+
+@pytest.fixture
+def connections(monkeypatch):
+    """Every connection urllib3 opens, as (host, port) it was asked for; the connection itself still happens."""
+    import urllib3.util.connection
+
+    attempts: list[tuple[str, int]] = []
+    real = urllib3.util.connection.create_connection
+
+    def spy(address, *args, **kwargs):
+        attempts.append(address)
+        return real(address, *args, **kwargs)
+
+    monkeypatch.setattr(urllib3.util.connection, "create_connection", spy)
+    return attempts

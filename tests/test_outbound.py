@@ -76,20 +76,6 @@ def production_policy(settings):
 
 
 @pytest.fixture
-def connections(monkeypatch):
-    """Every connection urllib3 opens, as (host, port) it was asked for; the connection itself still happens."""
-    attempts: list[tuple[str, int]] = []
-    real = urllib3.util.connection.create_connection
-
-    def spy(address, *args, **kwargs):
-        attempts.append(address)
-        return real(address, *args, **kwargs)
-
-    monkeypatch.setattr(urllib3.util.connection, "create_connection", spy)
-    return attempts
-
-
-@pytest.fixture
 def resolver(monkeypatch, listener):
     """DNS, as an attacker would like it: names map to what a test says, and every answer's port is the
     listener's, so a connection that got past the checks would land on the listener. IP literals pass through."""

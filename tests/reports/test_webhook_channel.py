@@ -10,7 +10,6 @@ import socket
 import time
 
 import pytest
-import urllib3.util.connection
 from django.core.exceptions import ValidationError
 
 from reports.channels import ChannelError
@@ -42,20 +41,6 @@ def production_policy(settings):
     settings.OUTBOUND_CONNECT_TIMEOUT_SECONDS = 1
     settings.OUTBOUND_READ_TIMEOUT_SECONDS = 2
     return settings
-
-
-@pytest.fixture
-def connections(monkeypatch):
-    """Every connection urllib3 opens, as (host, port)."""
-    attempts: list[tuple[str, int]] = []
-    real = urllib3.util.connection.create_connection
-
-    def spy(address, *args, **kwargs):
-        attempts.append(address)
-        return real(address, *args, **kwargs)
-
-    monkeypatch.setattr(urllib3.util.connection, "create_connection", spy)
-    return attempts
 
 
 def signed(secret: str = SECRET) -> ChannelConfig:

@@ -23,8 +23,11 @@ from elettro.api.paging import DEFAULT_PAGE_SIZE, MAX_OFFSET, MAX_PAGE_SIZE, pag
 from elettro.api.schema import FORMAT_PARAMETER, PAGE_PARAMETERS, enveloped
 from elettro.api.views import ApiView
 
-from . import catalogue, operations, queries
+from . import catalogue, correlation, elasticity, operations, queries, why
 from .dashboard import Dashboard, dashboard_for
+from .departments import DEPARTMENTS as RECORD_TABLES
+from .departments import records as department_rows
+from .departments.records import RecordQuery
 from .filters import DIMENSIONS as FILTERS
 from .filters import EARLIEST, LATEST
 from .periods import PRESETS
@@ -331,7 +334,103 @@ class CatalogueView(ApiView):
         })  # fmt: skip
 
 
+_AMOUNT = {"nullable": True, "oneOf": [{"type": "string"}, {"type": "integer"}]}
+_PART = {
+    "type": "object",
+    "properties": {
+        "label": {"type": "string"},
+        "value": {"type": "string", "nullable": True, "description": "the dimension's value; none for a group"},
+        "kind": {"type": "string", "enum": ["named", "others", "new", "lost", "existing", "numerator", "denominator"]},
+        "before": _AMOUNT,
+        "now": _AMOUNT,
+        "change": _AMOUNT,
+    },
+    "required": ["label", "kind", "change"],
+}
+_CHANGE = {
+    "type": "object",
+    "properties": {
+        "measure": {"type": "string", "enum": list(catalogue.MEASURES)},
+        "label": {"type": "string"},
+        "unit": {"type": "string", "enum": ["money", "number", "percent"]},
+        "period": _PERIOD,
+        "comparedWith": _PERIOD,
+        "now": _AMOUNT,
+        "before": _AMOUNT,
+        "change": _AMOUNT,
+        "relativeChange": {"type": "string", "nullable": True, "description": "a fraction: -0.1 is -10%"},
+        "sentence": {"type": "string"},
+        "splits": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "key": {"type": "string"},
+                    "label": {"type": "string"},
+                    "total": _AMOUNT,
+                    "parts": {"type": "array", "items": _PART},
+                },
+            },
+        },
+        "missing": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
+}
+
+
+class ChangesView(ApiView):
+    """Why a measure changed: the same split the "why" page and the reports show (analytics.why)."""
+
+    @extend_schema(
+        summary="Why a figure changed: its change against another period, split exactly into what drove it",
+        parameters=[
+            *_FILTER_PARAMETERS,
+            OpenApiParameter("measure", str, enum=list(catalogue.MEASURES), description="default revenue"),
+            OpenApiParameter("compare", str, enum=list(catalogue.COMPARISONS), description="default previous"),
+            OpenApiParameter("vs_from", date, description="compare with the period from this day (with vs_to)"),
+            OpenApiParameter("vs_to", date, description="…to this day"),
+            OpenApiParameter("named", int, description="movers named in each split, 1-20 (default 5)"),
+        ],
+        responses={200: enveloped(_CHANGE)},
+    )
+    def get(self, request):
+        d = selection(request)
+        key = _CAMEL.sub("_", (request.query_params.get("measure") or "revenue").strip()).lower()
+        named = whole_number(request, "named", default=why.NAMED, low=1, high=20)
+        try:
+            measure = why.measure_from(key)
+            if d.scope is None:
+                return self.answer(None, **_context(d))
+            before = why.compared_with(d.scope.period, request.query_params)
+        except why.ChangeError as error:
+            raise bad_parameter(error.parameter, error.message) from None
+        found = why.explain(d.scope, before, measure.key, named=named)
+        return self.answer(change_json(found, d.currency), **_context(d))
+
+
+def change_json(found: why.Change, currency: str) -> dict:
+    key = found.measure.key
+
+    def printed(value):
+        return catalogue.printed(key, value)
+
+    return {
+        "measure": key, "label": found.measure.label, "unit": found.measure.unit,
+        "period": _period(found.period), "comparedWith": _period(found.before_period),
+        "now": printed(found.now), "before": printed(found.before), "change": printed(found.change),
+        "relativeChange": change(found.now, found.before),
+        "sentence": why.sentence(found, currency),
+        "splits": [
+            {"key": split.key, "label": split.label, "total": printed(split.total),
+             "parts": [{"label": part.label, "value": part.value, "kind": part.kind, "before": printed(part.before),
+                        "now": printed(part.now), "change": printed(part.change)} for part in split.parts]}
+            for split in found.splits
+        ],
+        "missing": found.missing,
+    }  # fmt: skip
+
+
 urlpatterns = [
+    path("changes/", ChangesView.as_view(), name="api_changes"),
     path("catalogue/", CatalogueView.as_view(), name="api_catalogue"),
     path("kpis/", KpisView.as_view(), name="api_kpis"),
     path("series/", SeriesView.as_view(), name="api_series"),
@@ -415,13 +514,34 @@ class DepartmentView(ApiView):
         return self.answer(_plain(getattr(summary, spec.kind)), **_context(d))
 
 
-def department_records(request, spec) -> tuple[Dashboard, list[dict]]:
-    """A department's records for the call's filters, as JSON rows (camelCase names)."""
+def department_records(request, spec, query: RecordQuery | None = None) -> tuple[Dashboard, list[dict]]:
+    """A department's records for the call's filters, searched and sorted by `query` (the sheet's order, newest
+    first, when None), as JSON rows (camelCase names)."""
     d = selection(request)
     period = d.selection.period if _dated(request) else None
-    rows = operations.records(spec, period, branch=d.selection.filters.branch,
-                              product_line=d.selection.filters.product_line)  # fmt: skip
-    return d, [{_camel(name): _plain(value) for name, value in row.items()} for row in rows]
+    found = RECORD_TABLES[spec.kind]
+    filters = d.selection.filters
+    rows = department_rows.record_rows(found, period, query or RecordQuery(), branch=filters.branch,
+                                       product_line=filters.product_line)  # fmt: skip
+    return d, [{_camel(name): _plain(value) for name, value in row.items()} for row in
+               department_rows.sheet_rows(found, rows)]  # fmt: skip
+
+
+def _record_query(request, spec) -> RecordQuery:
+    """`q`, `sort` and `order` of a records call; the first unusable one is a 400 naming it."""
+    query, problems = department_rows.read_query(RECORD_TABLES[spec.kind], request.query_params,
+                                                 direction="order")  # fmt: skip
+    problems = [problem for problem in problems if problem.parameter != "page"]  # the API pages by limit/offset
+    if problems:
+        raise bad_parameter(problems[0].parameter, problems[0].message)
+    return query
+
+
+_RECORD_PARAMETERS = [
+    OpenApiParameter("q", str, description="every word in the number, vendor/customer, product or status"),
+    OpenApiParameter("sort", str, description="a record field (snake_case or camelCase); default the main date"),
+    OpenApiParameter("order", str, enum=["asc", "desc"], description="asc unless sorting by nothing (newest first)"),
+]
 
 
 class DepartmentRecordsView(ApiView):
@@ -433,6 +553,7 @@ class DepartmentRecordsView(ApiView):
         parameters=[
             OpenApiParameter("department", str, location=OpenApiParameter.PATH, enum=list(DEPARTMENTS)),
             *_OPERATIONS_PARAMETERS,
+            *_RECORD_PARAMETERS,
             *_LIST_PARAMETERS,
         ],
         responses={200: enveloped({"type": "array", "items": {"type": "object"}})},
@@ -440,7 +561,7 @@ class DepartmentRecordsView(ApiView):
     def get(self, request, department: str):
         spec = _department(department)
         self.export_name = f"{spec.kind}_records"
-        d, rows = department_records(request, spec)
+        d, rows = department_records(request, spec, _record_query(request, spec))
         page, paging = page_of(request, rows)
         return self.answer(page, **_context(d), **paging)
 
@@ -468,3 +589,221 @@ urlpatterns += [
     path("departments/<str:department>/records/", DepartmentRecordsView.as_view(), name="api_department_records"),
     path("refresh/", RefreshView.as_view(), name="api_refresh"),
 ]
+
+
+# ---------------------------------------------------------------- pricing: elasticity and correlation
+
+_RATIO = {"type": "string", "nullable": True, "description": "a decimal with four places"}
+_MONEY = {"type": "string", "format": "decimal", "nullable": True}
+_ELASTICITY = {
+    "type": "object",
+    "properties": {
+        "key": {"type": "string"},
+        "label": {"type": "string"},
+        "productLine": {"type": "string"},
+        "months": {"type": "integer", "description": "months with sales in the period"},
+        "revenue": _MONEY,
+        "priceVariation": {**_RATIO, "description": "the monthly prices' coefficient of variation: 0.05 is 5%"},
+        "elasticity": {**_RATIO, "description": "% change in units for +1% price; null when not measurable"},
+        "stdError": _RATIO,
+        "low": {**_RATIO, "description": f"the {elasticity.CONFIDENCE} interval's low end"},
+        "high": _RATIO,
+        "reading": {"type": "string"},
+        "reason": {"type": "string", "description": "why no elasticity is given; empty when it is"},
+        "lastChangeMonth": {"type": "string", "format": "date", "nullable": True},
+        "oldPrice": _MONEY,
+        "newPrice": _MONEY,
+        "priceChange": _RATIO,
+        "revenueSince": _MONEY,
+        "expectedAtOldPrice": _MONEY,
+        "revenueEffect": _MONEY,
+        "expectedFrom": {"type": "string", "nullable": True, "description": "elasticity, or quantity as before"},
+    },
+    "required": ["key", "label", "months", "elasticity", "reason"],
+}
+_MATRIX = {
+    "type": "object",
+    "properties": {
+        "rows": {"type": "array", "items": {"type": "object"}},
+        "columns": {"type": "array", "items": {"type": "object"}},
+        "values": {"type": "array", "items": {"type": "array", "items": {"type": "string", "nullable": True}}},
+        "months": {"type": "array", "items": {"type": "array", "items": {"type": "integer"}}},
+    },
+}
+
+
+def _four(value) -> str | None:
+    """A statistic (a float) or a ratio (a Decimal) with four places."""
+    if value is None:
+        return None
+    return f"{(value if isinstance(value, Decimal) else Decimal(repr(value))).quantize(catalogue.FOUR_PLACES)}"
+
+
+def elasticity_json(found: elasticity.Elasticity) -> dict:
+    change = found.last_change
+    return {
+        "key": found.key, "label": found.label, "productLine": found.product_line, "months": found.months,
+        "revenue": f"{found.revenue}", "priceVariation": _four(found.price_spread),
+        "elasticity": _four(found.estimate), "stdError": _four(found.std_error), "low": _four(found.low),
+        "high": _four(found.high), "reading": found.reading, "reason": found.reason,
+        "lastChangeMonth": change.month.isoformat() if change else None,
+        "oldPrice": f"{change.old_price}" if change else None, "newPrice": f"{change.new_price}" if change else None,
+        "priceChange": _four(change.change) if change else None,
+        "revenueSince": f"{change.revenue_after}" if change else None,
+        "expectedAtOldPrice": f"{change.expected}" if change else None,
+        "revenueEffect": f"{change.effect}" if change else None, "expectedFrom": change.basis if change else None,
+    }  # fmt: skip
+
+
+class _ElasticityPages:
+    """elasticity.elasticities() read as page_of reads a list: only the page asked for is worked out (nearly all
+    the time is per product), with the count of them all."""
+
+    def __init__(self, scope, by: str):
+        self.scope, self.by, self.count = scope, by, None
+
+    def __getitem__(self, part: slice) -> list[dict]:
+        found, self.count = elasticity.elasticity_page(self.scope, self.by, part.stop - part.start, part.start)
+        return [elasticity_json(f) for f in found]
+
+    def __len__(self) -> int:
+        if self.count is None:
+            self.count = elasticity.elasticity_page(self.scope, self.by, 1)[1]
+        return self.count
+
+
+class ElasticityView(ApiView):
+    """Price elasticity per product or product line (analytics.elasticity), as the Pricing page shows it."""
+
+    export_name = "elasticity"
+
+    @extend_schema(
+        summary="Price elasticity per product or product line, with its interval and the last price change",
+        parameters=[
+            OpenApiParameter("by", str, enum=list(elasticity.BY), description="product (default) or product_line"),
+            *_FILTER_PARAMETERS,
+            *_LIST_PARAMETERS,
+        ],
+        responses={200: enveloped({"type": "array", "items": _ELASTICITY})},
+    )
+    def get(self, request):
+        by = request.query_params.get("by") or "product"
+        if by not in elasticity.BY:
+            raise bad_parameter("by", f"Unknown by {by[:40]!r}: use one of {', '.join(elasticity.BY)}.")
+        d = selection(request)
+        page, paging = page_of(request, [] if d.scope is None else _ElasticityPages(d.scope, by))
+        return self.answer(page, **_context(d), by=by, confidence=elasticity.CONFIDENCE,
+                           minMonths=elasticity.MIN_MONTHS, **paging)  # fmt: skip
+
+
+def matrix_json(matrix: correlation.Matrix) -> dict:
+    return {
+        "rows": [{"key": key, "label": name} for key, name in zip(matrix.rows, matrix.row_labels, strict=True)],
+        "columns": [{"key": key, "label": name} for key, name in zip(matrix.columns, matrix.column_labels,
+                                                                      strict=True)],
+        "values": [[_four(value) for value in row] for row in matrix.values],
+        "months": matrix.months,
+    }  # fmt: skip
+
+
+class CorrelationsView(ApiView):
+    """The Pricing page's two matrices (analytics.correlation), with the warning that goes with them."""
+
+    @extend_schema(
+        summary="Correlation of product lines' monthly revenue, and of top customers' price paid and quantity",
+        parameters=[
+            OpenApiParameter("customers", int, description="the biggest customers to show, 1 to 50 (default 15)"),
+            *_FILTER_PARAMETERS,
+        ],
+        responses={200: enveloped({
+            "type": "object",
+            "properties": {"warning": {"type": "string"}, "minMonths": {"type": "integer"},
+                           "productLines": _MATRIX, "customerPriceQuantity": _MATRIX},
+        })},
+    )  # fmt: skip
+    def get(self, request):
+        top = whole_number(request, "customers", default=correlation.TOP_CUSTOMERS, low=1, high=50)
+        d = selection(request)
+        answer = {"warning": correlation.WARNING, "minMonths": correlation.MIN_MONTHS}
+        if d.scope is not None:
+            customers = correlation.biggest_customers(d.scope, top)
+            answer["productLines"] = matrix_json(correlation.line_revenue(d.scope))
+            answer["customerPriceQuantity"] = matrix_json(correlation.customer_price_quantity(d.scope, customers))
+        return self.answer(answer, **_context(d))
+
+
+urlpatterns += [
+    path("elasticity/", ElasticityView.as_view(), name="api_elasticity"),
+    path("correlations/", CorrelationsView.as_view(), name="api_correlations"),
+]
+
+
+# ---------------------------------------------------------------- GST: GSTR-1's HSN-wise summary (Table 12)
+
+_HSN_ROW = {
+    "type": "object",
+    "properties": {
+        "supply": {"type": "string", "enum": ["B2B", "B2C"], "description": "B2B: the buyer's GSTIN is on the line"},
+        "hsn": {
+            "type": "string",
+            "description": "the HSN/SAC code; '' when neither the line nor the item master has one",
+        },
+        "description": {"type": "string", "description": "the products sold under it"},
+        "uqc": {"type": "string", "description": "the unit, as the line or the item master gives it"},
+        "quantity": {"type": "string"},
+        "rate": {"type": "string", "nullable": True, "description": "GST rate in percent"},
+        "taxableValue": {"type": "string"},
+        "igst": {"type": "string"},
+        "cgst": {"type": "string"},
+        "sgst": {"type": "string"},
+        "lines": {"type": "integer"},
+        "problem": {"type": "string", "description": "'no HSN', what is wrong with the code, or ''"},
+    },
+}
+
+
+class HsnSummaryView(ApiView):
+    """GSTR-1's HSN-wise summary (analytics.gst), as the Geography page and the GST summary report give it."""
+
+    export_name = "hsn_summary"
+
+    @extend_schema(
+        summary="HSN-wise summary of outward supplies (GSTR-1 Table 12), B2B and B2C",
+        parameters=[*_FILTER_PARAMETERS, FORMAT_PARAMETER],
+        responses={200: enveloped({"type": "array", "items": _HSN_ROW})},
+    )
+    def get(self, request):
+        from .gst import hsn_summary
+
+        d = selection(request)
+        if d.scope is None:
+            return self.answer([], **_context(d))
+        summary = hsn_summary(d.scope)
+        money = catalogue.TWO_PLACES
+        rows = [
+            {
+                "supply": "B2B" if row.registered else "B2C",
+                "hsn": row.hsn,
+                "description": row.description,
+                "uqc": row.uqc,
+                "quantity": f"{row.quantity.normalize():f}",
+                "rate": None if row.rate is None else f"{row.rate:f}",
+                "taxableValue": f"{row.taxable.quantize(money)}",
+                "igst": f"{row.igst.quantize(money)}",
+                "cgst": f"{row.cgst.quantize(money)}",
+                "sgst": f"{row.sgst.quantize(money)}",
+                "lines": row.lines,
+                "problem": row.problem,
+            }
+            for row in summary.rows
+        ]
+        (without, without_value), (invalid, invalid_value) = summary.without_hsn, summary.invalid
+        return self.answer(
+            rows,
+            **_context(d),
+            withoutHsn={"lines": without, "taxableValue": f"{without_value.quantize(money)}"},
+            invalidHsn={"lines": invalid, "taxableValue": f"{invalid_value.quantize(money)}"},
+        )
+
+
+urlpatterns += [path("gst/hsn-summary/", HsnSummaryView.as_view(), name="api_hsn_summary")]

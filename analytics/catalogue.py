@@ -144,6 +144,10 @@ MEASURES: dict[str, Measure] = {
                 lambda f: f.sum("gross_profit") if _costed(f) else None,
                 note="revenue less cost, over the lines that have a cost; none when no line has one", optional=True,
                 reads=("gross_profit", "costed_revenue")),
+        Measure("cogs", "Cost of goods sold", "money", "sum",
+                lambda f: f.sum("costed_revenue") - f.sum("gross_profit") if _costed(f) else None,
+                note="the cost of the lines that have one (their revenue less their gross profit); none when no "
+                "line has one", optional=True, reads=("gross_profit", "costed_revenue")),
         Measure("margin", "Margin", "percent", "ratio",
                 lambda f: _ratio(f.sum("gross_profit"), f.sum("costed_revenue")),
                 note="gross profit over the revenue of the lines that have a cost",
@@ -162,6 +166,7 @@ KPIS = (
     "customers",
     "lines",
     "gross_profit",
+    "cogs",
     "cgst",
     "sgst",
     "igst",
@@ -170,7 +175,17 @@ KPIS = (
 )
 
 # The overview's cards, in order; each compared with every period in COMPARISONS.
-OVERVIEW_CARDS = ("revenue", "orders", "aov", "customers", "new_customers", "quantity", "discount", "gross_profit")
+OVERVIEW_CARDS = (
+    "revenue",
+    "orders",
+    "aov",
+    "customers",
+    "new_customers",
+    "quantity",
+    "discount",
+    "gross_profit",
+    "cogs",
+)
 
 
 @dataclass(frozen=True)

@@ -125,6 +125,65 @@ def lines(
     return {"data": traces, "layout": layout}
 
 
+def mark_partial(
+    figure: dict, partial: dict[int, tuple[str, Decimal]], *, currency: str | None, trace: int = 0
+) -> dict:
+    """Mark the bars of `trace` that cover only part of their period, so a month four days old does not read as a
+    collapse: hatched and lighter, labelled with the days they cover, with a hollow bar around each up to the figure
+    projected to the period's end at the same pace.
+
+    `partial` maps a bar's index to (the days it covers, e.g. "1–4 Dec, partial"; the projected figure, a Decimal).
+    """
+    if not partial:
+        return figure
+    bars = figure["data"][trace]
+    count, color = len(bars["x"]), bars.get("marker", {}).get("color", PALETTE[0])
+    group = bars.setdefault("offsetgroup", f"partial-{trace}")
+    bars["marker"] = {
+        **bars.get("marker", {}),
+        "pattern": {"shape": ["/" if i in partial else "" for i in range(count)], "solidity": 0.25},
+        "opacity": [0.6 if i in partial else 1 for i in range(count)],
+    }
+    show = (lambda v: format_money(v, currency)) if currency else (lambda v: format_number(v, _count_currency()))
+    bars["customdata"] = [
+        f"{text} ({partial[i][0]}; {show(partial[i][1])} projected at this pace)" if i in partial else text
+        for i, text in enumerate(bars.get("customdata") or [""] * count)
+    ]
+    indexes = sorted(partial)
+    xs = [bars["x"][i] for i in indexes]
+    projected = [partial[i][1] for i in indexes]
+    # Hollow, in the same offset group: an outline around the real bar up to the projection. Appended, so the
+    # figure's first trace stays the real figure.
+    figure["data"].append(
+        {
+            "type": "bar",
+            "name": "Projected at this pace",
+            "x": xs,
+            "y": _floats(projected),
+            "offsetgroup": group,
+            "marker": {"color": "rgba(0,0,0,0)", "line": {"color": color, "width": 1.5}},
+            "customdata": [f"{partial[i][0]}: {show(partial[i][1])} projected at this pace" for i in indexes],
+            "hovertemplate": "%{x}, %{customdata}<extra></extra>",
+        },
+    )
+    figure["layout"].setdefault("annotations", []).extend(
+        {
+            "x": x,
+            "y": float(value),
+            "text": partial[i][0],
+            "showarrow": False,
+            "yanchor": "bottom",
+            "font": {"size": 11, "color": "#5b6770"},
+        }
+        for i, x, value in zip(indexes, xs, projected, strict=True)
+    )
+    if currency:  # the axis reaches the projections too
+        values = [v for t in figure["data"] if t.get("yaxis", "y") == "y" for v in t["y"] if v is not None]
+        axis = figure["layout"].get("yaxis", {})
+        figure["layout"]["yaxis"] = {**axis, **money_axis([Decimal(str(v)) for v in values], currency)}
+    return figure
+
+
 def band(x: Sequence, low: Sequence, high: Sequence, *, name: str) -> list[dict]:
     """A shaded interval between two series, as two traces to add to a figure."""
     xs = [str(v) for v in x]
@@ -242,3 +301,41 @@ def figures_json(figures: list[dict]) -> str:
     """The page's figures as JSON safe inside a <script> element (as Django's json_script escapes it)."""
     text = json.dumps(figures, default=_plain, separators=(",", ":"))
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def waterfall(
+    start: tuple[str, Decimal | int], parts: Sequence[tuple[str, Decimal | int]], end: tuple[str, Decimal | int],
+    *, currency: str | None,
+) -> dict:  # fmt: skip
+    """From one period's figure to the other's through the parts of the change: rises green, falls red."""
+    labels = [start[0], *(label for label, _ in parts), end[0]]
+    values = [start[1], *(change for _, change in parts), end[1]]
+    measures = ["absolute", *(["relative"] * len(parts)), "total"]
+    if currency:
+        text = [format_money(start[1], currency), *(_signed_money(c, currency) for _, c in parts),
+                format_money(end[1], currency)]  # fmt: skip
+    else:
+        count = _count_currency()
+        text = [format_number(v, count) for v in values]
+    running, levels = Decimal(0), []
+    for kind, value in zip(measures, values, strict=True):
+        running = Decimal(value) if kind != "relative" else running + Decimal(value)
+        levels.append(running)
+    trace = {
+        "type": "waterfall",
+        "x": labels,
+        "y": _floats(values),
+        "measure": measures,
+        "customdata": text,
+        "hovertemplate": "%{x}: %{customdata}<extra></extra>",
+        "increasing": {"marker": {"color": "#2a9d8f"}},
+        "decreasing": {"marker": {"color": "#c0392b"}},
+        "totals": {"marker": {"color": PALETTE[0]}},
+        "connector": {"line": {"color": "#c5cad1"}},
+    }
+    axis = money_axis([*levels, 0], currency) if currency else {"gridcolor": "#e5e8ec"}
+    return {"data": [trace], "layout": _layout(yaxis=axis, xaxis={"automargin": True}, showlegend=False)}
+
+
+def _signed_money(value, currency: str) -> str:
+    return ("+" if value > 0 else "−" if value < 0 else "") + format_money(abs(value), currency)

@@ -13,11 +13,13 @@ from functools import cached_property
 
 from django.utils import timezone
 
+from tenants import scopes
 from tenants.models import Company
 
 from . import engine, panel_hints
 from .engine import Scope
 from .filters import Selection, selection_from_query
+from .scoped import viewer_filters
 from .tables import Table
 
 
@@ -45,6 +47,12 @@ class Dashboard:
         return _zone(self.company.timezone)
 
     @property
+    def view_limit(self) -> str:
+        """The member's scope in words ("Ravi's sales"), for the filter bar; empty for the whole company."""
+        limits = self.selection.filters.limits
+        return scopes.describe({name: list(values) for name, values in limits}) if limits else ""
+
+    @property
     def scope(self) -> Scope | None:
         if not self.selection.period:
             return None
@@ -53,13 +61,18 @@ class Dashboard:
 
 def dashboard_for(company: Company, query, *, today: date | None = None, from_lines: bool = False) -> Dashboard:
     """Read the filter bar from a URL query, for this company's calendar (timezone and fiscal year). `from_lines`
-    makes every figure of the pages built for it read the sales lines instead of the rollups."""
+    makes every figure of the pages built for it read the sales lines instead of the rollups.
+
+    The one place a member's scope joins the filters: whoever the request or task acts for (tenants.scopes.current)
+    sees only their salespeople's, branches' or states' sales on every page, export, report and API call built
+    from this dashboard."""
     if today is None:
         today = timezone.localtime(timezone=_zone(company.timezone)).date()
     span = engine.data_span(from_lines)
     selection = selection_from_query(
-        query, today=today, fiscal_start_month=company.fiscal_year_start_month or 4, last_day=span[1] if span else None
-    )
+        query, today=today, fiscal_start_month=company.fiscal_year_start_month or 4, last_day=span[1] if span else None,
+        limits=viewer_filters().limits,
+    )  # fmt: skip
     query = dict(query.items()) if hasattr(query, "items") else {}
     return Dashboard(company, selection, query, span, from_lines)
 
@@ -84,6 +97,14 @@ class Card:
     previous: Decimal | int | None = None
     year_ago: Decimal | int | None = None
     note: str = ""
+    # The dates each figure covers, as periods.range_label writes them: short, and in full for a tooltip.
+    dates: str = ""
+    previous_dates: str = ""
+    year_ago_dates: str = ""
+    previous_title: str = ""
+    year_ago_title: str = ""
+    # The same figure for the month so far against the same days before (overview.month_to_date).
+    month_to_date: Card | None = None
 
     @staticmethod
     def _change(now, then) -> Decimal | None:
@@ -109,6 +130,7 @@ class Panel:
     note: str = ""
     empty: str = ""  # shown instead of the chart when the table has no rows
     wide: bool = False
+    svg: str = ""  # a drawing made on the server (a map from analytics.maps): safe markup, every text escaped
 
     @property
     def is_empty(self) -> bool:

@@ -26,6 +26,7 @@ from django.db.models import Count, Exists, Max, OuterRef, Q, Sum
 from elettro.kernel.money import format_number
 from ingestion.models import Customer, GstinProblem, ImportJob, Kind, SalesLine
 
+from . import gst
 from .models import RollupState
 
 WEIGHTS = {"completeness": 40, "rejects": 25, "duplicates": 15, "unmapped": 20}
@@ -206,6 +207,46 @@ def invalid_gstins(limit: int = 200) -> list[InvalidGstin]:
     )
     return [InvalidGstin(p["customer_name"] or "(no name)", p["value"], p["reason"], p["rows"], p["upload"])
             for p in problems]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class HsnGap:
+    """Lines with no HSN (`hsn` ''), or with an HSN of the wrong shape, and where that HSN came from."""
+
+    hsn: str
+    problem: str
+    source: str  # "sales export" or "item master"
+    lines: int
+    revenue: Decimal
+    share: Decimal | None  # of all the revenue
+    products: str
+
+
+def hsn_gaps(limit: int = 200) -> list[HsnGap]:
+    """Every period's lines that GSTR-1's HSN summary cannot file as they are: without an HSN (first), then each
+    invalid HSN, biggest first. Read from the HSN rollup, with the item master's HSN where a line has none."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COALESCE(NULLIF(c.hsn, ''), p.hsn, '') AS hsn, c.hsn <> '' AS on_line, SUM(c.lines)::bigint, "
+            "SUM(c.revenue), COUNT(DISTINCT c.product_key), MIN(c.product_name) "
+            "FROM analytics_hsn_month c LEFT JOIN ingestion_product p ON p.key = c.product_key GROUP BY 1, 2"
+        )
+        found = cursor.fetchall()
+    total = sum((revenue for *_, revenue, _items, _name in found), Decimal(0))
+    gaps = []
+    for hsn, on_line, lines, revenue, items, name in found:
+        problem = "no HSN" if not hsn else gst.hsn_problem(hsn)
+        if not problem:
+            continue
+        products = name if items == 1 else f"{name} and {items - 1} more"
+        source = "sales export" if on_line else "item master"
+        gaps.append(HsnGap(hsn, problem, source if hsn else "", lines, revenue, _ratio(revenue, total), products))
+    # A line without an HSN has none of its own either, so those lines are one group.
+    return sorted(gaps, key=lambda gap: (gap.hsn != "", -gap.revenue, gap.hsn, gap.source))[:limit]
+
+
+def _ratio(part: Decimal, whole: Decimal) -> Decimal | None:
+    return part / whole if whole else None
 
 
 def upload_quality(limit: int = 50) -> list[UploadQuality]:

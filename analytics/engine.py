@@ -213,12 +213,19 @@ ORDER_RAW = sql.SQL("({})").format(_COMMA.join(_ORDER_KEY))
 DIMENSION_KEYS = ("branch", "product_line", "state", "state_code", "country", "person", "segment")
 
 
-def _where(filters: Filters, columns: dict[str, sql.Composable] | None, params: list) -> list[sql.Composable]:
-    """A condition for each filter, on its expression in `columns` (on the column of its name without them)."""
+def where(filters: Filters, columns: dict[str, sql.Composable] | None, params: list) -> list[sql.Composable]:
+    """A condition for each filter, on its expression in `columns` (on the column of its name without them). A
+    dimension a member's scope allows several values of is `= ANY(...)` (none: nothing matches); one value is
+    `=`, as a filter is, so a scoped member's queries are planned as the same filter's are."""
     conditions = []
     for column, value in filters.columns().items():
-        conditions.append(sql.SQL("{} = %s").format(columns[column] if columns else sql.Identifier(column)))
-        params.append(value)
+        expression = columns[column] if columns else sql.Identifier(column)
+        if isinstance(value, tuple):
+            conditions.append(sql.SQL("{} = ANY(%s)").format(expression))
+            params.append(list(value))
+        else:
+            conditions.append(sql.SQL("{} = %s").format(expression))
+            params.append(value)
     return conditions
 
 
@@ -254,7 +261,7 @@ def _raw_part(
     conditions = [
         _line("counts"),
         _days(_INVOICE_DATE, ranges, params),
-        *_where(filters, RAW_SQL, params),
+        *where(filters, RAW_SQL, params),
         *_of_customers(_line("customer_key"), customers, params),
     ]
     return sql.SQL("SELECT {} FROM {} WHERE {}{}").format(
@@ -336,10 +343,15 @@ def _rollup_part(
     conditions = [
         rows,
         when,
-        *_where(filters, None, params),
+        *where(filters, None, params),
         *_of_customers(sql.Identifier("customer_key"), customers, params),
     ]
     return _Part(keys, mapping, measures, sql.SQL("{} WHERE {}").format(sql.Identifier(table), _AND.join(conditions)))
+
+
+def fetch(query: sql.Composable, params: list) -> list[dict]:
+    """Rows of a query composed from the engine's (`sales_sql`, `customers_sql`, `products_sql`), as dicts."""
+    return _fetch(query, params)
 
 
 def _fetch(query: sql.Composable, params: list) -> list[dict]:
@@ -426,9 +438,17 @@ def _orders_column(dimensions: set[str]) -> str:
 def sales(scope: Scope, by: tuple[str, ...] = (), measures: tuple[str, ...] = SALES_MEASURES) -> list[dict]:
     """Sales `measures` grouped by dimension keys and `day` or `month`; one row per group, none without sales.
     Asking only for the measures a page shows saves most of the work on the daily tables."""
+    found = sales_sql(scope, by, measures)
+    return _fetch(*found) if found else []
+
+
+def sales_sql(
+    scope: Scope, by: tuple[str, ...] = (), measures: tuple[str, ...] = SALES_MEASURES
+) -> tuple[sql.Composable, list] | None:
+    """sales()'s query and its parameters, to compose into a bigger one; None when the scope has no sales days."""
     split = _scope_split(scope)
     if split is None:
-        return []
+        return None
     params: list = []
     parts = []
     if scope.from_lines:
@@ -442,7 +462,7 @@ def sales(scope: Scope, by: tuple[str, ...] = (), measures: tuple[str, ...] = SA
             parts.append(_rollup_part(table, grain, by, sums, days, scope.filters, params))
     # SUM of integers is numeric in PostgreSQL: back to integers.
     outer = {m: Agg("SUM", m, "bigint" if m in _INTEGER_SUMS else "") for m in measures}
-    return _fetch(_outer(by, outer, parts), params)
+    return _outer(by, outer, parts), params
 
 
 def sales_total(scope: Scope) -> dict:
@@ -510,8 +530,10 @@ def customers_sql(
     return _outer(by, {m: _CUSTOMER_OUTER[m] for m in measures}, parts), params
 
 
-def customers(scope: Scope, by: tuple[str, ...] = ("customer_key",)) -> list[dict]:
-    query = customers_sql(scope, by, CUSTOMER_MEASURES)
+def customers(
+    scope: Scope, by: tuple[str, ...] = ("customer_key",), measures: tuple[str, ...] = CUSTOMER_MEASURES
+) -> list[dict]:
+    query = customers_sql(scope, by, measures)
     return _fetch(*query) if query else []
 
 
@@ -641,24 +663,59 @@ _PRODUCT_RAW = {
 } | {m: _SALES_RAW[m] for m in _PRODUCT_SUMS}
 
 
-def products(scope: Scope) -> list[dict]:
-    """Measures per product (and its product line). The monthly product rollups keep the product line, country
-    and segment, so a filter on branch, state or salesperson reads the daily one for the whole period (through
-    its indexes: each of those keeps a small part of the lines)."""
+def products(
+    scope: Scope, by: tuple[str, ...] = ("product_key", "product_line"), measures: tuple[str, ...] | None = None
+) -> list[dict]:
+    """Measures per product (and its product line, unless `by` says otherwise; all of PRODUCT_OUTER unless
+    `measures` names some). The monthly product rollups keep the product line, country and segment, so a filter on
+    branch, state or salesperson reads the daily one for the whole period (through its indexes: each of those
+    keeps a small part of the lines)."""
+    found = products_sql(scope, by, measures)
+    return _fetch(*found) if found else []
+
+
+def products_sql(
+    scope: Scope, by: tuple[str, ...] = ("product_key", "product_line"), measures: tuple[str, ...] | None = None
+) -> tuple[sql.Composable, list] | None:
+    """products()'s query and its parameters, to compose into a bigger one; None when the scope has no sales."""
     split = _scope_split(scope)
     if split is None:
-        return []
-    by = ("product_key", "product_line")
+        return None
+    outer = PRODUCT_OUTER if measures is None else {m: PRODUCT_OUTER[m] for m in measures}
     params: list = []
     parts = []
     if scope.from_lines:
-        parts.append(_raw_part(by, _PRODUCT_RAW, split.ranges(), scope.filters, params))
+        parts.append(_raw_part(by, {m: _PRODUCT_RAW[m] for m in outer}, split.ranges(), scope.filters, params))
     else:
         dimensions = _dimensions(by, scope.filters)
-        sums = {m: agg.uncast() for m, agg in PRODUCT_OUTER.items()}
+        sums = {m: agg.uncast() for m, agg in outer.items()}
         for table, grain, days in _reads("products", dimensions, split, by):
             parts.append(_rollup_part(table, grain, by, sums, days, scope.filters, params))
-    return _fetch(_outer(by, PRODUCT_OUTER, parts), params)
+    return _outer(by, outer, parts), params
+
+
+PRODUCT_MONTH_COLUMNS = ("product_key", "product_line", "month", "product_name", "product_code", "revenue", "quantity")
+
+
+def product_months_sql(scope: Scope) -> tuple[sql.Composable, list] | None:
+    """The monthly product rollup's rows as they are (PRODUCT_MONTH_COLUMNS, one row per product, product line and
+    month), when they alone answer: the rollups, whole months only, and no filter but the product line. Grouping
+    them again, as products_sql(scope, (..., "month")) does, costs two thirds of its time. None otherwise: then
+    products_sql answers."""
+    split = None if scope.from_lines else _scope_split(scope)
+    if split is None or split.edges or not split.months:
+        return None
+    table, rows, kept = _SOURCES[("products", "month")][0]  # the smallest: one row per product and month
+    if not _dimensions((), scope.filters) <= kept:
+        return None
+    params: list = []
+    conditions = [rows, _in_months(split.months, params), *where(scope.filters, None, params)]
+    query = sql.SQL("SELECT {} FROM {} WHERE {}").format(
+        _COMMA.join(sql.Identifier(column) for column in PRODUCT_MONTH_COLUMNS),
+        sql.Identifier(table),
+        _AND.join(conditions),
+    )
+    return query, params
 
 
 # ---------------------------------------------------------------- orders by size
@@ -676,7 +733,7 @@ def order_sizes(scope: Scope) -> list[dict]:
         # An order apart for each value of the dimensions the order rollups keep (all but the product line), as there.
         order = [*_ORDER_KEY, *(RAW_SQL[key] for key in DIMENSION_KEYS if key != "product_line")]
         conditions = [_line("counts"), _days(_INVOICE_DATE, split.ranges(), params)]
-        conditions += _where(scope.filters, RAW_SQL, params)
+        conditions += where(scope.filters, RAW_SQL, params)
         value = _sum("net_amount")
         parts.append(
             sql.SQL(

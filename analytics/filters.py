@@ -4,11 +4,15 @@
 
 `from` and `to` are YYYY-MM-DD, as in the `kpis` command; `preset` names a range instead (see periods.PRESETS).
 With no dates, a page shows the latest 12 months that have data.
+
+A member limited to some salespeople, branches or states (tenants/scopes.py) carries that scope in `limits`: it
+applies on top of whatever the URL asks, so choosing another salesperson gives nothing rather than their sales,
+and dropping a filter (`without`) keeps it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from urllib.parse import urlencode
 
@@ -35,20 +39,50 @@ class Filters:
     country: str = ""
     salesperson: str = ""
     segment: str = ""
+    # The member's scope: (dimension, the values it allows) pairs; no pairs, the whole company; no values, nothing.
+    limits: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def items(self) -> list[tuple[str, str]]:
-        """(dimension, value) for every filter that is set."""
-        return [(f.name, getattr(self, f.name)) for f in fields(self) if getattr(self, f.name)]
+        """(dimension, value) for every filter the user set (the scope is not one: it is not theirs to change)."""
+        return [(name, getattr(self, name)) for name in DIMENSIONS if getattr(self, name)]
 
-    def columns(self) -> dict[str, str]:
-        """{rollup column: value} for every filter that is set."""
-        return {COLUMNS.get(name, name): value for name, value in self.items()}
+    def allowed(self) -> dict[str, str | tuple[str, ...]]:
+        """{dimension: value} for every condition a figure must meet: the filters set, and for each dimension the
+        scope limits, the values it allows that the filter keeps, as a tuple (a single one as a plain value; an
+        empty tuple matches nothing). The one reading of filters that SQL is built from (analytics.engine.where)."""
+        found: dict[str, str | tuple[str, ...]] = dict(self.items())
+        for name, values in self.limits:  # a dimension limited twice (a rule's maker and its viewer) keeps both
+            chosen = found.get(name)
+            if chosen is None:
+                kept = tuple(values)
+            else:
+                kept = tuple(value for value in values if value in (chosen if isinstance(chosen, tuple) else (chosen,)))
+            found[name] = kept[0] if len(kept) == 1 else kept
+        return found
+
+    def columns(self) -> dict[str, str | tuple[str, ...]]:
+        """allowed() by rollup column."""
+        return {COLUMNS.get(name, name): value for name, value in self.allowed().items()}
+
+    def allows(self, name: str, value: str) -> bool:
+        """Whether the scope lets `value` of dimension `name` through."""
+        return all(value in values for dimension, values in self.limits if dimension == name)
+
+    def scoped(self) -> Filters:
+        """The scope alone, without the filter bar's choices: for pages that show all of a customer's sales."""
+        return Filters(limits=self.limits)
 
     def without(self, *names: str) -> Filters:
         return replace(self, **dict.fromkeys(names, ""))
 
     def __bool__(self) -> bool:
-        return bool(self.items())
+        return bool(self.allowed())
+
+
+def limits_from(scope: dict | None) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """A member's scope (tenants/scopes.py) as Filters.limits; a dimension listed with no values lets nothing
+    through."""
+    return tuple((name, tuple(values)) for name, values in sorted((scope or {}).items()) if name in DIMENSIONS)
 
 
 @dataclass(frozen=True)
@@ -93,10 +127,17 @@ def _text(value, limit: int = 255) -> str:
     return " ".join(str(value).replace("\x00", "").split())[:limit]
 
 
-def selection_from_query(query, *, today: date, fiscal_start_month: int, last_day: date | None) -> Selection:
-    """Read a QueryDict (or dict); bad dates are reported and the default period used instead, never a 500."""
-    filters = Filters(**{name: _text(query.get(name, "")) for name in DIMENSIONS})
-    errors = []
+def selection_from_query(
+    query, *, today: date, fiscal_start_month: int, last_day: date | None, limits: tuple = ()
+) -> Selection:
+    """Read a QueryDict (or dict); bad dates are reported and the default period used instead, never a 500.
+    `limits` is the member's scope; a filter outside it is reported and shows nothing."""
+    filters = Filters(**{name: _text(query.get(name, "")) for name in DIMENSIONS}, limits=limits)
+    errors = [
+        f"Your view does not include the {LABELS[name].lower()} “{value}”, so nothing is shown for it."
+        for name, value in filters.items()
+        if not filters.allows(name, value)
+    ]
     preset = _text(query.get("preset", ""), 40)
     start, end = _date(_text(query.get("from", ""), 40)), _date(_text(query.get("to", ""), 40))
     if query.get("from") and start is None:

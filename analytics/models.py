@@ -356,6 +356,40 @@ class OrderMonth(_Dimensions):
         return f"{self.month:%Y-%m} band {self.band}: {self.orders} orders"
 
 
+class HsnMonth(models.Model):
+    """Sales by month, buyer (registered: the line has the buyer's GSTIN) and product, with the HSN, unit and GST
+    rate as the lines give them: GSTR-1's HSN summary (analytics.gst) reads it, and takes what a line leaves
+    blank from the item master as it reads, so a new item master needs no rebuild. Rebuilt and merged with the
+    product tables. A line without a GST rate keeps NULL here, one key with the others (nulls not distinct)."""
+
+    month = models.DateField()
+    registered = models.BooleanField()
+    product_key = models.CharField(max_length=255)
+    product_name = models.CharField(max_length=255, db_default="")
+    hsn = models.CharField(max_length=16, db_default="")
+    unit = models.CharField(max_length=24, db_default="")
+    gst_rate = models.DecimalField(max_digits=5, decimal_places=2, null=True)
+    lines = models.IntegerField(db_default=0)
+    quantity = models.DecimalField(max_digits=20, decimal_places=3, db_default=0)
+    revenue = _money()
+    cgst = _money()
+    sgst = _money()
+    igst = _money()
+
+    class Meta:
+        db_table = "analytics_hsn_month"
+        constraints = [
+            models.UniqueConstraint(
+                *(models.F(field) for field in ("month", "registered", "product_key", "hsn", "unit", "gst_rate")),
+                name="analytics_hsn_month_key",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.hsn or self.product_key}: {self.revenue}"
+
+
 class CustomerFirst(models.Model):
     """Each customer's first and last purchase ever: what makes a customer new in a period."""
 

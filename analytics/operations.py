@@ -6,6 +6,9 @@ aggregate queries per department; the page gets frozen dataclasses, never ORM ob
 Statuses are free text typed by whoever keeps the ERP, so they are sorted into five buckets by the word lists in
 STATUS_WORDS. Lateness is judged from dates, not from the status text, because a status like "Delayed" is
 rarely kept up to date; the status only says whether a row without an arrival date is finished or cancelled.
+
+A purchase sheet has a row per PO line, so lateness is counted and listed per order (its number), not per line:
+an order is late when any of its lines is. A row without a number is an order of its own.
 """
 
 from __future__ import annotations
@@ -16,8 +19,23 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, F, Model, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce, Lower, NullIf, TruncMonth
+from django.contrib.postgres.aggregates import StringAgg
+from django.db.models import (
+    CharField,
+    Count,
+    DateField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Max,
+    Min,
+    Model,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce, Concat, Lower, NullIf, TruncMonth
 from django.utils import timezone
 
 from ingestion.models import PackingRecord, Product, ProductionBatch, PurchaseOrder, SalesLine, Shipment
@@ -83,28 +101,44 @@ class MonthFigures:
 
 
 @dataclass(frozen=True)
+class StatusFigures:
+    """One status as the sheet writes it, with the bucket it falls in."""
+
+    status: str
+    bucket: str
+    records: int
+    quantity: Decimal
+    amount: Decimal | None  # None for departments without money
+
+
+@dataclass(frozen=True)
 class LateRow:
-    id: int
+    """One late order or shipment, however many of its lines are late."""
+
+    id: int  # its first late line
     number: str  # PO number or shipment id
     party: str  # vendor or customer
-    status: str
-    expected: date
-    actual: date | None  # None while not yet received / delivered
-    days_late: int
+    status: str  # its late lines' statuses, joined when they differ
+    expected: date  # the earliest promised date of its late lines
+    actual: date | None  # the last arrival; None while a late line is not yet received / delivered
+    days_late: int  # of its latest line
+    lines: int = 1  # how many of its lines are late
+    amount: Decimal | None = None  # those lines' amount (purchase only)
 
 
 @dataclass(frozen=True)
 class Lateness:
-    """Rows whose promised date passed before they arrived, or that are still out past it.
+    """Orders (or shipments) with a line whose promised date passed before it arrived, or that is still out past it.
 
-    `judged` is how many rows can be called on time or late: a promised date, not cancelled, and either arrived
-    or past due. A row marked finished without an arrival date, or not yet due, is not judged.
+    `judged` is how many orders have a line that can be called on time or late: a promised date, not cancelled,
+    and either arrived or past due. A line marked finished without an arrival date, or not yet due, is not judged.
     """
 
     late: int
     judged: int
     late_share: Decimal | None  # late / judged, 0..1 to four places; None when nothing could be judged
-    latest: tuple[LateRow, ...]  # the LATE_ROWS late rows with the latest promised dates, latest first
+    latest: tuple[LateRow, ...]  # the LATE_ROWS late orders with the latest promised dates, latest first
+    amount: Decimal | None = None  # the late lines' amount (purchase only)
 
 
 @dataclass(frozen=True)
@@ -126,6 +160,7 @@ class Section:
     amount: Decimal | None  # purchase only: sum of the PO lines' amounts
     statuses: StatusBuckets
     by_month: tuple[MonthFigures, ...]
+    by_status: tuple[StatusFigures, ...] = ()  # most records first
     late: Lateness | None = None  # purchase and shipment only
     # Production only: rejected as a share of the quantity produced; None when the sheet has no rejected column.
     rejected_quantity: Decimal | None = None
@@ -208,6 +243,18 @@ def operations_summary(
     )
 
 
+def department_section(
+    spec: _Spec, period: Period | None, *, branch: str = "", product_line: str = "", today: date | None = None
+) -> Section:
+    """One department's figures, as operations_summary gives them, for its own page."""
+    return _section(spec, period, branch, product_line, today or timezone.localdate())
+
+
+def filtered_rows(spec: _Spec, period: Period | None, *, branch: str = "", product_line: str = "") -> QuerySet:
+    """A department's rows for the period, branch and product line, unordered (the summary's rows)."""
+    return _rows(spec, period, branch, product_line)
+
+
 def _rows(spec: _Spec, period: Period | None, branch: str, product_line: str) -> QuerySet:
     rows = spec.model.objects.all()
     if period is not None:
@@ -234,7 +281,7 @@ def _in_product_line(spec: _Spec, rows: QuerySet, product_line: str) -> QuerySet
 
 def _section(spec: _Spec, period: Period | None, branch: str, product_line: str, today: date) -> Section:
     rows = _rows(spec, period, branch, product_line)
-    groups = _status_groups(spec, rows, today)
+    groups = _status_groups(spec, rows)
     records = sum(group["records"] for group in groups)
     filtered = period is not None or bool(branch.strip()) or bool(product_line.strip())
     uploaded = records > 0 or (filtered and spec.model.objects.exists())
@@ -248,27 +295,21 @@ def _section(spec: _Spec, period: Period | None, branch: str, product_line: str,
         amount=sum((group["amount"] or ZERO for group in groups), ZERO) if spec.amount_field else None,
         statuses=_buckets(groups),
         by_month=_by_month(spec, rows) if records else (),
+        by_status=_by_status(spec, groups),
         late=_lateness(spec, rows, groups, today) if spec.expected_field else None,
         **extras,
     )
 
 
-def _status_groups(spec: _Spec, rows: QuerySet, today: date) -> list[dict]:
-    """One row per distinct status with its totals and late counts: one query gives records, quantity, amount,
-    buckets and lateness, because the bucket (known only after classifying the text) decides how a row's dates
-    are judged."""
+def _status_groups(spec: _Spec, rows: QuerySet) -> list[dict]:
+    """One row per distinct status with its totals: the bucket, known only after classifying the text, decides
+    how a row's dates are judged."""
     sums: dict = {"records": Count("id"), "quantity": Sum("quantity")}
     if spec.amount_field:
         sums["amount"] = Sum(spec.amount_field)
     if spec is PRODUCTION:
         sums["rejected"] = Sum("rejected_quantity")
         sums["with_rejected"] = Count("rejected_quantity")
-    if spec.expected_field:
-        expected, actual = spec.expected_field, spec.actual_field
-        arrived = Q(**{f"{actual}__isnull": False, f"{expected}__isnull": False})
-        sums["arrived"] = Count("id", filter=arrived)
-        sums["arrived_late"] = Count("id", filter=arrived & Q(**{f"{actual}__gt": F(expected)}))
-        sums["overdue"] = Count("id", filter=Q(**{f"{actual}__isnull": True, f"{expected}__lt": today}))
     groups = list(rows.values("status").annotate(**sums).order_by())
     for group in groups:
         group["bucket"] = classify_status(group["status"])
@@ -282,6 +323,20 @@ def _buckets(groups: list[dict]) -> StatusBuckets:
         counts[group["bucket"]] += group["records"]
     others = sorted({group["status"] for group in groups if group["bucket"] == OTHER})
     return StatusBuckets(**counts, other_statuses=tuple(others))
+
+
+def _by_status(spec: _Spec, groups: list[dict]) -> tuple[StatusFigures, ...]:
+    ordered = sorted(groups, key=lambda group: (-group["records"], group["status"]))
+    return tuple(
+        StatusFigures(
+            status=group["status"],
+            bucket=group["bucket"],
+            records=group["records"],
+            quantity=group["quantity"] or ZERO,
+            amount=(group["amount"] or ZERO) if spec.amount_field else None,
+        )
+        for group in ordered
+    )
 
 
 def _by_month(spec: _Spec, rows: QuerySet) -> tuple[MonthFigures, ...]:
@@ -311,43 +366,78 @@ def _as_date(value) -> date:
     return value.date() if hasattr(value, "date") else value
 
 
-def _lateness(spec: _Spec, rows: QuerySet, groups: list[dict], today: date) -> Lateness:
-    """A finished row without an arrival date cannot be judged (a sheet without that column would otherwise make
-    every old row overdue); a cancelled row is never late."""
-    late = judged = 0
-    for group in groups:
-        if group["bucket"] == CANCELLED:
-            continue
-        late += group["arrived_late"]
-        judged += group["arrived"]
-        if group["bucket"] != COMPLETED:
-            late += group["overdue"]
-            judged += group["overdue"]
-    latest = _late_rows(spec, rows, groups, today) if late else ()
-    return Lateness(late=late, judged=judged, late_share=_share(late, judged), latest=latest)
+def _item(spec: _Spec):
+    """What lateness counts: the order (or shipment) a line belongs to, by its number; a line without a number
+    stands alone, so a sheet without the column is not one giant order."""
+    return Coalesce(NullIf(F(spec.number_field), Value("")), Concat(Value("\t#"), Cast("id", CharField())))
 
 
-def _late_rows(spec: _Spec, rows: QuerySet, groups: list[dict], today: date) -> tuple[LateRow, ...]:
+def _judging(spec: _Spec, groups: list[dict], today: date) -> tuple[Q, Q]:
+    """(judged, late) conditions on a line. A finished line without an arrival date cannot be judged (a sheet
+    without that column would otherwise make every old row overdue); a cancelled line is never late."""
     expected, actual = spec.expected_field, spec.actual_field
-    cancelled = _statuses(groups, CANCELLED)
-    finished = _statuses(groups, CANCELLED, COMPLETED)
-    arrived_late = Q(**{f"{actual}__isnull": False, f"{actual}__gt": F(expected)})
-    overdue = Q(**{f"{actual}__isnull": True, f"{expected}__lt": today}) & ~_status_in(finished)
+    live = Q(**{f"{expected}__isnull": False}) & ~_status_in(_statuses(groups, CANCELLED))
+    arrived = Q(**{f"{actual}__isnull": False})
+    overdue = Q(**{f"{actual}__isnull": True, f"{expected}__lt": today}) & ~_status_in(
+        _statuses(groups, CANCELLED, COMPLETED)
+    )
+    late = live & ((arrived & Q(**{f"{actual}__gt": F(expected)})) | overdue)
+    return live & (arrived | overdue), late
+
+
+def _lateness(spec: _Spec, rows: QuerySet, groups: list[dict], today: date) -> Lateness:
+    money = bool(spec.amount_field)
+    if not groups:
+        return Lateness(late=0, judged=0, late_share=None, latest=(), amount=ZERO if money else None)
+    judged_line, late_line = _judging(spec, groups, today)
+    item = _item(spec)
+    sums: dict = {
+        "late": Count(item, distinct=True, filter=late_line),
+        "judged": Count(item, distinct=True, filter=judged_line),
+    }
+    if money:
+        sums["late_amount"] = Sum(spec.amount_field, filter=late_line)
+    totals = rows.aggregate(**sums)
+    late, judged = totals["late"], totals["judged"]
+    latest = _late_rows(spec, rows.filter(late_line), today) if late else ()
+    amount = (totals["late_amount"] or ZERO) if money else None
+    return Lateness(late=late, judged=judged, late_share=_share(late, judged), latest=latest, amount=amount)
+
+
+def _late_rows(spec: _Spec, late_lines: QuerySet, today: date) -> tuple[LateRow, ...]:
+    """The late orders with the latest promised dates, each once, whatever the number of its late lines."""
+    expected, actual = spec.expected_field, spec.actual_field
+    arrived_or_today = Coalesce(F(actual), Value(today, output_field=DateField()))
+    sums: dict = {
+        "first_id": Min("id"),
+        "shown_number": Max(spec.number_field),
+        "shown_party": Max(spec.party_field),
+        "statuses": StringAgg("status", ", ", distinct=True, order_by="status"),
+        "promised": Min(expected),
+        "arrived": Max(actual),
+        "still_out": Count("id", filter=Q(**{f"{actual}__isnull": True})),
+        "lines": Count("id"),
+        "longest": Max(ExpressionWrapper(arrived_or_today - F(expected), output_field=DurationField())),
+    }
+    if spec.amount_field:
+        sums["late_amount"] = Sum(spec.amount_field)
     picked = (
-        rows.exclude(_status_in(cancelled))
-        .filter(arrived_late | overdue)
-        .order_by(f"-{expected}", "-id")
-        .values("id", "status", spec.number_field, spec.party_field, expected, actual)[:LATE_ROWS]
+        late_lines.annotate(late_item=_item(spec))
+        .values("late_item")
+        .annotate(**sums)
+        .order_by("-promised", "-first_id")[:LATE_ROWS]
     )
     return tuple(
         LateRow(
-            id=row["id"],
-            number=row[spec.number_field],
-            party=row[spec.party_field],
-            status=row["status"],
-            expected=row[expected],
-            actual=row[actual],
-            days_late=((row[actual] or today) - row[expected]).days,
+            id=row["first_id"],
+            number=row["shown_number"],
+            party=row["shown_party"],
+            status=row["statuses"] or "",
+            expected=row["promised"],
+            actual=None if row["still_out"] else row["arrived"],
+            days_late=row["longest"].days,
+            lines=row["lines"],
+            amount=(row["late_amount"] or ZERO) if spec.amount_field else None,
         )
         for row in picked
     )
@@ -404,12 +494,3 @@ def _rate(part: Decimal | None, whole: Decimal) -> Decimal | None:
 
 def _share(part: int, whole: int) -> Decimal | None:
     return _rate(Decimal(part), Decimal(whole)) if whole else None
-
-
-def records(spec: _Spec, period: Period | None, *, branch: str = "", product_line: str = "") -> list[dict]:
-    """A department's rows as its sheet gave them (newest first by its main date), with the same filters as the
-    summary: for the API and the seed systems' downloads."""
-    hidden = {"id", "record_hash", "source_job"}
-    columns = [f.name for f in spec.model._meta.concrete_fields if f.name not in hidden]
-    rows = _rows(spec, period, branch, product_line).order_by(F(spec.date_field).desc(nulls_last=True), "-id")
-    return [{**row, "upload": row.pop("source_job_id")} for row in rows.values(*columns, "source_job_id")]

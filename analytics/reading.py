@@ -3,9 +3,10 @@
 What they may read: the dashboards (a page built for a selection, its cards, panels and tables), the headline
 figures and sales sums of a scope, the catalogue's questions (a measure over a scope or by a dimension, as the API
 asks them), the biggest customers, the GST splits, the Operations summary, the days with sales and the last
-upload, the monthly targets and their progress, and the helpers that write tables to files. Everything else in
-analytics (the engine's SQL, the rollups, the page modules) can change without them noticing.
-tests/test_architecture.py keeps reports to this module.
+upload, the monthly targets and their progress, a member's scope as filter limits (limits_from, viewer_filters:
+the view of whoever a report or an alert acts for), why a figure changed (analytics.why's panel), and the helpers
+that write tables to files. Everything else in analytics (the engine's SQL, the rollups, the page modules) can
+change without them noticing. tests/test_architecture.py keeps reports to this module.
 """
 
 from __future__ import annotations
@@ -18,14 +19,17 @@ from .catalogue import MEASURES, printed
 from .dashboard import NO_SALES, NO_SALES_IN_PERIOD, Card, Dashboard, Page, Panel, dashboard_for
 from .engine import Scope, data_span, sales
 from .exports import XLSX_CONTENT_TYPE, sheet_title, table_csv, write_cell, write_sheet
-from .filters import DIMENSIONS, LABELS, Filters
+from .filters import DIMENSIONS, LABELS, Filters, limits_from
+from .gst import hsn_summary, hsn_table
 from .operations import operations_summary
 from .pages import PAGES
 from .pages.common import top_customers
 from .periods import PRESETS, Period, add_months, fiscal_year_start, month_start
 from .queries import QuestionError, Row, by_dimension, figures
+from .scoped import viewer_filters
 from .tables import Column, Table
 from .templatetags.analytics import NUMERIC, SHORT_TEXT, cell_text, render_table
+from .why import panel as why_panel
 
 __all__ = [
     "CATALOGUE_DIMENSIONS",
@@ -61,8 +65,11 @@ __all__ = [
     "figures",
     "fiscal_year_start",
     "has_target",
+    "hsn_summary",
+    "hsn_table",
     "invoices_for",
     "last_upload_at",
+    "limits_from",
     "month_start",
     "operations_summary",
     "page",
@@ -75,6 +82,8 @@ __all__ = [
     "table_csv",
     "target_progress",
     "top_customers",
+    "viewer_filters",
+    "why_panel",
     "write_cell",
     "write_sheet",
 ]  # fmt: skip

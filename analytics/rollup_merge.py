@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from django.db import connection
 from psycopg import sql
 
+from . import gst, rollups
 from . import models as rollup_models
-from . import rollups
 from .models import DAY_CUTS, SALES_CUTS, RollupState
 
 logger = logging.getLogger(__name__)
@@ -141,6 +141,13 @@ def _product_targets() -> list[Target]:
     ]  # fmt: skip
 
 
+def _hsn_target() -> Target:
+    """The HSN rollup, from the new lines' own monthly sums (`merge_hsn`, shaped like the table)."""
+    keys = {name: _col(name) for name in ("month", *gst.HSN_KEYS)}
+    sums = {"product_name": sql.SQL("MAX(product_name)"), **{name: _summed(name) for name in gst.HSN_SUMS}}
+    return Target(rollup_models.HsnMonth, keys, sums, "lines", "merge_hsn")
+
+
 # How a merged value combines with the row's: sums add, names and last days take the greater, first days the less.
 _COMBINE = {"product_name": "GREATEST", "product_code": "GREATEST", "first_day": "LEAST", "last_day": "GREATEST"}
 
@@ -242,6 +249,9 @@ def merge_appended(first_new_id: int) -> float:
         )
         for target in _product_targets():
             _upsert(cursor, target)
+        hsn = rollups.hsn_months(new_lines)
+        cursor.execute(sql.SQL("CREATE TEMP TABLE merge_hsn ON COMMIT DROP AS {}").format(hsn), after)
+        _upsert(cursor, _hsn_target())
         cursor.execute(
             """
             INSERT INTO analytics_customer_first AS f (customer_key, first_day, last_day)
@@ -264,7 +274,7 @@ def merge_appended(first_new_id: int) -> float:
             after,
         )
         # Gone now, not at commit: a caller may merge twice in one transaction (tests do).
-        cursor.execute("DROP TABLE merge_touched, merge_emptied, merge_orders, merge_products")
+        cursor.execute("DROP TABLE merge_touched, merge_emptied, merge_orders, merge_products, merge_hsn")
         seconds = time.perf_counter() - started
         rollups.record(cursor, seconds, full=False)
     logger.info("rollups: merged the lines above id %s in %.2f s", first_new_id, seconds)

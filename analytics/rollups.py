@@ -28,7 +28,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from psycopg import sql
 
-from . import catalogue
+from . import catalogue, gst
 from .alongside import work_alongside
 from .engine import PERSON, RAW_SQL, band_of
 from .models import DAY_CUTS, SALES_CUTS, RollupState
@@ -90,6 +90,7 @@ PRODUCT_TABLES = (  # rebuilt by month from their own read of the lines
     ("analytics_product_day", "day"),
     ("analytics_product_month", "month"),
     ("analytics_product_segment_month", "month"),
+    ("analytics_hsn_month", "month"),
 )
 # The catalogue's sums each family of tables keeps (see catalogue.Sum).
 SALES_SUMS = catalogue.sums_kept("sales")
@@ -207,6 +208,9 @@ def _read_alongside(cursor, start: date | None, end: date | None, lines: sql.Com
     with _indexes_built_after(cursor, tables, enabled=start is None and build_indexes_after):
         _insert_products(cursor, lines, days, months, params)
         _rebuild_quarters(cursor, PRODUCT_QUARTERS, start, end)
+        cursor.execute(
+            sql.SQL("INSERT INTO analytics_hsn_month ({}) {}").format(HSN_COLUMNS, hsn_months(lines)), params
+        )
     _analyze(cursor, PRODUCT_QUARTERS)
     return fingerprints
 
@@ -511,6 +515,29 @@ def _insert_products(
             """
         ).format(columns=_names(PRODUCT_SUMS), sums=_sums(PRODUCT_SUMS), months=months),
         params,
+    )
+
+
+HSN_COLUMNS = _names(("month", *gst.HSN_KEYS, "product_name", *gst.HSN_SUMS))
+
+
+def hsn_months(lines: sql.Composable | None) -> sql.Composable:
+    """The HSN rollup's rows (analytics.models.HsnMonth, in HSN_COLUMNS) of the lines that count (those matching
+    the condition `lines`, when given): a third read of the lines, about a second at 1,000,000 of them."""
+    keys = [sql.SQL("{} AS {}").format(expression, sql.Identifier(key)) for key, expression in gst.HSN_KEYS.items()]
+    return sql.SQL(
+        """
+        SELECT date_trunc('month', l.invoice_date)::date AS month, {keys}, {name} AS product_name, {sums}
+        FROM ingestion_salesline l
+        WHERE {lines}
+        GROUP BY {groups}
+        """
+    ).format(
+        keys=_COMMA.join(keys),
+        name=gst.HSN_NAME,
+        sums=line_sums(gst.HSN_SUMS),
+        lines=_counting(lines),
+        groups=_COMMA.join(sql.Literal(n) for n in range(1, len(gst.HSN_KEYS) + 2)),
     )
 
 

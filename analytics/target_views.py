@@ -20,6 +20,7 @@ from tenants.permissions import has_permission, require_permission
 
 from . import targets
 from .periods import add_months, month_start
+from .scoped import viewer_filters
 
 
 def _month(text: str) -> date | None:
@@ -37,10 +38,11 @@ class TargetForm(forms.Form):
     who = forms.CharField(max_length=300, required=False, label="For")
     amount = forms.CharField(max_length=40, label="Target")
 
-    def __init__(self, *args, choices: dict[str, list[str]], **kwargs):
+    def __init__(self, *args, choices: dict[str, list[str]], whole_company: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["measure"].choices = list(targets.summable_measures().items())
-        self.who_choices = [("", "The company")] + [
+        # A member with a limited view sets targets only for the salespeople or branches in it (targets.py).
+        self.who_choices = ([("", "The company")] if whole_company else []) + [
             (label, [(f"{name}:{value}", value) for value in choices[name]])
             for name, label in targets.TARGET_DIMENSIONS.items()
             if choices[name]
@@ -68,12 +70,13 @@ def targets_page(request: HttpRequest) -> HttpResponse:
     today = _today(request)
     month = month_start(_month(request.GET.get("month", "")) or today)
     choices = targets.target_choices()
-    form = TargetForm(initial={"month": f"{month:%Y-%m}"}, choices=choices)
+    whole_company = not viewer_filters().limits
+    form = TargetForm(initial={"month": f"{month:%Y-%m}"}, choices=choices, whole_company=whole_company)
     status = 200
     if request.method == "POST":
         if not has_permission(request, "schedules.manage"):
             return render(request, "tenants/forbidden.html", {"permission": "schedules.manage"}, status=403)
-        form = TargetForm(request.POST, choices=choices)
+        form = TargetForm(request.POST, choices=choices, whole_company=whole_company)
         if form.is_valid():
             try:
                 if "clear" in request.POST:

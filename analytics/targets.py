@@ -5,6 +5,9 @@ A target is for a measure that adds up over days (revenue, orders, quantity, gro
 figure is then the sum of its days, and "on pace" means the share of the target done is at least the share of
 the month gone. The day judged counts as gone (as of the 10th of a 30-day month, a third of the month is gone),
 so on the month's last day the whole target is due.
+
+A member limited to some salespeople or branches (tenants/scopes.py) sees, sets and is alerted on only the targets
+whose figure lies inside their view (`target_within`): never the company's, which is the whole company's figure.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from . import catalogue, engine
 from .filters import Filters
 from .models import DimensionValue, Target
 from .periods import Period, month_end, month_start
+from .scoped import viewer_filters
 
 TWO_PLACES = Decimal("0.01")
 # The dimensions a target may be for, with the filter that gives its figure.
@@ -63,9 +67,31 @@ def _amount(text) -> Decimal:
     return amount
 
 
+def target_within(dimension: str, value: str, filters: Filters) -> bool:
+    """Whether a target's figure lies wholly inside a member's view (`filters.limits`): it is for a salesperson or
+    branch the view allows, and the view limits nothing else (Ravi's target counts his sales in every branch, which
+    a view of Ravi's sales in Pune does not show). The company's target is the whole company's figure: outside
+    every limited view."""
+    if not filters.limits:
+        return True
+    return bool(dimension) and all(name == dimension and value in values for name, values in filters.limits)
+
+
+def _refuse_outside_view(dimension: str, value: str) -> None:
+    if target_within(dimension, value, viewer_filters()):
+        return
+    if not dimension:
+        _refuse("who", "Your view is limited, and a company target is the whole company's figure: choose one of "
+                       "your salespeople or branches.")  # fmt: skip
+    _refuse("who", f"Your view does not include the {TARGET_DIMENSIONS[dimension].lower()} “{value}”: choose one of "
+                   "your salespeople or branches.")  # fmt: skip
+
+
 def target_set(*, measure: str, month: date, amount, dimension: str = "", value: str = "", user=None) -> Target:
-    """Set (or change) the month's target for the measure, for the company or one salesperson or branch."""
+    """Set (or change) the month's target for the measure, for the company or one salesperson or branch (one
+    inside the view of whoever acts: `target_within`)."""
     measure, month, dimension, value = _checked(measure, month, dimension, value)
+    _refuse_outside_view(dimension, value)
     amount = _amount(amount)
     target, _ = Target.objects.update_or_create(
         month=month, measure=measure, dimension=dimension, value=value,
@@ -77,6 +103,7 @@ def target_set(*, measure: str, month: date, amount, dimension: str = "", value:
 def target_clear(*, measure: str, month: date, dimension: str = "", value: str = "") -> bool:
     """Remove the month's target; False when there was none."""
     measure, month, dimension, value = _checked(measure, month, dimension, value)
+    _refuse_outside_view(dimension, value)
     deleted, _ = Target.objects.filter(month=month, measure=measure, dimension=dimension, value=value).delete()
     return bool(deleted)
 
@@ -191,17 +218,20 @@ def _progress(target: Target, today: date, span) -> Progress:
     return Progress(target.measure, target.month, target.dimension, target.value, target.amount, actual, gone, length)
 
 
-def month_progress(month: date, *, today: date, measure: str | None = None,
-                   dimension: str | None = None) -> list[Progress]:  # fmt: skip
+def month_progress(month: date, *, today: date, measure: str | None = None, dimension: str | None = None,
+                   within: Filters | None = None) -> list[Progress]:  # fmt: skip
     """Every target of the month (of one measure, of one dimension when given) with its progress: the company's
-    first, then by salesperson and branch, each by measure in the catalogue's order."""
+    first, then by salesperson and branch, each by measure in the catalogue's order. Only those inside `within`'s
+    limits (by default the view of whoever the request or task acts for): see target_within."""
+    within = viewer_filters() if within is None else within
     targets = Target.objects.filter(month=month_start(month))
     if measure is not None:
         targets = targets.filter(measure=measure)
     if dimension is not None:
         targets = targets.filter(dimension=dimension)
     order = {key: n for n, key in enumerate(catalogue.MEASURES)}
-    kept = sorted(targets, key=lambda t: (t.dimension != "", t.dimension, t.value, order.get(t.measure, 99)))
+    seen = [target for target in targets if target_within(target.dimension, target.value, within)]
+    kept = sorted(seen, key=lambda t: (t.dimension != "", t.dimension, t.value, order.get(t.measure, 99)))
     span = engine.data_span() if kept else None
     return [_progress(target, today, span) for target in kept]
 
@@ -212,9 +242,12 @@ def has_target(measure: str, month: date, dimension: str = "") -> bool:
 
 
 def target_choices() -> dict[str, list[str]]:
-    """The salespeople and branches a target can be for: the values the filter bar lists, biggest first."""
+    """The salespeople and branches a target can be for: the values the filter bar lists, biggest first; for a
+    member with a limited view, only those inside it."""
+    within = viewer_filters()
     rows = DimensionValue.objects.filter(dimension__in=TARGET_DIMENSIONS).order_by("dimension", "-revenue", "value")
     values: dict[str, list[str]] = {name: [] for name in TARGET_DIMENSIONS}
     for dimension, value in rows.values_list("dimension", "value"):
-        values[dimension].append(value)
+        if target_within(dimension, value, within):
+            values[dimension].append(value)
     return values

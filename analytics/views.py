@@ -12,9 +12,10 @@ from tenants.permissions import has_permission, require_permission
 
 from . import charts
 from .dashboard import dashboard_for
+from .detail.drill import chart_links, drill_links
 from .exports import download_response
 from .filters import DIMENSIONS, LABELS
-from .models import DimensionValue, RollupState
+from .models import DimensionValue
 from .pages import PAGES
 from .periods import PRESETS
 
@@ -29,6 +30,9 @@ def page(request: HttpRequest, name: str = "overview") -> HttpResponse:
     if "download" in request.GET:
         return _download(request, dashboard, built, name)
     figures = [{"id": f"chart-{panel.key}", "figure": panel.figure} for panel in built.panels if panel.shows_chart]
+    filters = filter_choices(dashboard.selection.filters)
+    # Where a bar or a table row leads: the page filtered to it, or a customer's or product's own page.
+    drill = drill_links(built, dashboard.selection, {f["name"]: f["values"] for f in filters}, request.path)
     return render(
         request,
         "analytics/page.html",
@@ -39,10 +43,11 @@ def page(request: HttpRequest, name: str = "overview") -> HttpResponse:
             "selection": dashboard.selection,
             "currency": dashboard.currency,
             "presets": PRESETS,
-            "filters": _filter_choices(dashboard.selection.filters),
+            "filters": filters,
+            "drill": drill,
+            "drill_json": mark_safe(charts.figures_json(chart_links(built, drill))),  # noqa: S308 (escaped)
             "clear_query": dashboard.selection.query(**dict.fromkeys(DIMENSIONS)),
             "figures_json": mark_safe(charts.figures_json(figures)),  # noqa: S308 (escaped for <script>)
-            "rollups": RollupState.objects.first(),
             "figure_notes": figure_notes(),
         },
     )
@@ -64,12 +69,15 @@ def _download(request, dashboard, built, name: str) -> HttpResponse:
     return download_response(panel.table, fmt, stem, currency=dashboard.currency)
 
 
-def _filter_choices(filters) -> list[dict]:
+def filter_choices(filters) -> list[dict]:
+    """The filter bar's choices: each dimension's values, biggest first, and the one chosen (kept even when the data
+    no longer has it). Every page with the filter bar uses it."""
     values: dict[str, list[str]] = {name: [] for name in DIMENSIONS}
     for dimension, value in DimensionValue.objects.order_by("dimension", "-revenue", "value").values_list(
         "dimension", "value"
     ):
-        values.setdefault(dimension, []).append(value)
+        if filters.allows(dimension, value):  # a scoped member is offered only the values of their scope
+            values.setdefault(dimension, []).append(value)
     chosen = dict(filters.items())
     return [
         {"name": name, "label": LABELS[name], "values": values[name], "chosen": chosen.get(name, "")}

@@ -27,6 +27,8 @@ HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
 DATABASE = "elettro_bench_dash"
 TARGET_MEDIAN_MS, TARGET_P95_MS = 100, 200  # every page under every selection, at 1,000,000 lines (issue 18)
+# "Why did it change" and the customer and product pages (issue 21).
+DETAIL_MEDIAN_MS, DETAIL_P95_MS = 150, 300
 
 PAGES = ["/", "/trends/", "/geography/", "/products/", "/customers/", "/people/", "/operations/", "/data/"]
 # Presets are relative to today, and the generated sales end on 31 Mar 2026; custom dates keep edge days.
@@ -142,6 +144,88 @@ def _build_times(company, page: str, query: str, repeat: int, from_lines: bool) 
     return times
 
 
+def _why_lines_times(company, query: str, measure: str, repeat: int) -> list[float]:
+    """The why split built from the sales lines (the naive way: no rollups), in milliseconds."""
+    from urllib.parse import parse_qsl
+
+    from analytics import why
+    from analytics.dashboard import dashboard_for
+
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        scope = dashboard_for(company, dict(parse_qsl(query)), from_lines=True).scope
+        why.explain(scope, scope.period.previous(), measure)
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def _details(client, company, selections: dict[str, str], repeat: int) -> None:
+    """Issue 21's pages: why revenue and orders changed, the biggest customer's page and the biggest product's,
+    under each selection; the why split from the lines beside it, once per selection."""
+    from django.urls import NoReverseMatch, reverse
+    from django_tenants.utils import tenant_context
+
+    from analytics import engine
+    from analytics.dashboard import dashboard_for
+
+    with tenant_context(company):
+        scope = dashboard_for(company, {}).scope
+        customer = engine.top_customers(scope, 1)[0]["customer_key"]
+        product = max(engine.products(scope), key=lambda row: row["revenue"])["product_key"]
+        pages = {"why revenue": "/why/?measure=revenue&", "why orders": "/why/?measure=orders&"}
+        try:
+            pages["customer page"] = reverse("customer_detail", args=[customer]) + "?"
+            pages["product page"] = reverse("product_detail", args=[product]) + "?"
+        except NoReverseMatch:
+            pass
+    cells: dict[str, dict[str, str]] = {page: {} for page in [*pages, "why revenue from the lines"]}
+    misses = []
+    for name, query in selections.items():
+        for page, url in pages.items():
+            _time(client, url + query, 1)
+            times = _time(client, url + query, repeat)
+            median, p95 = statistics.median(times), _p95(times)
+            cells[page][name] = f"{median:.0f}/{p95:.0f}"
+            if median > DETAIL_MEDIAN_MS or p95 > DETAIL_P95_MS:
+                misses.append(f"{name} {page} {median:.0f}/{p95:.0f}")
+        with tenant_context(company):
+            lines_ms = statistics.median(_why_lines_times(company, query, "revenue", 1))
+        rollups = float(cells["why revenue"][name].split("/")[0])
+        cells["why revenue from the lines"][name] = f"{lines_ms:.0f}={lines_ms / rollups:.1f}x"
+    _table("why / customer / product pages, median/p95 ms (and the why split from the lines)", cells,
+           list(selections))  # fmt: skip
+    target = f"median {DETAIL_MEDIAN_MS} / p95 {DETAIL_P95_MS} ms"
+    print(f"over target ({target}): " + ("; ".join(misses) if misses else "none"))
+
+
+def _detail_baseline(company, selections: dict[str, str], repeat: int = 1) -> None:
+    """The customer page built from the rollups beside the same built from the sales lines (the naive way)."""
+    from urllib.parse import parse_qsl
+
+    from django_tenants.utils import tenant_context
+
+    from analytics import engine
+    from analytics.dashboard import dashboard_for
+    from analytics.detail.customer import customer_page
+
+    cells: dict[str, dict[str, str]] = {"customer page": {}}
+    with tenant_context(company):
+        customer = engine.top_customers(dashboard_for(company, {}).scope, 1)[0]["customer_key"]
+        for name, query in selections.items():
+            measured = {}
+            for from_lines in (False, True):
+                times = []
+                for _ in range(repeat):
+                    started = time.perf_counter()
+                    customer_page(customer, dashboard_for(company, dict(parse_qsl(query)), from_lines=from_lines))
+                    times.append((time.perf_counter() - started) * 1000)
+                measured[from_lines] = statistics.median(times)
+            cells["customer page"][name] = f"{measured[True]:.0f}={measured[True] / measured[False]:.0f}x"
+    _table("customer page built from the raw lines: median ms = times its build from the rollups", cells,
+           list(selections))  # fmt: skip
+
+
 def _p95(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
@@ -204,6 +288,7 @@ def main() -> int:
     parser.add_argument("--selections", default="", help="comma-separated names of the selections to run (all)")
     parser.add_argument("--pages", default="", help="comma-separated pages to run, e.g. /,/customers/ (all)")
     parser.add_argument("--fresh", action="store_true", help="drop the bench database and load again")
+    parser.add_argument("--details-only", action="store_true", help="time only the why, customer and product pages")
     args = parser.parse_args()  # fmt: skip
     _setup(args.fresh, args.lines)
 
@@ -239,6 +324,10 @@ def main() -> int:
 
     client = Client(HTTP_HOST=company_host(company.subdomain))
     client.force_login(owner)
+    _details(client, company, selections, args.repeat)
+    _detail_baseline(company, selections)
+    if args.details_only:
+        return 0
     all_times: list[float] = []
     cells: dict[str, dict[str, str]] = {page: {} for page in pages}
     ratios: dict[str, dict[str, str]] = {page: {} for page in pages if page not in ("/operations/", "/data/")}

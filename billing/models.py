@@ -9,6 +9,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from .periods import period_days
+
 
 class Plan(models.Model):
     name = models.CharField(max_length=80)
@@ -95,6 +97,11 @@ class Subscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.company} · {self.plan or 'no plan'} ({self.get_status_display()})"
+
+    @property
+    def period_days(self):
+        """(first day, last day) of the current period, both included: as its invoice prints them."""
+        return period_days(self.current_start, self.current_end)
 
 
 class WebhookEvent(models.Model):

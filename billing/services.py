@@ -14,6 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from elettro.kernel.errors import ApplicationError
+from elettro.kernel.india import GST_STATES, gstin_error, normalize_gstin
+from tenants.audit import Action, audit_record
 from tenants.roles import can
 
 from . import razorpay_client
@@ -151,6 +153,30 @@ def checkout_complete(*, actor, payment_id: str, subscription_id: str, signature
         message = f"Payment {payment_id} completed in Checkout; waiting for Razorpay to activate."
         history_add(company=sub.company, kind="awaiting_activation", message=message)
     return sub
+
+
+def company_gstin_record(*, actor, gstin: str) -> str:
+    """Save the GSTIN an owner gives at checkout on the company, for its tax invoices; returns it as saved."""
+    _require_owner(actor)
+    company = actor.company
+    gstin = normalize_gstin(gstin)
+    if not gstin:
+        raise ApplicationError("Enter your GSTIN, or choose “We are not registered for GST”.")
+    if problem := gstin_error(gstin):
+        raise ApplicationError(problem)
+    if gstin[:2] != company.home_state:
+        # The home state splits GST on the company's own sales: a GSTIN of another state needs it changed first.
+        raise ApplicationError(
+            f"This GSTIN is registered in {GST_STATES[gstin[:2]]} ({gstin[:2]}), but the company's home state is "
+            f"{company.home_state_name} ({company.home_state}). Enter the GSTIN of that registration, or change "
+            "the home state in Settings first."
+        )
+    before = company.gstin
+    company.gstin = gstin
+    company.save(update_fields=["gstin"])
+    audit_record(Action.SETTINGS_CHANGED, "Changed the company settings: gstin (at checkout)", user=actor.user,
+                 company=company, changes={"gstin": [before or "—", gstin]})  # fmt: skip
+    return gstin
 
 
 @transaction.atomic

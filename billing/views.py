@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from elettro.kernel.errors import ApplicationError
 from tenants.permissions import require_permission
@@ -77,18 +77,41 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     return redirect("billing_checkout")
 
 
-@require_GET
+# The session remembers an owner who said the company has no GSTIN, so checkout asks once.
+UNREGISTERED = "billing_gst_unregistered"
+
+
+@require_http_methods(["GET", "POST"])
 @require_permission("billing.manage")
 def checkout(request: HttpRequest) -> HttpResponse:
+    """Payment, after asking for the company's GSTIN when it has none (the tax invoice carries it)."""
     sub = subscription_of(request.tenant)
     if sub.status != Subscription.Status.CREATED:
         return redirect("billing")
+    if request.method == "POST":
+        return _gstin_answer(request, sub)
+    if not request.tenant.gstin and request.session.get(UNREGISTERED) != request.tenant.pk:
+        return render(request, "billing/checkout_gstin.html", {"sub": sub, "gstin": ""})
     if sandbox_active():
         return redirect("billing_sandbox_checkout")
     from django.conf import settings
 
     context = {"sub": sub, "key_id": gateway().key_id, "checkout_js": settings.RAZORPAY_CHECKOUT_JS}
     return render(request, "billing/checkout.html", context)
+
+
+def _gstin_answer(request: HttpRequest, sub: Subscription) -> HttpResponse:
+    if request.POST.get("registered") == "no":
+        request.session[UNREGISTERED] = request.tenant.pk
+        return redirect("billing_checkout")
+    given = request.POST.get("gstin", "")
+    try:
+        gstin = services.company_gstin_record(actor=request.membership, gstin=given)
+    except ApplicationError as error:
+        context = {"sub": sub, "gstin": given[:20], "error": error.message}
+        return render(request, "billing/checkout_gstin.html", context, status=400)
+    messages.success(request, f"GSTIN {gstin} saved: your tax invoices will carry it.")
+    return redirect("billing_checkout")
 
 
 @require_POST

@@ -34,6 +34,7 @@ from tenants.services import company_set_status
 from . import razorpay_client
 from .invoices import invoice_issue, rupees
 from .models import Subscription, WebhookEvent
+from .periods import period_days
 from .services import history_add, plan_for_razorpay_id
 
 logger = logging.getLogger(__name__)
@@ -306,14 +307,19 @@ def _charged(event, company, sub_entity: dict, payment: dict, when: datetime | N
         issued_at=_time(payment.get("created_at")) or when or event.received_at,
         description=f"Elettro {plan_name} plan subscription",
         subscription_id=str(sub_entity.get("id", "")), razorpay_invoice_id=str(payment.get("invoice_id") or ""),
-        period_start=(d := _time(sub_entity.get("current_start"))) and d.date(),
-        period_end=(d := _time(sub_entity.get("current_end"))) and d.date(),
+        **_invoice_period(sub_entity),
     )  # fmt: skip
     if not created:
         return f"charge {payment_id} already invoiced as {invoice.number}"
     history_add(company=company, kind="charged", amount_paise=amount, event=event,
                 message=f"Payment of {rupees(amount)} received; invoice {invoice.number}.")  # fmt: skip
     return f"invoice {invoice.number}"
+
+
+def _invoice_period(sub_entity: dict) -> dict:
+    """The charged period's days as the billing page shows them (not the UTC dates of Razorpay's moments)."""
+    days = period_days(_time(sub_entity.get("current_start")), _time(sub_entity.get("current_end")))
+    return {"period_start": days[0], "period_end": days[1]} if days else {}
 
 
 def _payment_failed(event, company, payment: dict) -> str:

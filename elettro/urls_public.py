@@ -6,7 +6,7 @@ from django.views.generic import RedirectView
 
 from billing import views as billing_views
 from elettro.health import health
-from tenants import views
+from tenants import two_factor_views, views
 
 admin.site.site_header = "Elettro operations"
 admin.site.site_title = "Elettro admin"
@@ -17,6 +17,7 @@ urlpatterns = [
     path("signup/", views.signup, name="signup"),
     path("companies/", views.company_picker, name="company_picker"),
     path("go/<slug:subdomain>/", views.go, name="go"),
+    path("two-factor/required/<slug:subdomain>/", two_factor_views.two_factor_required, name="two_factor_required"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("health/", health, name="health"),
     path("accounts/signup/", RedirectView.as_view(pattern_name="signup", permanent=False)),

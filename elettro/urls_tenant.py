@@ -2,8 +2,11 @@
 
 from django.urls import include, path
 
-from analytics import target_views
+from analytics import department_views, target_views, why_views
 from analytics import views as analytics_views
+from analytics.detail import views as detail_views
+from analytics.refresh_views import refresh as dashboard_refresh
+from analytics.refresh_views import version as dashboard_version
 from billing import sandbox_views as billing_sandbox
 from billing import views as billing_views
 from ingestion import views as ingestion_views
@@ -16,13 +19,27 @@ urlpatterns = [
     path("", analytics_views.page, name="home"),
     *[
         path(f"{name}/", analytics_views.page, {"name": name}, name=f"dashboard_{name}")
-        for name in ("trends", "geography", "products", "customers", "people", "operations", "data")
+        for name in ("trends", "geography", "products", "pricing", "customers", "people", "operations", "data")
     ],
+    path("operations/<str:department>/", department_views.department_page, name="department"),
+    path(
+        "operations/<str:department>/download/<str:fmt>/",
+        department_views.department_download,
+        name="department_download",
+    ),
+    path("customers/<path:key>/", detail_views.customer_detail, name="customer_detail"),
+    path("products/<path:key>/", detail_views.product_detail, name="product_detail"),
+    path("invoices/", detail_views.invoices, name="invoices"),
+    path("search/", detail_views.search, name="search"),
+    path("why/", why_views.why_page, name="why"),
+    path("dashboard/version/", dashboard_version, name="dashboard_version"),
+    path("dashboard/refresh/", dashboard_refresh, name="dashboard_refresh"),
     path("auth/handoff/", company_views.handoff, name="handoff"),
     path("logout/", company_views.logout_everywhere, name="logout"),
     path("members/", company_views.members, name="members"),
     path("members/invite/", company_views.invite, name="invite"),
     path("members/<int:membership_id>/role/", company_views.change_role, name="change_role"),
+    path("members/<int:membership_id>/scope/", company_views.change_scope, name="change_scope"),
     path("members/<int:membership_id>/remove/", company_views.remove_member, name="remove_member"),
     path("settings/", company_views.company_settings, name="company_settings"),
     path("settings/api-keys/", company_views.api_keys, name="api_keys"),
@@ -52,6 +69,7 @@ urlpatterns = [
     path("reports/schedules/<int:schedule_id>/delete/", report_views.schedule_delete, name="report_schedule_delete"),
     path("reports/schedules/<int:schedule_id>/test/", report_views.schedule_test, name="report_schedule_test"),
     path("reports/channels/", report_views.channels, name="report_channels"),
+    path("reports/retention/", report_views.retention, name="report_retention"),
     path("alerts/", alert_views.rules_page, name="alerts"),
     path("alerts/new/", alert_views.rule_edit, name="alert_rule_new"),
     path("alerts/backtest/", alert_views.backtest, name="alert_backtest"),

@@ -206,8 +206,20 @@ def _generate_form(request) -> GenerateForm:
     return form
 
 
-def _run_of(run_id: int) -> ReportRun:
-    run = selectors.report_runs().filter(pk=run_id).first()
+def refuse_scoped_key(request) -> None:
+    """A key limited to some sales may not make reports, schedules or alert rules (selectors.is_scoped_key)."""
+    if selectors.is_scoped_key(getattr(request, "membership", None)):
+        raise ApiError(
+            "This key is limited to some of the company's sales, and what it made would be made for the person who "
+            "created it, who sees them all: ask them, or use a key without a limit.",
+            code="forbidden",
+            status_code=status.HTTP_403_FORBIDDEN,
+        )
+
+
+def _run_of(request, run_id: int) -> ReportRun:
+    """A run the caller may see (a scoped member or key: theirs and their schedules'), else 404."""
+    run = selectors.report_runs(viewer=request.membership).filter(pk=run_id).first()
     if run is None:
         raise ApiError(f"No report run {run_id} in this company.", code="not_found", status_code=404)
     return run
@@ -223,7 +235,7 @@ class ReportRunsView(ByMethodView):
         responses={200: enveloped({"type": "array", "items": RUN})},
     )
     def get(self, request):
-        page, paging = page_of(request, Counted(selectors.report_runs()))
+        page, paging = page_of(request, Counted(selectors.report_runs(viewer=request.membership)))
         return self.answer([_run(request, run) for run in page], **paging)
 
     @extend_schema(
@@ -233,6 +245,7 @@ class ReportRunsView(ByMethodView):
         responses={202: enveloped(RUN)},
     )
     def post(self, request):
+        refuse_scoped_key(request)
         form = _generate_form(request)
         data = form.cleaned_data
         query = services.run_query(query=data["query"], filters=form.filters(), date_from=data["date_from"],
@@ -259,7 +272,7 @@ class ReportRunView(ApiView):
         responses={200: enveloped(RUN)},
     )
     def get(self, request, run_id: int):
-        return self.answer(_run(request, _run_of(run_id)))
+        return self.answer(_run(request, _run_of(request, run_id)))
 
 
 class ReportDownloadView(ApiView):
@@ -278,10 +291,12 @@ class ReportDownloadView(ApiView):
         },
     )
     def get(self, request, run_id: int):
-        run = _run_of(run_id)
+        run = _run_of(request, run_id)
         if run.status != ReportRun.Status.DONE:
             why = f"it failed: {run.error}" if run.status == ReportRun.Status.FAILED else f"it is {run.status}"
             raise ApiError(f"Report run {run.pk} has no file: {why}.", code="not_ready", status_code=404)
+        if run.file_deleted_at:
+            raise ApiError(run.file_deleted_message, code="file_deleted", status_code=410)
         if not run.file:
             raise ApiError("This report has no file.", code="not_found", status_code=404)
         try:
@@ -422,8 +437,8 @@ def _schedule_form(request, config) -> ScheduleForm:
     return form
 
 
-def _schedule_of(schedule_id: int) -> Schedule:
-    schedule = selectors.schedules().filter(pk=schedule_id).first()
+def _schedule_of(request, schedule_id: int) -> Schedule:
+    schedule = selectors.schedules(viewer=request.membership).filter(pk=schedule_id).first()
     if schedule is None:
         raise ApiError(f"No schedule {schedule_id} in this company.", code="not_found", status_code=404)
     return schedule
@@ -440,7 +455,7 @@ class SchedulesView(ApiView):
     )
     def get(self, request):
         config = delivery.channel_settings()
-        page, paging = page_of(request, Counted(selectors.schedules()))
+        page, paging = page_of(request, Counted(selectors.schedules(viewer=request.membership)))
         rows = [_schedule(request, schedule, config) for schedule in page]
         return self.answer(rows, timezone=request.tenant.timezone, **paging)
 
@@ -451,6 +466,7 @@ class SchedulesView(ApiView):
         responses={201: enveloped(SCHEDULE)},
     )
     def post(self, request):
+        refuse_scoped_key(request)
         config = delivery.channel_settings()
         form = _schedule_form(request, config)
         try:
@@ -469,7 +485,7 @@ class ScheduleView(ApiView):
 
     @extend_schema(operation_id="schedule_retrieve", summary="One schedule", responses={200: enveloped(SCHEDULE)})
     def get(self, request, schedule_id: int):
-        schedule = _schedule_of(schedule_id)
+        schedule = _schedule_of(request, schedule_id)
         return self.answer(_schedule(request, schedule, delivery.channel_settings()), timezone=request.tenant.timezone)
 
     @extend_schema(
@@ -480,7 +496,7 @@ class ScheduleView(ApiView):
         })},
     )  # fmt: skip
     def delete(self, request, schedule_id: int):
-        schedule = _schedule_of(schedule_id)
+        schedule = _schedule_of(request, schedule_id)
         pk, name = schedule.pk, schedule.name
         services.schedule_delete(schedule=schedule, user=request.user)
         return self.answer({"id": pk, "name": name, "deleted": True})

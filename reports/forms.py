@@ -10,7 +10,7 @@ from analytics.reading import DIMENSIONS, LABELS
 
 from . import kinds
 from .channels import email, slack, whatsapp
-from .models import ChannelSettings, Format, Schedule
+from .models import REPORT_RETENTION_MAX_DAYS, ChannelSettings, Format, ReportSettings, Schedule
 from .scheduling import PERIOD_CHOICES
 
 
@@ -196,3 +196,18 @@ class ChannelSettingsForm(forms.ModelForm):
         if value and not value.isdigit():
             raise ValidationError("The phone number ID is the long number Meta shows under API setup, digits only.")
         return value
+
+
+class ReportRetentionForm(forms.ModelForm):
+    class Meta:
+        model = ReportSettings
+        fields = ["file_retention_days"]
+        labels = {"file_retention_days": "Keep report files for (days)"}
+        error_messages = {
+            "file_retention_days": {
+                "invalid": "Give a whole number of days, such as 90.",
+                "min_value": "Keep report files for at least 1 day.",
+                "max_value": f"Keep report files for at most {REPORT_RETENTION_MAX_DAYS} days (ten years).",
+                "required": "Say how many days to keep report files, such as 90.",
+            }
+        }

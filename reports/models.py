@@ -6,6 +6,7 @@ schema), so the history still says who made a report after they leave.
 
 from __future__ import annotations
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from .kinds import CHOICES as KIND_CHOICES
@@ -52,12 +53,27 @@ class ReportRun(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    file_deleted_at = models.DateTimeField(
+        null=True, blank=True, help_text="when the retention period removed the file (the run's row stays)"
+    )
+    file_kept_days = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="the retention period, in days, that removed the file"
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.period_label or 'no period'})"
+
+    @property
+    def file_deleted_message(self) -> str:
+        """What a page or a download says of a file the retention period removed ('' while it is kept)."""
+        if self.file_deleted_at is None:
+            return ""
+        days = self.file_kept_days
+        after = f" after {days} day{'s' if days != 1 else ''}" if days else ""
+        return f"The file was deleted{after}, as the company's report retention says. Generate the report again."
 
     @property
     def is_finished(self) -> bool:
@@ -118,6 +134,26 @@ class Schedule(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+REPORT_RETENTION_DEFAULT_DAYS = 90
+REPORT_RETENTION_MAX_DAYS = 3650
+
+
+class ReportSettings(models.Model):
+    """The company's report settings (one row): how long a generated report's file is kept. After that a daily
+    task (reports.report_files_purge) deletes the file; the run stays in the history."""
+
+    file_retention_days = models.PositiveSmallIntegerField(
+        default=REPORT_RETENTION_DEFAULT_DAYS,
+        validators=[MinValueValidator(1), MaxValueValidator(REPORT_RETENTION_MAX_DAYS)],
+        help_text=f"Days a generated report's file is kept, 1 to {REPORT_RETENTION_MAX_DAYS}. "
+        "Older files are deleted every night; the list of reports keeps them.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Report files kept {self.file_retention_days} days"
 
 
 class ChannelSettings(models.Model):

@@ -19,6 +19,7 @@ from elettro.kernel.errors import ApplicationError
 from tenants.audit import Action, audit_record
 from tenants.models import Company, Membership
 from tenants.roles import can
+from tenants.scopes import scope_of_user, viewing
 
 from . import kinds, recovery
 from .generation import frozen_query, headline, report_build, report_render, selection_for
@@ -50,7 +51,8 @@ def run_create(
         period_end=period.end if period else None,
         period_label=period.label() if period else "No sales yet",
         filters_label=", ".join(
-            f"{name.replace('_', ' ')}: {value}" for name, value in dashboard.selection.filters.items()
+            [f"{name.replace('_', ' ')}: {value}" for name, value in dashboard.selection.filters.items()]
+            + ([f"only {dashboard.view_limit}"] if dashboard.view_limit else [])
         ),
         schedule=schedule,
         created_by_id=getattr(user, "pk", None),
@@ -85,6 +87,13 @@ def _enqueue(run_id: int) -> None:
 def _step(run: ReportRun, progress: int, stage: str) -> None:
     run.progress, run.stage = progress, stage
     ReportRun.objects.filter(pk=run.pk).update(progress=progress, stage=stage)
+
+
+def run_maker(run: ReportRun) -> int | None:
+    """Who a run acts for: the person who asked for it, or who made its schedule; None for a command's."""
+    if run.created_by_id is not None:
+        return run.created_by_id
+    return run.schedule.created_by_id if run.schedule_id and run.schedule else None
 
 
 def _creator_may_generate(run: ReportRun) -> bool:
@@ -137,7 +146,9 @@ def _generate_claimed(run: ReportRun) -> ReportRun:
         if not _creator_may_generate(run):
             raise ApplicationError("The person who asked for this report may no longer generate reports.")
         _step(run, 10, "Reading the figures")
-        report = report_build(company, run.kind, run.query)
+        # The report holds what the person who asked (or made its schedule) may see: their scope, as it is now.
+        with viewing(scope_of_user(company, run_maker(run))):
+            report = report_build(company, run.kind, run.query)
         _step(run, 45, "Drawing the charts and writing the file" if run.format == Format.PDF else "Writing the file")
         content = report_render(report, run.format)
         _step(run, 90, "Saving")

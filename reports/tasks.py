@@ -97,3 +97,11 @@ def _warm_chart_browser(**kwargs) -> None:
         from .rendering.chart_images import warm_up_in_background
 
         warm_up_in_background()
+
+
+@company_task(name="reports.report_files_purge", time_limit=600)
+def report_files_purge() -> int:
+    """Every night (beat, one company at a time): delete the report files older than the company's retention."""
+    from .retention import report_files_purge
+
+    return report_files_purge()

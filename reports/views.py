@@ -13,9 +13,19 @@ from tenants.audit import Action, audit_record
 from tenants.permissions import require_permission
 
 from . import delivery, kinds, selectors, services
-from .forms import ChannelSettingsForm, GenerateForm, ScheduleForm
+from .forms import ChannelSettingsForm, GenerateForm, ReportRetentionForm, ScheduleForm
 from .generation import CONTENT_TYPES
 from .models import ReportRun, Schedule
+from .retention import report_settings, retention_days, retention_save
+
+
+def _run_of(request: HttpRequest, run_id: int, **conditions) -> ReportRun:
+    """A run the requester may see (a scoped member: theirs and their schedules'), else 404."""
+    return get_object_or_404(selectors.report_runs(viewer=request.membership), pk=run_id, **conditions)
+
+
+def _schedule_of(request: HttpRequest, schedule_id: int) -> Schedule:
+    return get_object_or_404(selectors.schedules(viewer=request.membership), pk=schedule_id)
 
 
 @require_GET
@@ -24,7 +34,11 @@ def reports(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "reports/reports.html",
-        {"runs": selectors.report_runs()[:200], "form": GenerateForm(initial={"kind": "sales-review"})},
+        {
+            "runs": selectors.report_runs(viewer=request.membership)[:200],
+            "form": GenerateForm(initial={"kind": "sales-review"}),
+            "retention_days": retention_days(),
+        },
     )
 
 
@@ -34,7 +48,7 @@ def generate(request: HttpRequest) -> HttpResponse:
     """From the Reports page (dates in the form) or a dashboard page (its selection in `query`)."""
     form = GenerateForm(request.POST)
     if not form.is_valid():
-        runs = selectors.report_runs()[:200]
+        runs = selectors.report_runs(viewer=request.membership)[:200]
         return render(request, "reports/reports.html", {"runs": runs, "form": form}, status=400)
     data = form.cleaned_data
     query = services.run_query(query=data["query"], filters=form.filters(), date_from=data["date_from"],
@@ -50,7 +64,10 @@ def generate(request: HttpRequest) -> HttpResponse:
     except ApplicationError as problem:
         form.add_error(None, problem.message)
         return render(
-            request, "reports/reports.html", {"runs": selectors.report_runs()[:200], "form": form}, status=400
+            request,
+            "reports/reports.html",
+            {"runs": selectors.report_runs(viewer=request.membership)[:200], "form": form},
+            status=400,
         )
     return redirect("report_run", run_id=run.pk)
 
@@ -58,7 +75,7 @@ def generate(request: HttpRequest) -> HttpResponse:
 @require_GET
 @require_permission("reports.download")
 def run(request: HttpRequest, run_id: int) -> HttpResponse:
-    return render(request, "reports/run.html", {"run": get_object_or_404(ReportRun, pk=run_id)})
+    return render(request, "reports/run.html", {"run": _run_of(request, run_id)})
 
 
 def run_state(run: ReportRun) -> dict:
@@ -79,7 +96,7 @@ def run_state(run: ReportRun) -> dict:
 def retry(request: HttpRequest, run_id: int) -> HttpResponse:
     """Make a failed report again (or one whose worker stopped)."""
     try:
-        services.run_retry(run=get_object_or_404(ReportRun, pk=run_id))
+        services.run_retry(run=_run_of(request, run_id))
     except ApplicationError as error:
         messages.error(request, error.message)
     return redirect("report_run", run_id)
@@ -88,13 +105,15 @@ def retry(request: HttpRequest, run_id: int) -> HttpResponse:
 @require_GET
 @require_permission("reports.download")
 def run_status(request: HttpRequest, run_id: int) -> JsonResponse:
-    return JsonResponse(run_state(get_object_or_404(ReportRun, pk=run_id)))
+    return JsonResponse(run_state(_run_of(request, run_id)))
 
 
 @require_GET
 @require_permission("reports.download")
 def download(request: HttpRequest, run_id: int) -> FileResponse:
-    report = get_object_or_404(ReportRun, pk=run_id, status=ReportRun.Status.DONE)
+    report = _run_of(request, run_id, status=ReportRun.Status.DONE)
+    if report.file_deleted_at:
+        return render(request, "reports/file_deleted.html", {"run": report}, status=410)
     if not report.file:
         raise Http404("This report has no file.")
     try:
@@ -116,18 +135,26 @@ def download(request: HttpRequest, run_id: int) -> FileResponse:
 @require_permission("schedules.manage")
 def schedules(request: HttpRequest) -> HttpResponse:
     config = delivery.channel_settings()
-    items = [{"schedule": s, "problems": delivery.channel_problems(s, config)} for s in selectors.schedules()]
+    items = [
+        {"schedule": s, "problems": delivery.channel_problems(s, config)}
+        for s in selectors.schedules(viewer=request.membership)
+    ]
     return render(
         request,
         "reports/schedules.html",
-        {"items": items, "deliveries": selectors.deliveries()[:100], "config": config, "kinds": kinds.KINDS},
+        {
+            "items": items,
+            "deliveries": selectors.deliveries(viewer=request.membership)[:100],
+            "config": config,
+            "kinds": kinds.KINDS,
+        },
     )
 
 
 @require_http_methods(["GET", "POST"])
 @require_permission("schedules.manage")
 def schedule_edit(request: HttpRequest, schedule_id: int | None = None) -> HttpResponse:
-    schedule = get_object_or_404(Schedule, pk=schedule_id) if schedule_id else None
+    schedule = _schedule_of(request, schedule_id) if schedule_id else None
     config = delivery.channel_settings()
     form = ScheduleForm(request.POST or None, instance=schedule, slack_bot_token=config.slack_bot_token)
     if request.method == "POST" and form.is_valid():
@@ -148,7 +175,7 @@ def schedule_edit(request: HttpRequest, schedule_id: int | None = None) -> HttpR
 @require_POST
 @require_permission("schedules.manage")
 def schedule_delete(request: HttpRequest, schedule_id: int) -> HttpResponse:
-    schedule = get_object_or_404(Schedule, pk=schedule_id)
+    schedule = _schedule_of(request, schedule_id)
     name = schedule.name
     services.schedule_delete(schedule=schedule, user=request.user)
     messages.success(request, f"Schedule “{name}” deleted. Its reports and delivery history are kept.")
@@ -158,7 +185,7 @@ def schedule_delete(request: HttpRequest, schedule_id: int) -> HttpResponse:
 @require_POST
 @require_permission("schedules.manage")
 def schedule_test(request: HttpRequest, schedule_id: int) -> HttpResponse:
-    schedule = get_object_or_404(Schedule, pk=schedule_id)
+    schedule = _schedule_of(request, schedule_id)
     results = services.schedule_send_test(schedule=schedule, company=request.tenant)
     for item in results:
         if item.status == item.Status.SENT:
@@ -186,3 +213,15 @@ def channels(request: HttpRequest) -> HttpResponse:
         {"form": form, "config": config, "whatsapp_ready": bool(sender[0] and sender[1])},
         status=400 if form.errors else 200,
     )
+
+
+@require_http_methods(["GET", "POST"])
+@require_permission("company.settings")
+def retention(request: HttpRequest) -> HttpResponse:
+    """How long generated report files are kept (the company's setting; the runs' history is always kept)."""
+    form = ReportRetentionForm(request.POST or None, instance=report_settings())
+    if request.method == "POST" and form.is_valid():
+        saved = retention_save(form=form)
+        messages.success(request, f"Report files are kept {saved.file_retention_days} days.")
+        return redirect("report_retention")
+    return render(request, "reports/retention.html", {"form": form}, status=400 if form.errors else 200)

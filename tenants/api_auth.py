@@ -9,6 +9,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication, get_authorization_header
 
 from .api_keys import KeyMembership, api_key_for, api_key_used
+from .scopes import set_viewer
 
 
 class ApiKeyAuthentication(BaseAuthentication):
@@ -37,6 +38,7 @@ class ApiKeyAuthentication(BaseAuthentication):
             raise exceptions.PermissionDenied("This company is suspended.")
         api_key_used(key)
         request._request.membership = KeyMembership(company=company, role=key.role, api_key=key, user=key.created_by)
+        set_viewer(request._request.membership)  # the key's scope, for this call
         return (key.created_by or AnonymousUser()), key
 
     def authenticate_header(self, request):

@@ -17,6 +17,7 @@ from elettro.kernel.errors import ApplicationError
 from .audit import audit_record
 from .models import ApiKey, AuditEvent, Company
 from .roles import Role, can
+from .scopes import normalized
 
 KEY_START = "elk_"  # tells a leaked key apart in logs and secret scanners
 PREFIX_LENGTH = 12  # KEY_START and 8 random characters: how a key is listed
@@ -31,9 +32,12 @@ def digest(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8", "replace")).hexdigest()
 
 
-def api_key_create(*, company: Company, name: str, role: str, created_by=None, actor_role: str | None = None):
+def api_key_create(
+    *, company: Company, name: str, role: str, created_by=None, actor_role: str | None = None, scope=None
+):
     """A new key: (the ApiKey, the key itself, which is never shown again). `actor_role` is the creator's role on
-    the page: a key may not act above it."""
+    the page: a key may not act above it. `scope` limits the key's data as a member's scope does (tenants/scopes.py);
+    a maker who is scoped themselves passes theirs, so a key never sees more than its maker."""
     name = " ".join((name or "").split())[:100]
     if not name:
         raise ApplicationError("Name the key after what will use it, such as 'Power BI' or 'Tally sync'.",
@@ -50,7 +54,13 @@ def api_key_create(*, company: Company, name: str, role: str, created_by=None, a
     raw = KEY_START + secrets.token_urlsafe(30)  # 40 characters of randomness
     with transaction.atomic():
         key = ApiKey.objects.create(
-            company=company, name=name, role=role, prefix=raw[:PREFIX_LENGTH], digest=digest(raw), created_by=created_by
+            company=company,
+            name=name,
+            role=role,
+            prefix=raw[:PREFIX_LENGTH],
+            digest=digest(raw),
+            created_by=created_by,
+            scope=normalized(scope),
         )
         audit_record(AuditEvent.Action.API_KEY_CREATED, f"Created the API key {key.prefix}… “{name}” ({role})",
                      user=created_by, company=company, key=key.prefix, role=role)  # fmt: skip
@@ -94,3 +104,7 @@ class KeyMembership:
     role: str
     api_key: ApiKey
     user: object = None
+
+    @property
+    def scope(self) -> dict:
+        return self.api_key.scope or {}

@@ -6,4 +6,4 @@ class TenantsConfig(AppConfig):
     verbose_name = "Companies and people"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401
+        from . import signals, two_factor  # noqa: F401  (their receivers connect on import)

@@ -14,12 +14,16 @@ from elettro.kernel.errors import ApplicationError
 
 from . import services
 from .api_keys import KEY_ROLES, api_key_create, api_key_revoke, api_keys_of
-from .forms import CompanySettingsForm, InvitationForm, RoleForm
+from .forms import CompanySettingsForm, InvitationForm, RoleForm, ScopeForm
 from .handoff import handoff_redeem
 from .models import AuditEvent, Membership
 from .permissions import has_permission, require_permission
 from .roles import Role
+from .scopes import UNSCOPED_ROLES, describe, membership_scope_set, scope_choices
 from .selectors import audit_events, members_of_company, pending_invitations
+from .two_factor import SESSION_KEY as TWO_FACTOR_SESSION_KEY
+from .two_factor import lacks_second_factor
+from .two_factor import required_url as two_factor_required_url
 from .urls_util import company_url, public_url
 
 
@@ -27,10 +31,13 @@ def handoff(request: HttpRequest) -> HttpResponse:
     redeemed = handoff_redeem(token=request.GET.get("token", ""), company=request.tenant)
     if redeemed is None:
         return redirect(public_url("/accounts/login/", next=f"/go/{request.tenant.subdomain}/"))
-    user, family, next_path = redeemed
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-    request.session["login_family"] = family
-    return redirect(next_path)
+    if lacks_second_factor(request.tenant, user=redeemed.user, passed=redeemed.two_factor):
+        # Not even logged in here: the login finishes its second factor on the public site, which hands off again.
+        return redirect(two_factor_required_url(request.tenant, redeemed.next_path))
+    login(request, redeemed.user, backend="django.contrib.auth.backends.ModelBackend")
+    request.session["login_family"] = redeemed.family
+    request.session[TWO_FACTOR_SESSION_KEY] = redeemed.two_factor
+    return redirect(redeemed.next_path)
 
 
 @require_POST
@@ -48,7 +55,10 @@ def members(request: HttpRequest) -> HttpResponse:
         "invite_form": InvitationForm(),
         "roles": Role.choices,
         "can_manage": has_permission(request, "members.manage"),
+        "unscoped_roles": [role.value for role in UNSCOPED_ROLES],
     }
+    if context["can_manage"]:
+        context["scope_choices"] = scope_choices()
     return render(request, "tenants/members.html", context)
 
 
@@ -82,6 +92,24 @@ def change_role(request: HttpRequest, membership_id: int) -> HttpResponse:
         messages.error(request, error.message)
     else:
         messages.success(request, f"{target.user.email} is now {Role(form.cleaned_data['role']).label}.")
+    return redirect("members")
+
+
+@require_POST
+@require_permission("members.manage")
+def change_scope(request: HttpRequest, membership_id: int) -> HttpResponse:
+    """Limit a member to some salespeople, branches or states (tenants/scopes.py); nothing chosen lifts it."""
+    target = get_object_or_404(Membership.objects.select_related("user"), pk=membership_id, company=request.tenant)
+    choices = scope_choices()
+    form = ScopeForm(request.POST, choices=choices)
+    form.is_valid()  # every value is accepted here; membership_scope_set checks them against the sales
+    try:
+        target = membership_scope_set(actor=request.membership, target=target, scope=form.scope(),
+                                      known={name: set(values) for name, values in choices.items()})  # fmt: skip
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"{target.user.email} now sees {describe(target.scope)}.")
     return redirect("members")
 
 

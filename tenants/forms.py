@@ -61,6 +61,29 @@ class RoleForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices)
 
 
+class _AnyValues(forms.MultipleChoiceField):
+    """Values checked against the company's sales by tenants.scopes.checked, which names the unknown one."""
+
+    def valid_value(self, value) -> bool:
+        return True
+
+
+class ScopeForm(forms.Form):
+    """Which salespeople, branches and states a member sees; none chosen: all of the company's sales."""
+
+    salesperson = _AnyValues(required=False, label="Salespeople")
+    branch = _AnyValues(required=False, label="Branches")
+    state = _AnyValues(required=False, label="States")
+
+    def __init__(self, *args, choices: dict[str, list[str]] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, values in (choices or {}).items():
+            self.fields[name].choices = [(value, value) for value in values]
+
+    def scope(self) -> dict[str, list[str]]:
+        return {name: self.cleaned_data.get(name) or [] for name in ("salesperson", "branch", "state")}
+
+
 class AcceptInvitationForm(forms.Form):
     full_name = forms.CharField(max_length=150, label="Your name")
     password = forms.CharField(widget=forms.PasswordInput, strip=False)
@@ -72,7 +95,8 @@ LOGO_MAX_BYTES = 1024 * 1024
 class CompanySettingsForm(forms.ModelForm):
     class Meta:
         model = Company
-        fields = ["name", "gstin", "home_state", "fiscal_year_start_month", "timezone", "currency", "logo"]
+        fields = ["name", "gstin", "home_state", "fiscal_year_start_month", "timezone", "currency", "logo",
+                  "require_two_factor"]  # fmt: skip
         help_texts = {"currency": CURRENCY_HELP + " Changing it relabels the figures; it does not convert them."}
 
     def __init__(self, *args, **kwargs):

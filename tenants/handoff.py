@@ -7,6 +7,7 @@ bring its own domain, so the public site signs a one-time, one-minute ticket tha
 from __future__ import annotations
 
 import uuid
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core import signing
@@ -33,13 +34,23 @@ def safe_next_path(value: str | None) -> str:
     return value
 
 
-def handoff_create(*, user: User, company: Company, family: str, next_path: str = "/") -> str:
-    payload = {"u": user.pk, "c": company.pk, "f": family, "n": safe_next_path(next_path), "j": uuid.uuid4().hex}
+class Handoff(NamedTuple):
+    user: User
+    family: str
+    next_path: str
+    two_factor: bool  # the login passed its second factor on the public site (tenants/two_factor.py)
+
+
+def handoff_create(*, user: User, company: Company, family: str, next_path: str = "/", two_factor: bool = False) -> str:
+    """A ticket for `user` to enter `company`. `two_factor` says the login passed its second factor: the ticket is
+    signed, so a company host can trust it; a company that requires two-factor refuses a ticket without it."""
+    payload = {"u": user.pk, "c": company.pk, "f": family, "n": safe_next_path(next_path), "j": uuid.uuid4().hex,
+               "m": bool(two_factor)}  # fmt: skip
     return signing.dumps(payload, salt=_SALT, compress=True)
 
 
-def handoff_redeem(*, token: str, company: Company) -> tuple[User, str, str] | None:
-    """(user, family, next path) for a valid, fresh, unused ticket meant for this company; else None."""
+def handoff_redeem(*, token: str, company: Company) -> Handoff | None:
+    """The hand-off of a valid, fresh, unused ticket meant for this company; else None."""
     try:
         payload = signing.loads(token, salt=_SALT, max_age=settings.HANDOFF_MAX_AGE_SECONDS)
     except signing.BadSignature:
@@ -51,7 +62,7 @@ def handoff_redeem(*, token: str, company: Company) -> tuple[User, str, str] | N
     user = User.objects.filter(pk=payload["u"], is_active=True).first()
     if user is None:
         return None
-    return user, payload["f"], safe_next_path(payload.get("n"))
+    return Handoff(user, payload["f"], safe_next_path(payload.get("n")), payload.get("m") is True)
 
 
 def login_family_end(family: str) -> None:

@@ -11,7 +11,10 @@ from django.shortcuts import redirect, render
 from django_tenants.middleware.main import TenantMainMiddleware
 
 from .roles import can
+from .scopes import request_viewer, set_viewer
 from .selectors import membership_for
+from .two_factor import required_url as two_factor_required_url
+from .two_factor import second_factor_missing
 from .urls_util import public_url
 
 # Paths on a company host that answer without a membership: the login hand-off and static files.
@@ -53,6 +56,11 @@ class CompanyAccessMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        # Whoever this request acts for (their scope: tenants/scopes.py) is forgotten when it ends.
+        with request_viewer():
+            return self._call(request)
+
+    def _call(self, request):
         company = getattr(request, "tenant", None)
         request.membership = None
         if company is None or company.is_public:
@@ -68,7 +76,10 @@ class CompanyAccessMiddleware:
             return render(request, "tenants/not_a_member.html", status=403)
         if company.is_suspended:
             return render(request, "tenants/suspended.html", {"suspended": company}, status=403)
+        if second_factor_missing(request, company):  # the company requires two-factor: finish it first
+            return redirect(two_factor_required_url(company, request.get_full_path()))
         request.membership = membership
+        set_viewer(membership)
         assert connection.schema_name == company.schema_name
         return self.get_response(request)
 
@@ -79,6 +90,9 @@ class CompanyAccessMiddleware:
             return error_response(403, "suspended", "This company is suspended.")
         if request.user.is_authenticated:
             membership = membership_for(user=request.user, company=company)
-            if membership is not None and can(membership.role, "dashboards.view"):
+            # A session short of the second factor its company requires is no member here; keys are not asked.
+            allowed = membership is not None and not second_factor_missing(request, company)
+            if allowed and can(membership.role, "dashboards.view"):
                 request.membership = membership
+                set_viewer(membership)
         return self.get_response(request)

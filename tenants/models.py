@@ -54,6 +54,12 @@ class Company(TenantMixin):
         blank=True,
         help_text="Printed at the top of every report page (PNG or JPEG, up to 1 MB).",
     )
+    require_two_factor = models.BooleanField(
+        "Require two-factor sign-in",
+        default=False,
+        help_text="Every member, you included, signs in with an authenticator app code as well as the password; "
+        "members who have not set one up are asked to before they see anything. API keys are not affected.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     auto_create_schema = True
@@ -170,6 +176,10 @@ class Membership(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.VIEWER)
+    scope = models.JSONField(
+        default=dict, blank=True,
+        help_text='the sales this member may see, e.g. {"salesperson": ["Ravi"]}; empty: all',
+    )  # fmt: skip
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -178,6 +188,13 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.company} ({self.get_role_display()})"
+
+    @property
+    def scope_label(self) -> str:
+        """What the member sees, in words: "all sales", "Ravi's sales"."""
+        from .scopes import describe
+
+        return describe(self.scope)
 
 
 class Invitation(models.Model):
@@ -213,6 +230,7 @@ class AuditEvent(models.Model):
         UPLOAD_RETRIED = "upload_retried", "Ran an upload again"
         MEMBER_INVITED = "member_invited", "Invited someone"
         ROLE_CHANGED = "role_changed", "Changed a role"
+        SCOPE_CHANGED = "scope_changed", "Changed what someone sees"
         MEMBER_REMOVED = "member_removed", "Removed someone"
         SETTINGS_CHANGED = "settings_changed", "Changed settings"
         SCHEDULE_SAVED = "schedule_saved", "Saved a report schedule"
@@ -249,6 +267,9 @@ class ApiKey(models.Model):
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.VIEWER)
     prefix = models.CharField(max_length=16, unique=True, help_text="the key's first characters, to tell keys apart")
     digest = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the whole key, in hex")
+    scope = models.JSONField(
+        default=dict, blank=True, help_text="the sales the key may read, as a member's scope; its maker's at least"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -11,7 +11,11 @@ from .roles import Role
 def membership_for(*, user: User, company: Company) -> Membership | None:
     if not user.is_authenticated:
         return None
-    return Membership.objects.filter(user=user, company=company).only("id", "role", "user_id", "company_id").first()
+    return (
+        Membership.objects.filter(user=user, company=company)
+        .only("id", "role", "scope", "user_id", "company_id")
+        .first()
+    )
 
 
 def memberships_of_user(*, user: User) -> QuerySet[Membership]:

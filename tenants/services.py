@@ -27,6 +27,7 @@ from . import schema_pool
 from .audit import Action, audit_record
 from .models import Company, Domain, Invitation, Membership, User
 from .roles import Role, can
+from .scopes import UNSCOPED_ROLES
 from .signals import member_adding
 from .subdomains import schema_name_for, subdomain_problem
 from .urls_util import company_host, public_url
@@ -265,7 +266,9 @@ def membership_change_role(*, actor: Membership, target: Membership, role: str) 
     _guard_owner_change(actor, target, new_role=role)
     before = target.role
     target.role = role
-    target.save(update_fields=["role"])
+    if role in UNSCOPED_ROLES:  # owners and admins see all of the company's sales (tenants/scopes.py)
+        target.scope = {}
+    target.save(update_fields=["role", "scope"])
     audit_record(
         Action.ROLE_CHANGED,
         f"Changed {target.user.email} from {Role(before).label.lower()} to {Role(role).label.lower()}",

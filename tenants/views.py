@@ -15,6 +15,7 @@ from .forms import AcceptInvitationForm, SignupForm
 from .handoff import handoff_create, login_family
 from .models import Company, Invitation, User
 from .selectors import memberships_of_user
+from .two_factor import session_passed_two_factor
 from .urls_util import company_url
 
 _BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -30,8 +31,9 @@ def _add_errors(form, error: ApplicationError) -> None:
 
 def go_to_company(request: HttpRequest, company: Company, next_path: str = "/") -> HttpResponse:
     token = handoff_create(
-        user=request.user, company=company, family=login_family(request.session), next_path=next_path
-    )
+        user=request.user, company=company, family=login_family(request.session), next_path=next_path,
+        two_factor=session_passed_two_factor(request),
+    )  # fmt: skip
     return redirect(company_url(company, f"/auth/handoff/?token={token}"))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from ..dashboard import Dashboard, Page, Panel
-from ..data_quality import cost_sources, invalid_gstins, upload_quality
+from ..data_quality import HsnGap, cost_sources, hsn_gaps, invalid_gstins, upload_quality
 from ..tables import Column, Table
 
 
@@ -60,6 +60,20 @@ def build(d: Dashboard) -> Page:
             [[g.customer, g.value, g.reason, g.rows, g.upload] for g in gstins],
         )  # fmt: skip
         page.panels.append(Panel("gstins", "Invalid GSTINs", invalid, None, wide=True))
+    gaps = hsn_gaps()
+    if gaps:
+        hsn = Table(
+            "HSN codes GSTR-1 cannot take as they are",
+            [Column("problem", "Problem"), Column("hsn", "HSN as given"), Column("source", "From"),
+             Column("lines", "Lines", "number"), Column("revenue", "Revenue", "money"),
+             Column("share", "Share of revenue", "percent"), Column("products", "Products"),
+             Column("fix", "What to fix")],
+            [[f"Invalid HSN: {g.problem}" if g.hsn else "No HSN", g.hsn, g.source, g.lines, g.revenue, g.share,
+              g.products, _hsn_fix(g)] for g in gaps],
+            note="These lines still load and count everywhere; the Geography page's HSN summary shows them under "
+            "(no HSN) or their code as given, marked.",
+        )  # fmt: skip
+        page.panels.append(Panel("hsn", "HSN codes", hsn, None, note=hsn.note, wide=True))
     costs = cost_sources()
     if costs.lines:
         costed = Table(
@@ -74,3 +88,13 @@ def build(d: Dashboard) -> Page:
         )
         page.panels.append(Panel("costs", "Costs", costed, None))
     return page
+
+
+def _hsn_fix(gap: HsnGap) -> str:
+    if not gap.hsn:
+        return (
+            "Add the HSN/SAC column to the sales export, or upload an item master (such as Tally's List of Stock "
+            "Items) that gives each item's HSN."
+        )
+    where = "the sales export's HSN column" if gap.source == "sales export" else "the item master"
+    return f"Correct the code in {where}: an HSN has 4, 6 or 8 digits, a SAC 6 starting 99; then upload it again."

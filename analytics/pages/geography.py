@@ -1,13 +1,15 @@
-"""Geography: where sales go, and how GST splits between intra-state and inter-state supply."""
+"""Geography: where sales go, how GST splits between intra-state and inter-state supply, and GSTR-1's HSN summary."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 from elettro.kernel.india import GST_STATES
+from elettro.kernel.money import format_money_compact
 
-from .. import charts, engine
+from .. import charts, engine, maps
 from ..dashboard import NO_SALES, Dashboard, Page, Panel, ratio
+from ..gst import HsnSummary, hsn_summary, hsn_table
 from ..tables import Column, Table
 from .common import label, place_dimension
 
@@ -21,23 +23,11 @@ def build(d: Dashboard) -> Page:
     currency = d.currency
     place = place_dimension(scope)
     rows = sorted(engine.sales(scope, (place,)), key=lambda row: -row["revenue"])
-    total = sum((row["revenue"] for row in rows), Decimal(0))
-    title = "Revenue by country" if place == "country" else "Revenue by state"
-    table = Table(
-        title,
-        [
-            Column(place, place.title()),
-            Column("revenue", "Revenue", "money"),
-            Column("orders", "Orders", "number"),
-            Column("share", "Share", "percent"),
-        ],
-        [[label(row[place]), row["revenue"], row["orders"], ratio(row["revenue"], total)] for row in rows],
-    )
-    figure = charts.bar(
-        [label(r[place]) for r in rows[:30]], [r["revenue"] for r in rows[:30]], currency=currency, horizontal=True
-    )
-    figure["layout"]["height"] = max(320, 22 * min(len(rows), 30) + 60)
-    page.panels.append(Panel("places", title, table, figure, wide=True, empty="No sales in this period."))
+    page.panels.append(_places_panel(d, place, rows))
+    if place == "country":
+        # Sales abroad as well: the world map leads, and India's states get their own map below it.
+        states = sorted(engine.sales(scope, ("state",)), key=lambda row: -row["revenue"])
+        page.panels.append(_places_panel(d, "state", states, key="states"))
 
     home = d.company.home_state
     supply = {"Intra-state": [Decimal(0)] * 4, "Inter-state": [Decimal(0)] * 4, "Place not known": [Decimal(0)] * 4}
@@ -91,4 +81,56 @@ def build(d: Dashboard) -> Page:
             empty="No GST on these sales: the file had no tax columns, or sales are outside India.",
         )
     )
+    page.panels.append(_hsn_panel(scope))
     return page
+
+
+HSN_WHOLE_MONTHS = (
+    "GSTR-1's HSN summary is for whole months of the whole company: choose whole months (this month, last month, "
+    "a quarter or a fiscal year) and clear the filters to see it here. The GST summary report and the API give it "
+    "for any dates and filters."
+)
+
+
+def _hsn_panel(scope) -> Panel:
+    """GSTR-1's HSN summary, on the page for whole months of the whole company: what a return covers, and what the
+    monthly HSN rollup answers at once. Other selections read the lines (a second or more at 1,000,000 lines), so
+    the page points to the report and the API for them instead of making every such page slow."""
+    if not scope.period.is_whole_months or scope.filters.columns():
+        return Panel("hsn", "HSN summary", hsn_table(HsnSummary([])), None, wide=True, empty=HSN_WHOLE_MONTHS)
+    hsn = hsn_table(hsn_summary(scope))
+    return Panel("hsn", "HSN summary", hsn, None, note=hsn.note, wide=True, empty="No sales in this period.")
+
+
+def _places_panel(d: Dashboard, place: str, rows: list[dict], *, key: str = "places") -> Panel:
+    """Revenue by state (or country) as a map coloured by revenue, with the table it draws."""
+    currency = d.currency
+    total = sum((row["revenue"] for row in rows), Decimal(0))
+    title = "Revenue by country" if place == "country" else "Revenue by state"
+    table = Table(
+        title,
+        [
+            Column(place, place.title()),
+            Column("revenue", "Revenue", "money"),
+            Column("orders", "Orders", "number"),
+            Column("share", "Share", "percent"),
+        ],
+        [[label(row[place]), row["revenue"], row["orders"], ratio(row["revenue"], total)] for row in rows],
+    )
+    drawn = maps.choropleth(
+        maps.world_geometry() if place == "country" else maps.india_geometry(),
+        {row[place]: row["revenue"] for row in rows},
+        resolve=maps.world_region if place == "country" else maps.india_region,
+        currency=currency,
+        title=title,
+        link=maps.filter_link(d.query, place),
+    )
+    note = ""
+    if drawn.unmapped:
+        places = sorted(drawn.unmapped.items(), key=lambda item: -item[1])
+        named = ", ".join(f"{label(name)} {format_money_compact(amount, currency)}" for name, amount in places[:5])
+        more = f" and {len(places) - 5} more" if len(places) > 5 else ""
+        note = f"Not on the map: {named}{more} (in the table)."
+    if place == "country":
+        note = " ".join(filter(None, [note, "Country borders are drawn as Natural Earth shows them."]))
+    return Panel(key, title, table, None, note=note, wide=True, svg=drawn.svg, empty="No sales in this period.")

@@ -22,11 +22,14 @@ def build(d: Dashboard) -> Page:
         return page
     if summary.not_uploaded:
         page.notes.append("Not uploaded yet: " + ", ".join(summary.not_uploaded) + ".")
+    # Each department's own page (analytics.department_views): its records, searchable, and their downloads.
+    page.controls["departments"] = {section.kind: section.label for section in summary.sections if section.uploaded}
     currency = d.currency
     for section in summary.sections:
         if not section.uploaded:
             continue
         page.cards.append(Card(f"{section.kind}_records", section.label, section.records, "number"))
+        money = section.amount is not None
         if section.late is not None and section.late.late_share is not None:
             page.cards.append(
                 Card(
@@ -34,7 +37,7 @@ def build(d: Dashboard) -> Page:
                     f"{section.label}: late",
                     section.late.late_share,
                     "percent",
-                    note=f"{section.late.late:,} of {section.late.judged:,}",
+                    note=f"{section.late.late:,} of {section.late.judged:,} {'orders' if money else 'shipments'}",
                 )
             )
         buckets = section.statuses
@@ -46,7 +49,6 @@ def build(d: Dashboard) -> Page:
             ["Other", buckets.other],
         ]
         status_rows = [row for row in status_rows if row[1]]
-        money = section.amount is not None
         table = Table(
             f"{section.label} by month",
             [Column("month", "Month"), Column("records", "Records", "number"), Column("quantity", "Quantity", "number")]
@@ -95,8 +97,15 @@ def build(d: Dashboard) -> Page:
                     Column("expected", "Promised", "date"),
                     Column("actual", "Arrived", "date"),
                     Column("days", "Days late", "number"),
+                ]
+                + (
+                    [Column("lines", "Late lines", "number"), Column("amount", "Late amount", "money")] if money else []
+                ),
+                [
+                    [r.number, r.party, r.status, r.expected, r.actual, r.days_late]
+                    + ([r.lines, r.amount] if money else [])
+                    for r in section.late.latest
                 ],
-                [[r.number, r.party, r.status, r.expected, r.actual, r.days_late] for r in section.late.latest],
             )
             page.panels.append(
                 Panel(f"{section.kind}_late", table.title, table, None, empty="Nothing late in this period.")

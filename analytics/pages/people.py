@@ -123,7 +123,7 @@ def build(d: Dashboard) -> Page:
         )
     )
 
-    monthly = engine.sales(scope, ("month", "branch"), ("revenue",))
+    monthly = engine.sales(scope, ("month", "branch"), ("revenue", "gross_profit", "costed_revenue"))
     months = sorted({row["month"] for row in monthly})
     branches = sorted(
         {row["branch"] for row in monthly}, key=lambda b: -sum(r["revenue"] for r in monthly if r["branch"] == b)
@@ -149,4 +149,48 @@ def build(d: Dashboard) -> Page:
             empty="No sales in this period.",
         )
     )
+    page.panels.append(_branch_profit(monthly, months, branches, currency))
     return page
+
+
+def _branch_profit(monthly: list[dict], months: list, branches: list, currency: str) -> Panel:
+    """Each branch's gross profit and margin by month, beside its revenue: over the lines with a cost only, so a
+    margin is never diluted by lines without one (a branch-month without any has neither)."""
+    costed = any(row["costed_revenue"] for row in monthly)
+    cell = {(row["month"], row["branch"]): row for row in monthly}
+    rows = []
+    for m in months if costed else []:
+        for b in branches:
+            row = cell.get((m, b))
+            if row is None:
+                continue
+            has_cost = bool(row["costed_revenue"])
+            rows.append([f"{m:%b %Y}", label(b), row["revenue"], row["gross_profit"] if has_cost else None,
+                         margin(row["gross_profit"], row["costed_revenue"])])  # fmt: skip
+    table = Table(
+        "Branch gross profit and margin by month",
+        [
+            Column("month", "Month"),
+            Column("branch", "Branch"),
+            Column("revenue", "Revenue", "money"),
+            Column("gross_profit", "Gross profit", "money"),
+            Column("margin", "Margin", "percent"),
+        ],
+        rows,
+        note="Gross profit and margin over the lines that have a cost.",
+    )
+    profit = {
+        label(b): [cell[(m, b)]["gross_profit"] if (m, b) in cell else Decimal(0) for m in months]
+        for b in branches[:10]
+    }
+    figure = charts.lines([f"{m:%b %Y}" for m in months], profit, currency=currency) if rows else None
+    return Panel(
+        "branch_profit",
+        "Branch gross profit and margin over time",
+        table,
+        figure,
+        note=table.note,
+        wide=True,
+        empty="No line in these sales has a cost, so there is no gross profit: upload an item master with unit "
+        "costs, or a sales file with a cost or profit column.",
+    )

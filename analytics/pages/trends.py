@@ -6,11 +6,22 @@ import math
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.utils import timezone
+
 from .. import charts, engine
 from ..dashboard import NO_SALES, Dashboard, Page, Panel
 from ..engine import Scope
 from ..forecast import NoForecast, forecast
-from ..periods import Period, fiscal_year_label, fiscal_year_start, month_end, month_start, quarter_start
+from ..periods import (
+    Period,
+    fiscal_year_label,
+    fiscal_year_start,
+    month_end,
+    month_start,
+    partial_buckets,
+    partial_note,
+    quarter_start,
+)
 from ..tables import Column, Table
 
 GRAINS = {"day": "Day", "week": "Week", "month": "Month", "quarter": "Quarter", "fy": "Fiscal year"}
@@ -108,11 +119,25 @@ def build(d: Dashboard) -> Page:
         bucket = buckets.setdefault(key, [name, Decimal(0), 0])
         bucket[1] += revenue
         bucket[2] += orders
-    rows = [buckets[key] for key in sorted(buckets)]
+    starts = sorted(buckets)
+    rows = [buckets[key] for key in starts]
+    # The first and last buckets may hold only some of their days (the period or the data starts or ends inside
+    # them): marked, with the pace projected to their end, so a young month does not read as a fall.
+    partial = partial_buckets(starts, grain, Period(series[0][0], series[-1][0]) if series else None)
+    paces = {i: part.pace(rows[i][1]) for i, part in partial.items()}
+    columns = [
+        Column("period", GRAINS[grain]),
+        Column("revenue", "Revenue", "money"),
+        Column("orders", "Orders", "number"),
+    ]
+    if partial:
+        columns.append(Column("pace", "Revenue projected at this pace", "money"))
+    today = timezone.localtime(timezone=d.zone).date()
     table = Table(
         f"Revenue and orders by {GRAINS[grain].lower()}",
-        [Column("period", GRAINS[grain]), Column("revenue", "Revenue", "money"), Column("orders", "Orders", "number")],
-        [list(row) for row in rows],
+        columns,
+        [list(row) + ([paces.get(i)] if partial else []) for i, row in enumerate(rows)],
+        note=partial_note([r[0] for r in rows], partial, today),
     )
     figure = charts.lines(
         [r[0] for r in rows], {"Revenue": [r[1] for r in rows]}, currency=currency, kinds={"Revenue": "bar"}
@@ -130,12 +155,14 @@ def build(d: Dashboard) -> Page:
         }
     )
     figure["layout"]["yaxis2"] = {"overlaying": "y", "side": "right", "showgrid": False, "rangemode": "tozero"}
+    charts.mark_partial(figure, {i: (part.label(today), paces[i]) for i, part in partial.items()}, currency=currency)
     page.panels.append(
         Panel(
             "by_period",
             f"Revenue and orders by {GRAINS[grain].lower()}",
             table,
             figure,
+            note=table.note,
             wide=True,
             empty="No sales in this period.",
         )

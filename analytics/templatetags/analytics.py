@@ -47,19 +47,32 @@ SHORT_TEXT = 24  # text up to this long is kept on one line (invoice numbers, da
 NUM, WRAP, PLAIN = mark_safe(' class="num"'), mark_safe(' class="wrap"'), mark_safe("")
 
 
-def _row_html(columns, values, currency: str):
+def _row_html(columns, values, currency: str, link: tuple[int, str] | None = None):
+    """A row's cells; `link` (column index, href) makes that cell's text a link, the row's drill-down."""
+
     def cells():
-        for column, value in zip(columns, values, strict=True):
+        for index, (column, value) in enumerate(zip(columns, values, strict=True)):
             shown = cell_text(value, column.kind, currency)
-            yield (NUM if column.kind in NUMERIC else WRAP if len(shown) > SHORT_TEXT else PLAIN), shown
+            kind = NUM if column.kind in NUMERIC else WRAP if len(shown) > SHORT_TEXT else PLAIN
+            yield (
+                kind,
+                format_html('<a href="{}" data-drill>{}</a>', link[1], shown) if link and link[0] == index else shown,
+            )
 
     return format_html_join("", "<td{}>{}</td>", cells())
 
 
+@register.filter
+def drill_for(drill, key):
+    """The table links of one panel from the page's drill-down (see analytics.views), or None."""
+    return (drill or {}).get(key)
+
+
 @register.simple_tag
-def render_table(table, currency, limit=TABLE_ROWS, footer=None, widths=None):
+def render_table(table, currency, limit=TABLE_ROWS, footer=None, widths=None, links=None):
     """The table as HTML: the first `limit` rows (0 for all), then `footer` (a totals row) in <tfoot>; `widths`
-    (a report's PDF) are the columns' widths in em, None for a column that takes what is left."""
+    (a report's PDF) are the columns' widths in em, None for a column that takes what is left. `links`
+    ({"column": index, "hrefs": [href or None per row]}) links a cell of each row to where it drills."""
     cols = ""
     if widths:
         cols = format_html(
@@ -71,10 +84,19 @@ def render_table(table, currency, limit=TABLE_ROWS, footer=None, widths=None):
     head = format_html_join(
         "", '<th scope="col"{}>{}</th>', ((NUM if c.kind in NUMERIC else PLAIN, c.label) for c in table.columns)
     )
+    hrefs = links["hrefs"] if links else []
+
+    def link(number: int) -> tuple[int, str] | None:
+        href = hrefs[number] if number < len(hrefs) else None
+        return (links["column"], href) if href else None
+
     rows = format_html_join(
         "",
         "<tr>{}</tr>",
-        ((_row_html(table.columns, row, currency),) for row in (table.rows[:limit] if limit else table.rows)),
+        (
+            (_row_html(table.columns, row, currency, link(number)),)
+            for number, row in enumerate(table.rows[:limit] if limit else table.rows)
+        ),
     )
     foot = ""
     if footer:
@@ -86,3 +108,11 @@ def render_table(table, currency, limit=TABLE_ROWS, footer=None, widths=None):
         rows,
         foot,
     )
+
+
+@register.simple_tag
+def figure(measure, value, currency, signed=False):
+    """A measure's value in full (money to the paisa), signed if asked: the "why did it change" tables."""
+    from analytics.why import amount
+
+    return amount(measure, value, currency, signed=signed, compact=False)

@@ -72,6 +72,7 @@ SHARED_APPS = [
     "django.contrib.admin",
     "allauth",
     "allauth.account",
+    "allauth.mfa",  # two-factor sign-in: TOTP and recovery codes (tenants/two_factor.py)
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # the API docs' Swagger UI and ReDoc, served from our own static files
@@ -179,6 +180,18 @@ TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 SIGNUP_RATE_LIMIT_PER_IP = env("SIGNUP_RATE_LIMIT_PER_IP", default="5/h")
 SIGNUP_RATE_LIMIT_TOTAL = env("SIGNUP_RATE_LIMIT_TOTAL", default="30/10m")
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Elettro] "
+
+# Two-factor sign-in (allauth.mfa): an authenticator app (TOTP) with ten one-time recovery codes. A wrong code
+# counts against ACCOUNT_RATE_LIMITS["login_failed"] per account; a code is accepted once, only in its own 30 s step
+# (tolerance 0: allauth marks a used code for one period, so a wider window would let it be replayed).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Elettro"
+MFA_TOTP_TOLERANCE = 0
+MFA_FORMS = {
+    "authenticate": "tenants.two_factor_forms.AuthenticateForm",
+    "reauthenticate": "tenants.two_factor_forms.ReauthenticateForm",
+    "activate_totp": "tenants.two_factor_forms.ActivateTOTPForm",
+}
 
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_AGE = 14 * 24 * 3600
@@ -296,11 +309,19 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=45),
         "kwargs": {"task_name": "ingestion.upload_files_purge", "stagger_seconds": 1},
     },
+    # Generated reports' files go after each company's retention (reports/retention.py); the runs stay.
+    "report-file-retention": {
+        "task": "tenants.dispatch_to_companies",
+        "schedule": crontab(hour=3, minute=15),
+        "kwargs": {"task_name": "reports.report_files_purge", "stagger_seconds": 1},
+    },
 }
 STUCK_WORK_SWEEPERS = ["ingestion.recovery.recover_stuck_jobs", "reports.recovery.recover_stuck_runs"]
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".data" / "celerybeat-schedule")
 # The nightly rebuilds the months whose lines changed, and a company's rollups whole every this many days.
 ROLLUP_FULL_REBUILD_DAYS = env.int("ROLLUP_FULL_REBUILD_DAYS", default=7)
+# An open dashboard asks this often whether its figures changed (static/js/refresh.js; paused in hidden tabs).
+DASHBOARD_POLL_SECONDS = env.int("DASHBOARD_POLL_SECONDS", default=25)
 # Called inside the transaction of every change of the sales lines (ingestion/followers.py): when an upload says
 # done, the dashboards show it.
 LINES_CHANGED_STEPS = ["analytics.rollups.follow"]

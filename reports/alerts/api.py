@@ -22,9 +22,10 @@ from elettro.api.schema import FORMAT_PARAMETER, PAGE_PARAMETERS, enveloped
 from elettro.api.views import ByMethodView
 from elettro.kernel.errors import ApplicationError
 
+from ..api import refuse_scoped_key
 from ..models import AlertEvent, AlertRule, AlertState
 from . import backtest as backtests
-from . import rules, states
+from . import rules, selectors, states
 
 _RULE_FIELDS = ("name", "measure", "each", "window", "condition", "value", "compare", "filters", "holdFor",
                 "severity", "channels")  # fmt: skip
@@ -89,12 +90,15 @@ class RulesView(ByMethodView):
     @extend_schema(operation_id="alert_rules_list", summary="The alert rules", parameters=PAGE_PARAMETERS,
                    responses={200: enveloped({"type": "array", "items": RULE})})  # fmt: skip
     def get(self, request):
-        page, paging = page_of(request, Counted(AlertRule.objects.prefetch_related("channels")))
+        page, paging = page_of(
+            request, Counted(selectors.visible_rules(request.membership).prefetch_related("channels"))
+        )
         return self.answer([rules.as_json(rule) for rule in page], **paging)
 
     @extend_schema(operation_id="alert_rules_create", summary="Make a rule (checked as the rule form checks it)",
                    request={"application/json": RULE_REQUEST}, responses={201: enveloped(RULE)})  # fmt: skip
     def post(self, request):
+        refuse_scoped_key(request)
         arguments = _rule_arguments(request)
         if arguments["condition"] not in AlertRule.Condition.values:
             raise bad_parameter("condition", f"condition is one of {', '.join(AlertRule.Condition.values)}.")
@@ -111,7 +115,7 @@ class RuleView(ByMethodView):
     permissions = {"GET": "dashboards.view", "DELETE": "schedules.manage"}
 
     def _rule(self, rule_id: int) -> AlertRule:
-        rule = AlertRule.objects.filter(pk=rule_id).first()
+        rule = selectors.visible_rules(self.request.membership).filter(pk=rule_id).first()
         if rule is None:
             raise not_found(f"No alert rule {rule_id} in this company.")
         return rule
@@ -177,7 +181,12 @@ class StatesView(ByMethodView):
     @extend_schema(operation_id="alerts_list", summary="What is firing or pending now", parameters=PAGE_PARAMETERS,
                    responses={200: enveloped({"type": "array", "items": {"type": "object"}})})  # fmt: skip
     def get(self, request):
-        found = AlertState.objects.exclude(status=AlertState.Status.OK).select_related("rule").order_by("-since")
+        found = (
+            selectors.visible_states(request.membership)
+            .exclude(status=AlertState.Status.OK)
+            .select_related("rule")
+            .order_by("-since")
+        )
         page, paging = page_of(request, Counted(found))
         return self.answer([_state(state) for state in page], **paging)
 
@@ -189,7 +198,7 @@ class StateActionView(ByMethodView):
     permissions = {"GET": "dashboards.view"}
 
     def _state(self, state_id: int) -> AlertState:
-        state = AlertState.objects.select_related("rule").filter(pk=state_id).first()
+        state = selectors.visible_states(self.request.membership).select_related("rule").filter(pk=state_id).first()
         if state is None:
             raise not_found(f"No alert {state_id} in this company.")
         return state
@@ -247,7 +256,7 @@ class EventsView(ByMethodView):
         responses={200: enveloped({"type": "array", "items": {"type": "object"}})},
     )  # fmt: skip
     def get(self, request):
-        found = AlertEvent.objects.all()
+        found = selectors.visible_events(request.membership)
         params = request.query_params
         if params.get("rule"):
             if not params["rule"].isdigit():

@@ -24,6 +24,7 @@ from urllib.parse import urlencode
 from django.utils import timezone
 
 import analytics.reading as reading
+from tenants.scopes import scope_of_user
 from tenants.urls_util import company_url
 
 from ..models import AlertRule
@@ -123,7 +124,9 @@ def evaluate(
     as_of = as_of or min(today, span[1])
     fiscal_start = company.fiscal_year_start_month or 4
     seen = windows(rule, as_of, fiscal_start)
-    filters = reading.Filters(**{name: value for name, value in (rule.filters or {}).items() if value})
+    filters = reading.Filters(
+        **{name: value for name, value in (rule.filters or {}).items() if value}, limits=rule_limits(rule, company)
+    )
     scope = reading.Scope(seen.now, filters, span, from_lines)
     now = _values(rule, scope, memo)
     page = _page_link(rule, company, seen.now)  # each observation's link is this page, with its entity
@@ -141,6 +144,13 @@ def evaluate(
                          seen)
         for entity, (label, value) in now.items()
     ]  # fmt: skip
+
+
+def rule_limits(rule: AlertRule, company) -> tuple:
+    """A rule watches what its maker may see (their scope, as it is now: tenants/scopes.py), and, when someone
+    looks at it (a backtest), no more than they may."""
+    limits = reading.limits_from(scope_of_user(company, rule.created_by_id))
+    return limits + reading.viewer_filters().limits
 
 
 def _values(rule: AlertRule, scope, memo: Memo | None = None) -> dict[str, tuple[str, object]]:
@@ -286,7 +296,11 @@ def _behind_pace(rule: AlertRule, company, as_of: date) -> list[Observation]:
     """One observation per target of the month: the value is the month to date, the baseline what the target's
     pace asks for by now, the change how far the value is from it."""
     observations = []
-    for progress in reading.target_progress(as_of, today=as_of, measure=rule.measure, dimension=rule.each or ""):
+    # Only the targets inside its maker's view: a scoped maker is never told another salesperson's pace.
+    within = reading.Filters(limits=rule_limits(rule, company))
+    targets = reading.target_progress(as_of, today=as_of, measure=rule.measure, dimension=rule.each or "",
+                                      within=within)  # fmt: skip
+    for progress in targets:
         period = reading.Period(progress.month, as_of)
         expected = progress.expected
         change = (progress.actual - expected) / expected if expected else None

@@ -14,17 +14,38 @@ from elettro.kernel.money import format_money, format_money_compact, format_numb
 
 from ..channels.send import target_label
 from ..models import AlertChannel, AlertEvent, AlertRule, AlertState
+from ..selectors import made_by_viewer
 
 Condition = AlertRule.Condition
 
 
-def rules() -> QuerySet[AlertRule]:
-    """Every rule with its channels, its firing states (longest-firing first) and how many fire or wait."""
+def visible_rules(viewer) -> QuerySet[AlertRule]:
+    """The rules `viewer` may see: all, or a scoped member's own (someone else's may watch the whole company)."""
+    return AlertRule.objects.filter(made_by_viewer(viewer, "created_by_id"))
+
+
+def visible_states(viewer) -> QuerySet[AlertState]:
+    return AlertState.objects.filter(made_by_viewer(viewer, "rule__created_by_id"))
+
+
+def visible_events(viewer) -> QuerySet[AlertEvent]:
+    """The log `viewer` may see: a scoped member's own rules' events (not those of a deleted rule: whose it was is
+    gone with it)."""
+    return AlertEvent.objects.filter(made_by_viewer(viewer, "rule__created_by_id"))
+
+
+def rules(viewer) -> QuerySet[AlertRule]:
+    """Every rule `viewer` may see with its channels, its firing states (longest-firing first) and how many fire
+    or wait."""
     firing = AlertState.objects.filter(status=AlertState.Status.FIRING).order_by("since", "entity_label", "pk")
-    return AlertRule.objects.annotate(
-        firing_count=Count("states", filter=Q(states__status=AlertState.Status.FIRING)),
-        pending_count=Count("states", filter=Q(states__status=AlertState.Status.PENDING)),
-    ).prefetch_related("channels", Prefetch("states", queryset=firing, to_attr="firing_states"))
+    return (
+        visible_rules(viewer)
+        .annotate(
+            firing_count=Count("states", filter=Q(states__status=AlertState.Status.FIRING)),
+            pending_count=Count("states", filter=Q(states__status=AlertState.Status.PENDING)),
+        )
+        .prefetch_related("channels", Prefetch("states", queryset=firing, to_attr="firing_states"))
+    )
 
 
 def channels_shown(rule: AlertRule) -> list[str]:
@@ -133,9 +154,9 @@ class LogFilters:
     end: date | None = None
 
 
-def events(filters: LogFilters, zone) -> QuerySet[AlertEvent]:
+def events(filters: LogFilters, zone, *, viewer) -> QuerySet[AlertEvent]:
     """The log as filtered, newest first; the dates are days in the company's time zone, both included."""
-    found = AlertEvent.objects.all()
+    found = visible_events(viewer)
     if filters.rule is not None:
         found = found.filter(rule_id=filters.rule)
     if filters.entity:
@@ -197,7 +218,7 @@ class RuleRow:
     states: list[StateRow]
 
 
-def rule_rows(currency: str) -> list[RuleRow]:
+def rule_rows(currency: str, *, viewer) -> list[RuleRow]:
     return [
         RuleRow(
             rule=rule,
@@ -210,7 +231,7 @@ def rule_rows(currency: str) -> list[RuleRow]:
             pending=rule.pending_count,
             states=[_state_row(rule, state, currency) for state in rule.firing_states],
         )
-        for rule in rules()
+        for rule in rules(viewer)
     ]
 
 

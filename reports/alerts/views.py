@@ -23,7 +23,7 @@ from elettro.kernel.errors import ApplicationError
 from tenants.audit import Action, audit_record
 from tenants.permissions import has_permission, require_permission
 
-from ..models import AlertRule, AlertState
+from ..models import AlertState
 from . import backtest as backtests
 from . import rule_changes, rules, selectors, states
 from .forms import LogFilterForm, RuleForm, SnoozeForm
@@ -44,14 +44,19 @@ def rules_page(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "reports/alerts/rules.html",
-        {"items": selectors.rule_rows(request.tenant.currency), "tomorrow": tomorrow, "now": timezone.now()},
+        {
+            "items": selectors.rule_rows(request.tenant.currency, viewer=request.membership),
+            "tomorrow": tomorrow,
+            "now": timezone.now(),
+        },
     )
 
 
 @require_http_methods(["GET", "POST"])
 @require_permission("schedules.manage")
 def rule_edit(request: HttpRequest, rule_id: int | None = None) -> HttpResponse:
-    rule = get_object_or_404(AlertRule.objects.prefetch_related("channels"), pk=rule_id) if rule_id else None
+    rules_seen = selectors.visible_rules(request.membership).prefetch_related("channels")
+    rule = get_object_or_404(rules_seen, pk=rule_id) if rule_id else None
     form = RuleForm(request.POST if request.method == "POST" else None, rule=rule)
     if request.method == "POST" and form.is_valid():
         arguments = form.rule_arguments()
@@ -75,7 +80,7 @@ def rule_edit(request: HttpRequest, rule_id: int | None = None) -> HttpResponse:
 @require_POST
 @require_permission("schedules.manage")
 def rule_delete(request: HttpRequest, rule_id: int) -> HttpResponse:
-    rule = get_object_or_404(AlertRule, pk=rule_id)
+    rule = get_object_or_404(selectors.visible_rules(request.membership), pk=rule_id)
     name = rule.name
     rule_changes.rule_delete(rule)
     messages.success(request, f"Alert rule “{name}” deleted. Its log is kept.")
@@ -106,7 +111,7 @@ def backtest(request: HttpRequest) -> HttpResponse:
 @require_POST
 @require_permission("schedules.manage")
 def snooze(request: HttpRequest, state_id: int) -> HttpResponse:
-    state = get_object_or_404(AlertState.objects.select_related("rule"), pk=state_id)
+    state = _state_of(request, state_id)
     form = SnoozeForm(request.POST, today=_today(request))
     if not form.is_valid():
         messages.error(request, " ".join(form.errors.get("until", ["Choose a day to snooze until."])))
@@ -121,10 +126,15 @@ def snooze(request: HttpRequest, state_id: int) -> HttpResponse:
 @require_POST
 @require_permission("dashboards.view")
 def acknowledge(request: HttpRequest, state_id: int) -> HttpResponse:
-    state = get_object_or_404(AlertState.objects.select_related("rule"), pk=state_id)
+    state = _state_of(request, state_id)
     states.acknowledge(state, email=request.user.email)
     messages.success(request, f"{_who(state)} in “{state.rule.name}” is acknowledged by {request.user.email}.")
     return redirect("alerts")
+
+
+def _state_of(request: HttpRequest, state_id: int) -> AlertState:
+    """A rule's state the requester may see (a scoped member: their own rules'), else 404."""
+    return get_object_or_404(selectors.visible_states(request.membership).select_related("rule"), pk=state_id)
 
 
 def _who(state: AlertState) -> str:
@@ -135,7 +145,7 @@ def _who(state: AlertState) -> str:
 @require_permission("dashboards.view")
 def log(request: HttpRequest) -> HttpResponse:
     zone = request.tenant.zone
-    form = LogFilterForm(request.GET or None, rules=AlertRule.objects.order_by("name", "pk"))
+    form = LogFilterForm(request.GET or None, rules=selectors.visible_rules(request.membership).order_by("name", "pk"))
     if form.is_bound and not form.is_valid():
         return render(request, "reports/alerts/log.html", {"form": form, "events": None}, status=400)
     data = form.cleaned_data if form.is_bound else {}
@@ -143,7 +153,7 @@ def log(request: HttpRequest) -> HttpResponse:
         rule=data.get("rule"), entity=(data.get("entity") or "").strip(), channel=data.get("channel") or "",
         kind=data.get("kind") or "", start=data.get("from"), end=data.get("to"),
     )  # fmt: skip
-    found = selectors.events(filters, zone)
+    found = selectors.events(filters, zone, viewer=request.membership)
     if request.GET.get("format") == "csv":
         return _log_csv(request, found, zone)
     query = request.GET.copy()

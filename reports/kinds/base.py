@@ -25,6 +25,7 @@ class Section:
     empty: str = ""  # said instead of the table when it has no rows
     pdf_rows: int = PDF_ROWS
     footer: list | None = None  # a totals row, printed after the (capped) rows in every format
+    svg: str = ""  # a map drawn on the server (analytics.maps): the PDF prints it in place of a chart
 
     @classmethod
     def from_panel(cls, panel: Panel | None, *, title: str | None = None, pdf_rows: int = PDF_ROWS) -> Section | None:
@@ -38,6 +39,7 @@ class Section:
             note=panel.note or panel.table.note,
             empty=panel.empty or "Nothing to show for this period.",
             pdf_rows=pdf_rows,
+            svg=panel.svg,
         )
 
     @property
@@ -83,7 +85,10 @@ class Report:
 
     @property
     def filter_labels(self) -> list[str]:
-        return [f"{LABELS[name]}: {value}" for name, value in self.dashboard.selection.filters.items()]
+        labels = [f"{LABELS[name]}: {value}" for name, value in self.dashboard.selection.filters.items()]
+        if self.dashboard.view_limit:  # the maker's scope (tenants/scopes.py): the report holds only that
+            labels.append(f"Only {self.dashboard.view_limit}")
+        return labels
 
     def add(self, *sections: Section | None) -> None:
         self.sections.extend(section for section in sections if section is not None)

@@ -1,6 +1,6 @@
 """GST summary: taxable value and CGST/SGST/IGST by month and by place of supply, the intra-state and
-inter-state split (the Geography dashboard's panels), and a GSTR-1-style split between registered buyers
-(B2B, with GSTIN) and unregistered ones (B2C)."""
+inter-state split (the Geography dashboard's panels), a GSTR-1-style split between registered buyers
+(B2B, with GSTIN) and unregistered ones (B2C), and GSTR-1's HSN-wise summary (Table 12)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from analytics.reading import (
     Table,
     b2b_receivers,
     charts,
+    hsn_summary,
+    hsn_table,
     page,
     registration_split,
     sales,
@@ -97,6 +99,8 @@ def build(d: Dashboard) -> Report:
     report.add(Section("by_state", "GST by place of supply", by_state, empty="No sales."))
 
     geography = page("geography", d)
+    # The Geography page's maps (world and India, or India alone), each with the table it draws.
+    report.add(Section.from_panel(geography.panel("places")), Section.from_panel(geography.panel("states")))
     report.add(Section.from_panel(geography.panel("supply")))
 
     split = {row["registered"]: row for row in registration_split(scope)}
@@ -120,4 +124,8 @@ def build(d: Dashboard) -> Report:
     report.add(
         Section("b2b_receivers", "B2B by buyer GSTIN", table, empty="No sales to buyers with a GSTIN in this period.")
     )
+    # GSTR-1 Table 12, as the Geography page shows it.
+    # Worked out here for any dates and filters: the page shows it only for whole months of the whole company.
+    hsn = hsn_table(hsn_summary(d.scope))
+    report.add(Section("hsn", hsn.title, hsn, note=hsn.note, empty="No sales in this period."))
     return report

@@ -1,11 +1,11 @@
-"""Sales review: the period's KPIs against before, the trend, top customers and products, places, and the
-salesperson leaderboard. Every section is a dashboard panel, built by the same page code."""
+"""Sales review: the period's KPIs against before, the trend, why revenue changed, top customers and products,
+places, and the salesperson leaderboard. Every section is a dashboard panel, built by the same page code."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from analytics.reading import NO_SALES, Dashboard, page
+from analytics.reading import NO_SALES, Dashboard, page, why_panel
 
 from .base import Report, Section
 
@@ -25,6 +25,7 @@ def build(d: Dashboard) -> Report:
     team = page("people", d)
     report.add(
         Section.from_panel(summary.panel("revenue_trend")),
+        Section.from_panel(why_panel(d, "revenue")),
         Section.from_panel(accounts.panel("top_customers")),
         Section.from_panel(accounts.panel("rfm")),
         Section.from_panel(ranked.panel("product_lines")),

@@ -55,6 +55,7 @@ def report_html(report: Report, *, charts: bool = True) -> str:
                 "section": section,
                 "table": reading.render_table(table, report.currency, 0, section.footer, layout.widths),
                 "chart": chart,
+                "svg": section.svg if charts and not section.is_empty else "",
                 "fit": layout.fit.css,
             }
         )

@@ -3,14 +3,65 @@
   "use strict";
   var data = document.getElementById("figures");
   var figures = data ? JSON.parse(data.textContent) : [];
-  var config = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
+  // On a phone the toolbar would sit over the data, so it is left out; on a desktop it shows on hover.
+  var narrow = window.matchMedia("(max-width: 640px)");
+  function config() {
+    return {
+      displaylogo: false, responsive: true, modeBarButtonsToRemove: ["lasso2d", "select2d"],
+      displayModeBar: narrow.matches ? false : "hover"
+    };
+  }
+  var LABEL = 18;  // characters of a category name a phone shows on an axis; the hover keeps the whole name
+  function short(text) { return text.length > LABEL ? text.slice(0, LABEL - 1) + "\u2026" : text; }
+  // The names on a category axis (the customers of a bar chart), when some are too long for a phone.
+  function longNames(data, letter) {
+    var names = [];
+    for (var i = 0; i < data.length; i++) {
+      var values = data[i][letter];
+      if (!Array.isArray(values)) return null;
+      for (var j = 0; j < values.length; j++) {
+        if (typeof values[j] !== "string" || /^\d{4}-\d{2}/.test(values[j])) return null;
+        if (names.indexOf(values[j]) < 0) names.push(values[j]);
+      }
+    }
+    return names.some(function (name) { return name.length > LABEL; }) ? names : null;
+  }
+  // Narrow screens get small margins that grow only as far as the axis labels need, and shorter names.
+  function fitted(layout, data) {
+    if (!narrow.matches) return layout;
+    var margin = layout.margin || {};
+    var out = Object.assign({}, layout, {
+      margin: { l: 10, r: 10, t: Math.min(margin.t == null ? 20 : margin.t, 20), b: 10 },
+      xaxis: Object.assign({ automargin: true }, layout.xaxis),
+      yaxis: Object.assign({ automargin: true }, layout.yaxis),
+      legend: Object.assign({}, layout.legend, { orientation: "h", x: 0, y: -0.15, yanchor: "top" })
+    });
+    ["x", "y"].forEach(function (letter) {
+      var names = longNames(data || [], letter);
+      if (!names) return;
+      out[letter + "axis"] = Object.assign({}, out[letter + "axis"], {
+        tickmode: "array", tickvals: names, ticktext: names.map(short)
+      });
+      var other = letter === "x" ? "yaxis" : "xaxis";
+      out[other] = Object.assign({ nticks: 4 }, out[other]);
+    });
+    return out;
+  }
+  var drawn = [];
   figures.forEach(function (item) {
     var element = document.getElementById(item.id);
     if (element && window.Plotly) {
-      window.Plotly.newPlot(element, item.figure.data, item.figure.layout, config).then(function () {
+      drawn.push({ element: element, layout: item.figure.layout || {} });
+      window.Plotly.newPlot(element, item.figure.data, fitted(item.figure.layout || {}, item.figure.data), config()).then(function () {
         element.setAttribute("data-drawn", "1");
       });
     }
+  });
+  // Turning a phone or resizing a window across the breakpoint draws the charts for the new width.
+  narrow.addEventListener("change", function () {
+    drawn.forEach(function (chart) {
+      window.Plotly.react(chart.element, chart.element.data, fitted(chart.layout, chart.element.data), config());
+    });
   });
 
   var form = document.getElementById("filter-bar");

@@ -46,6 +46,9 @@ def test_trial_pick_a_plan_pay_in_the_sandbox_become_active_and_download_the_inv
     starter = page.locator('[data-plan="starter"]')
     starter.get_by_label("Billing for Starter").select_option("monthly")
     starter.get_by_role("button", name="Choose Starter").click()
+    expect(page.locator("#gstin-step")).to_be_visible()  # the company has no GSTIN: checkout asks for it first
+    page.get_by_label("GSTIN").fill("27aapfu0939f1zv")
+    page.get_by_role("button", name="Save GSTIN and continue to payment").click()
 
     expect(page).to_have_url(re.compile(r"/billing/sandbox/checkout/$"))
     expect(page.locator(".amount")).to_have_text("₹1,768.82")

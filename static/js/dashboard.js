@@ -47,19 +47,29 @@
     });
     return out;
   }
-  var drawn = [];
-  figures.forEach(function (item) {
-    var element = document.getElementById(item.id);
-    if (element && window.Plotly) {
-      drawn.push({ element: element, layout: item.figure.layout || {} });
-      window.Plotly.newPlot(element, item.figure.data, fitted(item.figure.layout || {}, item.figure.data), config()).then(function () {
+  var drawn = {};  // chart element id -> {element, layout as the server built it}
+  // Draws each figure into its element, or redraws it in place when it is there already (static/js/refresh.js
+  // calls this with a re-read page's figures).
+  function draw(list) {
+    if (!window.Plotly) return;
+    list.forEach(function (item) {
+      var element = document.getElementById(item.id);
+      if (!element) return;
+      var layout = item.figure.layout || {};
+      var again = element.getAttribute("data-drawn") === "1" && element.data;
+      drawn[item.id] = { element: element, layout: layout };
+      var plot = again ? window.Plotly.react : window.Plotly.newPlot;
+      plot(element, item.figure.data, fitted(layout, item.figure.data), config()).then(function () {
         element.setAttribute("data-drawn", "1");
       });
-    }
-  });
+    });
+  }
+  window.ElettroCharts = { draw: draw };
+  draw(figures);
   // Turning a phone or resizing a window across the breakpoint draws the charts for the new width.
   narrow.addEventListener("change", function () {
-    drawn.forEach(function (chart) {
+    Object.keys(drawn).forEach(function (id) {
+      var chart = drawn[id];
       window.Plotly.react(chart.element, chart.element.data, fitted(chart.layout, chart.element.data), config());
     });
   });

@@ -34,16 +34,22 @@
     if (element) listen(element, charts[id], 0);
   });
 
-  document.querySelectorAll("table a[data-drill]").forEach(function (link) {
-    var row = link.closest("tr");
-    if (!row) return;
-    row.classList.add("drill-row");
-    row.style.cursor = "pointer";
-    row.title = "Open " + link.textContent.trim();
-    row.addEventListener("click", function (event) {
-      // A click on the link itself, or with a modifier (new tab), is the browser's to handle.
-      if (event.target.closest("a") || event.ctrlKey || event.metaKey || event.shiftKey) return;
-      window.location.assign(link.href);
+  // Rows whose first cell links somewhere open it on a click anywhere in the row; static/js/refresh.js calls this
+  // again for the rows of a re-read page.
+  function rowLinks() {
+    document.querySelectorAll("table a[data-drill]").forEach(function (link) {
+      var row = link.closest("tr");
+      if (!row || row.classList.contains("drill-row")) return;
+      row.classList.add("drill-row");
+      row.style.cursor = "pointer";
+      row.title = "Open " + link.textContent.trim();
+      row.addEventListener("click", function (event) {
+        // A click on the link itself, or with a modifier (new tab), is the browser's to handle.
+        if (event.target.closest("a") || event.ctrlKey || event.metaKey || event.shiftKey) return;
+        window.location.assign(link.href);
+      });
     });
-  });
+  }
+  window.ElettroDrill = { rowLinks: rowLinks };
+  rowLinks();
 })();

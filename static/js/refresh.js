@@ -133,52 +133,12 @@
     window.scrollTo(x, y);
   }
 
-  // ------------------------------------------------------------ drawing (as static/js/dashboard.js does)
-  // dashboard.js draws the page's first figures and exposes no function to call again, so the little this needs
-  // is repeated here: the same chart options, and small margins on a phone.
-
-  var narrow = window.matchMedia("(max-width: 640px)");
-  function config() {
-    return {
-      displaylogo: false, responsive: true, modeBarButtonsToRemove: ["lasso2d", "select2d"],
-      displayModeBar: narrow.matches ? false : "hover"
-    };
-  }
-  function fitted(layout) {
-    if (!narrow.matches) return layout;
-    return Object.assign({}, layout, {
-      margin: { l: 10, r: 10, t: 20, b: 10 },
-      xaxis: Object.assign({ automargin: true }, layout.xaxis),
-      yaxis: Object.assign({ automargin: true }, layout.yaxis),
-      legend: Object.assign({}, layout.legend, { orientation: "h", x: 0, y: -0.15, yanchor: "top" })
-    });
-  }
+  // Drawing and row links are dashboard.js's and drill.js's own (loaded before this script).
   function draw(figures) {
-    if (!window.Plotly) return;
-    figures.forEach(function (item) {
-      var element = document.getElementById(item.id);
-      if (!element) return;
-      var layout = fitted(item.figure.layout || {});
-      var drawn = element.getAttribute("data-drawn") === "1" && element.data;
-      var done = drawn ? window.Plotly.react(element, item.figure.data, layout, config())
-        : window.Plotly.newPlot(element, item.figure.data, layout, config());
-      done.then(function () { element.setAttribute("data-drawn", "1"); });
-    });
+    if (window.ElettroCharts) window.ElettroCharts.draw(figures);
   }
-
-  // New table rows open their link on a click anywhere in the row, as static/js/drill.js makes the first ones.
   function rowLinks() {
-    all(document, "table a[data-drill]").forEach(function (link) {
-      var row = link.closest("tr");
-      if (!row || row.classList.contains("drill-row")) return;
-      row.classList.add("drill-row");
-      row.style.cursor = "pointer";
-      row.title = "Open " + link.textContent.trim();
-      row.addEventListener("click", function (event) {
-        if (event.target.closest("a") || event.ctrlKey || event.metaKey || event.shiftKey) return;
-        window.location.assign(link.href);
-      });
-    });
+    if (window.ElettroDrill) window.ElettroDrill.rowLinks();
   }
 
   // ------------------------------------------------------------ the Refresh button

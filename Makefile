@@ -64,6 +64,9 @@ bench: install  ## run the benchmarks in bench/ and print their figures (about a
 	$(PY) bench/api.py
 	$(PY) bench/alerts.py
 	$(PY) bench/browser.py
+	$(PY) bench/pricing.py
+	$(PY) bench/hsn.py
+	$(PY) bench/scope.py
 	$(PY) bench/reports.py review
 	$(PY) bench/reports.py schedules
 	$(BIN)/pip install --quiet -r requirements/bench.txt

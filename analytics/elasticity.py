@@ -72,14 +72,13 @@ class PriceChange:
     month: date
     old_price: Decimal
     new_price: Decimal
+    # new over old, less one, from the prices before rounding: an old price under half a paisa (a bulk item
+    # sold by the gram) rounds to 0.00, and the change must still be worked out from what was paid.
+    change: Decimal
     months_after: int
     revenue_after: Decimal
     expected: Decimal
     basis: str  # "elasticity" or "quantity as before"
-
-    @property
-    def change(self) -> Decimal:
-        return self.new_price / self.old_price - 1
 
     @property
     def effect(self) -> Decimal:
@@ -325,6 +324,7 @@ def _last_change(row: dict, elasticity: float | None) -> PriceChange | None:
         month=row["moved_month"],
         old_price=old_price.quantize(_CENT, ROUND_HALF_UP),
         new_price=new_price.quantize(_CENT, ROUND_HALF_UP),
+        change=new_price / old_price - 1,
         months_after=row["months_after"],
         revenue_after=row["revenue_after"].quantize(_CENT, ROUND_HALF_UP),
         expected=(old_price * expected_quantity).quantize(_CENT, ROUND_HALF_UP),

@@ -270,3 +270,18 @@ def test_api_works_out_only_the_page_asked_for(company, api_client):
     assert [row["label"] for row in last["data"]] == ranking[2:] and last["metadata"]["next"] is None
     past = json.loads(client.get("/api/v1/elasticity/", {**PERIOD, "offset": 10}).content)
     assert past["data"] == [] and past["metadata"]["count"] == 4
+
+
+def test_a_price_under_half_a_paisa_still_gives_its_change():
+    """A bulk item sold by the gram: its old price rounds to 0.00, and the change is worked out from what was paid
+    (hypothesis found the division by the rounded price)."""
+    from datetime import date as day
+
+    from analytics.elasticity import _last_change
+
+    row = {"moved_month": day(2025, 8, 1), "revenue_before": Decimal("0.04"), "quantity_before": Decimal(10),
+           "revenue_after": Decimal("5.00"), "quantity_after": Decimal(10), "share_before": 1.0, "share_after": 1.0,
+           "months_after": 1}  # fmt: skip
+    change = _last_change(row, None)
+    assert change.old_price == Decimal("0.00") and change.new_price == Decimal("0.50")
+    assert change.change == Decimal("0.5") / Decimal("0.004") - 1

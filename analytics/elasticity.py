@@ -294,7 +294,8 @@ def _fit(results: list[Elasticity], rows: list[dict]) -> None:
         residual = np.maximum(syy - slope * sxy - trend * sty, 0.0)
         variance = residual / (sizes - 3) * stt / det
     for index, result in enumerate(results):
-        if trend_fit[index] > MAX_TREND_FIT or not math.isfinite(slope[index]):
+        fitted = math.isfinite(slope[index]) and math.isfinite(variance[index]) and variance[index] >= 0
+        if trend_fit[index] > MAX_TREND_FIT or not fitted:  # price and time all but in step: no fit to speak of
             result.reason = (
                 "The price moved steadily with time, so its effect cannot be told apart from the sales trend."
             )

@@ -31,18 +31,23 @@ ROWS = [
     ["A-3", "02/01/2025", "Asha Traders", "Maharashtra", "Lamp", "3", "226", "678", "18", "Lighting", "Pune", "Ravi"],
 ]
 
-DASHBOARDS = ["/", "/trends/", "/geography/", "/products/", "/customers/", "/people/", "/operations/", "/data/"]
+DASHBOARDS = ["/", "/trends/", "/geography/", "/products/", "/pricing/", "/customers/", "/people/", "/operations/",
+              "/data/"]  # fmt: skip
 OTHER_PAGES = [
     "/uploads/", "/uploads/new/", "/uploads/progress/", "/uploads/status/", "/uploads/what-counts/",
     "/settings/", "/settings/exclusions/", "/members/", "/reports/", "/reports/schedules/",
     "/reports/schedules/new/", "/reports/channels/", "/billing/", "/billing/status/", "/auth/handoff/",
-    "/alerts/", "/alerts/new/", "/alerts/log/", "/targets/",
+    "/alerts/", "/alerts/new/", "/alerts/log/", "/targets/", "/invoices/", "/search/", "/customers/asha traders/",
+    "/why/", "/operations/purchase/", "/operations/shipment/",
+    "/products/fan/", "/dashboard/version/", "/reports/retention/",
 ]  # fmt: skip
 COMPANY_PAGES = DASHBOARDS + OTHER_PAGES
 
 DASHBOARD_PARAMS = ["from", "to", "preset", "period", "branch", "product_line", "state", "country", "salesperson",
-                    "segment", "grain", "top", "download", "format"]  # fmt: skip
-OTHER_PARAMS = ["jobs", "kind", "token", "page", "next", "rule", "entity", "channel", "month"]
+                    "segment", "grain", "top", "download", "format", "measure", "compare", "vs_from", "vs_to",
+                    "split", "q", "sort", "dir"]  # fmt: skip
+OTHER_PARAMS = ["jobs", "kind", "token", "page", "next", "rule", "entity", "channel", "month", "number", "customer",
+                "after", "before", "q"]  # fmt: skip
 
 OUT_OF_RANGE = "must fall between 1900 and 2100"
 

@@ -219,3 +219,9 @@ def test_every_overview_card_with_a_comparison_links_to_its_why(company, company
         response = client.get(url.replace("&amp;", "&"))
         assert response.status_code == 200, url
         assert f"measure={key}" in url and "from=2025-11-01" in url and "to=2025-11-30" in url
+
+
+def test_dates_out_of_range_fall_back_with_the_filter_bars_message(company, company_client):
+    company, owner = company
+    response = company_client(company, owner).get("/why/", {"from": "0001-01-01", "to": "9999-12-31"})
+    assert response.status_code == 200 and "must fall between 1900 and 2100" in response.content.decode()

@@ -406,6 +406,13 @@ def _scope_split(scope: Scope) -> _Split | None:
     return _split(scope.period, span) if span else None
 
 
+def scope_split(scope: Scope) -> _Split | None:
+    """The scope's period as the engine reads it: `months` whose days with sales all fall in it (read from the
+    monthly tables) and `edges`, the other days (read from the daily ones); None when nothing was sold. A month
+    the period cuts after its last sale is whole: "this month" to today reads as one month."""
+    return _scope_split(scope)
+
+
 # ---------------------------------------------------------------- sales: money, lines and orders
 
 

@@ -11,8 +11,7 @@ from decimal import Decimal
 from django.db import connection
 from psycopg import sql
 
-from .engine import ORDER_RAW, RAW_SQL, Scope, where
-from .engine import _scope_split as scope_split
+from .engine import ORDER_RAW, RAW_SQL, Scope, scope_split, where
 from .tables import Column, Table
 
 _MEASURES = sql.SQL(

@@ -9,6 +9,7 @@ from elettro.kernel.money import format_money_compact
 
 from .. import charts, engine, maps
 from ..dashboard import NO_SALES, Dashboard, Page, Panel, ratio
+from ..engine import scope_split
 from ..gst import HsnSummary, hsn_summary, hsn_table
 from ..tables import Column, Table
 from .common import label, place_dimension
@@ -94,9 +95,11 @@ HSN_WHOLE_MONTHS = (
 
 def _hsn_panel(scope) -> Panel:
     """GSTR-1's HSN summary, on the page for whole months of the whole company: what a return covers, and what the
-    monthly HSN rollup answers at once. Other selections read the lines (a second or more at 1,000,000 lines), so
-    the page points to the report and the API for them instead of making every such page slow."""
-    if not scope.period.is_whole_months or scope.filters.columns():
+    monthly HSN rollup answers at once (a month the period cuts after its last sale counts as whole, so "this
+    month" and the latest 12 months show it). Other selections read the lines (a second or more at 1,000,000
+    lines), so the page points to the report and the API for them instead of making every such page slow."""
+    split = scope_split(scope)
+    if split is not None and (split.edges or scope.filters.columns()):
         return Panel("hsn", "HSN summary", hsn_table(HsnSummary([])), None, wide=True, empty=HSN_WHOLE_MONTHS)
     hsn = hsn_table(hsn_summary(scope))
     return Panel("hsn", "HSN summary", hsn, None, note=hsn.note, wide=True, empty="No sales in this period.")

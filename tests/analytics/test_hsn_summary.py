@@ -208,3 +208,12 @@ def test_the_page_shows_the_summary_for_whole_months_of_the_whole_company_and_sa
         section = next(section for section in report.sections if section.key == "hsn")
         assert summarised(hsn_summary(d.scope)) == truth(LINES, query["from"], query["to"], branch=query.get("branch"))
         assert section.table.rows
+
+
+def test_a_period_cut_after_the_last_sale_counts_as_whole_months_on_the_page(company):
+    """'This month' to today, or dates running past the last sale: the months are whole as far as sales go."""
+    last = max(line[1] for line in LINES)
+    assert last < "2025-06-01"  # the planted lines end in May
+    d = dashboard_for(company[0], {"from": "2025-04-01", "to": "2025-06-15"})
+    table = PAGES["geography"][1](d).panel("hsn").table
+    assert table.rows and summarised(hsn_summary(d.scope)) == truth(LINES)

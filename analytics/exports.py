@@ -37,6 +37,7 @@ CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 NUMBER_FORMAT = "#,##0"
+FRACTION_FORMAT = "#,##0.00"  # a count shown as the page shows it: whole numbers bare, others to two places
 PERCENT_FORMAT = "0.0%"
 DATE_FORMAT = "dd-mmm-yyyy"
 MAX_COLUMN_WIDTH = 60
@@ -136,11 +137,12 @@ def _write_value(cell: Cell, value: object, kind: str, money_format: str) -> Non
         cell.value = _excel_datetime(value) if isinstance(value, datetime) else value
         cell.number_format = DATE_FORMAT
     elif _is_number(value):
-        cell.value = to_decimal(value)
+        cell.value = number = to_decimal(value)
         if kind == "money":
             cell.number_format = money_format
         elif kind == "number":
-            cell.number_format = NUMBER_FORMAT
+            # "#,##0" alone would show an elasticity of -1.52 as -2 and 2.5 kg as 3 (the value kept is exact).
+            cell.number_format = NUMBER_FORMAT if number == number.to_integral_value() else FRACTION_FORMAT
         elif kind == "percent":
             cell.number_format = PERCENT_FORMAT
     else:

@@ -250,3 +250,13 @@ def test_download_response_names_an_unnamed_file_and_refuses_unknown_formats():
     assert download_response(SAMPLE, "csv", "₹₹")["Content-Disposition"] == 'attachment; filename="export.csv"'
     with pytest.raises(ValueError, match="pdf"):
         download_response(SAMPLE, "pdf", "x")  # type: ignore[arg-type]
+
+
+def test_xlsx_counts_with_a_fraction_show_it_as_the_page_does():
+    """An elasticity of -1.52 or 2.5 kg read in Excel as they read on the page, not rounded to -2 and 3."""
+    table = Table("Elasticity", [Column("product", "Product"), Column("e", "Elasticity", "number")],
+                  [["Fan", Decimal("-1.52")], ["Wire", Decimal("2.5")], ["Bulb", Decimal("12")]])  # fmt: skip
+    sheet = _sheet(table_xlsx(table))
+    cells = [sheet.cell(row=row, column=2) for row in (2, 3, 4)]
+    assert [cell.value for cell in cells] == [-1.52, 2.5, 12]
+    assert [cell.number_format for cell in cells] == ["#,##0.00", "#,##0.00", "#,##0"]

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from analytics.reading import Dashboard
 
-from . import gst_summary, operations, sales_review, top_accounts
+from . import gst_summary, operations, pricing, sales_review, top_accounts
 from .base import Report, Section
 
 KINDS: dict[str, tuple[str, Callable[[Dashboard], Report]]] = {
@@ -14,6 +14,7 @@ KINDS: dict[str, tuple[str, Callable[[Dashboard], Report]]] = {
     "gst-summary": ("GST summary", gst_summary.build),
     "top-accounts": ("Top accounts", top_accounts.build),
     "operations": ("Operations", operations.build),
+    "pricing": ("Pricing", pricing.build),
 }
 CHOICES = [(key, label) for key, (label, _) in KINDS.items()]
 
@@ -22,6 +23,7 @@ FOR_PAGE = {
     "overview": "sales-review",
     "trends": "sales-review",
     "products": "sales-review",
+    "pricing": "pricing",
     "people": "sales-review",
     "geography": "gst-summary",
     "customers": "top-accounts",

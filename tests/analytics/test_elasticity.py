@@ -285,3 +285,25 @@ def test_a_price_under_half_a_paisa_still_gives_its_change():
     change = _last_change(row, None)
     assert change.old_price == Decimal("0.00") and change.new_price == Decimal("0.50")
     assert change.change == Decimal("0.5") / Decimal("0.004") - 1
+
+
+def test_the_pricing_pages_report_holds_every_product_and_is_what_its_button_makes(company, monkeypatch):
+    from reports import kinds
+    from reports.rendering.pdf import report_html
+    from reports.rendering.spreadsheet import render_xlsx
+
+    company, _ = company
+    ranking = revenue_ranking(planted())
+    monkeypatch.setattr(pricing, "TOP_PRODUCTS", 3)
+    assert kinds.FOR_PAGE["pricing"] == "pricing"
+    with tenant_context(company):
+        d = dashboard_for(company, PERIOD)
+        report = kinds.build("pricing", d)
+        page_panels = {panel.key: panel for panel in pricing.build(dashboard_for(company, PERIOD)).panels}
+        html = report_html(report, charts=False)
+        workbook = render_xlsx(report)
+    sections = {section.key: section for section in report.sections}
+    assert set(sections) == set(page_panels)
+    assert [row[0] for row in sections["elasticity_products"].table.rows] == ranking  # every product, not 3
+    assert sections["elasticity_lines"].table.rows == page_panels["elasticity_lines"].table.rows
+    assert "not cause" in html and ranking[-1] in html and workbook[:2] == b"PK"

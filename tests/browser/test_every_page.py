@@ -59,6 +59,8 @@ COMPANY_PAGES = {
     "api-keys": "/settings/api-keys/",
     "audit-log": "/audit/",
     "billing": "/billing/",
+    "purchase": "/operations/purchase/",
+    "report-retention": "/reports/retention/",
 }
 PUBLIC_PAGES = {
     "landing": "/",

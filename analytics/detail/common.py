@@ -14,7 +14,7 @@ from .. import charts
 from ..dashboard import Dashboard
 from ..engine import Scope
 from ..filters import DIMENSIONS, Filters
-from ..periods import Period, add_months, month_end, month_start
+from ..periods import Period, add_months, month_end, month_start, partial_buckets, shown_days
 
 HISTORY_MONTHS = 24
 # The URL keys that choose a period: without any, a detail page shows the latest 24 months of history.
@@ -31,6 +31,11 @@ class Periods:
     span: tuple[date, date]
     from_lines: bool = False  # read the sales lines instead of the rollups (the benchmark's naive baseline)
     filters: Filters = field(default_factory=Filters)  # the member's scope alone (Filters.scoped)
+
+    @property
+    def shown(self) -> Period | None:
+        """The history's days that have sales: a month they cover only in part is a partial bar."""
+        return shown_days(self.history, self.span)
 
     def scope(self, period: Period | None = None) -> Scope:
         # Detail pages show all of a customer's or product's sales: the filter bar's filters are not applied, the
@@ -92,10 +97,17 @@ def monthly(rows: list[dict], period: Period, measures: tuple[str, ...]) -> list
     return [{"month": month, **{m: found.get(month, {}).get(m) or 0 for m in measures}} for month in period.months()]
 
 
-def history_figure(rows: list[dict], money: str, count: str, count_label: str, currency: str) -> dict:
-    """Money by month as bars, with the count (orders, quantity) as a line on its own axis."""
+def history_figure(
+    rows: list[dict], money: str, count: str, count_label: str, currency: str, shown: Period | None = None
+) -> dict:
+    """Money by month as bars, with the count (orders, quantity) as a line on its own axis. A month the days
+    `shown` (those with sales) cover only in part is marked, with its pace, as on the overview."""
     labels = [f"{row['month']:%b %Y}" for row in rows]
     figure = charts.bar(labels, [row[money] for row in rows], currency=currency, name="Revenue")
+    partial = partial_buckets([row["month"] for row in rows], "month", shown)
+    charts.mark_partial(
+        figure, {i: (part.label(), part.pace(rows[i][money])) for i, part in partial.items()}, currency=currency
+    )
     counts = [row[count] for row in rows]
     figure["data"].append(
         {

@@ -85,7 +85,7 @@ def customer_page(key: str, dashboard: Dashboard) -> CustomerPage | None:
         [Column("month", "Month"), Column("revenue", "Revenue", "money"), Column("orders", "Orders", "number")],
         [[f"{row['month']:%b %Y}", row["revenue"], row["orders"]] for row in rows],
     )
-    found.figure = history_figure(rows, "revenue", "orders", "Orders", dashboard.currency)
+    found.figure = history_figure(rows, "revenue", "orders", "Orders", dashboard.currency, periods.shown)
     found.segment, found.last_day = segment(key, periods.scope())
     _products(found, key, periods, dashboard)
     return found

@@ -89,7 +89,7 @@ def product_page(key: str, dashboard: Dashboard) -> ProductPage | None:
             for row in rows
         ],
     )
-    found.figure = history_figure(rows, "revenue", "quantity", "Quantity", dashboard.currency)
+    found.figure = history_figure(rows, "revenue", "quantity", "Quantity", dashboard.currency, periods.shown)
     _customers(found, periods, dashboard)
     return found
 

@@ -129,3 +129,20 @@ def test_trends_marks_partial_buckets_of_every_grain(company, grain, expected):
     totals = {row[0]: row[1] for row in panel.table.rows}
     for label, (start, end, _) in expected.items():
         assert totals[label] == _sum(start, end)  # the bar itself stays the real figure
+
+
+def test_the_customer_and_product_pages_mark_the_month_their_data_stop_in(company):
+    from analytics.detail.customer import customer_page
+    from analytics.detail.product import product_page
+    from ingestion.models import Customer
+
+    march = _sum(date(2025, 3, 1), date(2025, 3, 10))
+    with tenant_context(company):
+        d = dashboard_for(company, {"from": "2025-01-01", "to": "2025-03-31"}, today=TODAY)
+        pages = [customer_page(Customer.objects.get().key, d), product_page("fan", d)]
+    for found in pages:
+        go.Figure(found.figure)
+        (ghost,) = [trace for trace in found.figure["data"] if trace.get("name") == "Projected at this pace"]
+        assert ghost["x"] == ["Mar 2025"] and ghost["y"] == [float(_pace(march, 31, 10))]
+        bars = found.figure["data"][0]
+        assert bars["marker"]["pattern"]["shape"] == ["", "", "/"]

@@ -11,9 +11,6 @@ from tenants.permissions import require_permission
 from . import catalogue, charts, why
 from .dashboard import dashboard_for
 
-# The splits a page offers as a waterfall, by key.
-SPLIT_CHOICES = {**{key: why._label(key) for key in why.SPLITS}, why.CUSTOMER_GROUPS: "New, lost, existing"}
-
 
 @require_permission("dashboards.view")
 def why_page(request: HttpRequest) -> HttpResponse:
@@ -47,14 +44,20 @@ def why_page(request: HttpRequest) -> HttpResponse:
             currency=currency if measure.unit == "money" else None,
         )
         figures.append({"id": "chart-waterfall", "figure": figure})
+    # The comparison the request asked for, carried by the split tabs; none asked is the period before, worked
+    # out afresh from whatever period the form sends next.
+    asked = {key: request.GET[key] for key in ("compare", "vs_from", "vs_to") if request.GET.get(key)}
     context.update(
+        split_links=[
+            (s, "?" + dashboard.selection.query(measure=measure.key, split=s.key, **asked)) for s in change.splits
+        ],
+        asked=asked,
         measure=measure,
         change=change,
         sentence=why.sentence(change, currency),
         now_label=why.span(change.period),
         before_label=why.span(change.before_period),
         split=split,
-        splits=[s for s in change.splits if s.key in SPLIT_CHOICES or s.key == "ratio"],
         figures_json=mark_safe(charts.figures_json(figures)),  # noqa: S308 (escaped for <script>)
     )
     return render(request, "analytics/why.html", context)

@@ -225,3 +225,18 @@ def test_dates_out_of_range_fall_back_with_the_filter_bars_message(company, comp
     company, owner = company
     response = company_client(company, owner).get("/why/", {"from": "0001-01-01", "to": "9999-12-31"})
     assert response.status_code == 200 and "must fall between 1900 and 2100" in response.content.decode()
+
+
+def test_the_split_tabs_keep_the_comparison_asked_for_and_only_that(company, company_client):
+    company, owner = company
+    client = company_client(company, owner)
+    plain = client.get("/why/", {"measure": "revenue", **NOVEMBER}).content.decode()
+    tabs = re.findall(r'href="(\?[^"]*split=state[^"]*)"', plain)
+    assert tabs and "vs_from" not in tabs[0]  # the period before, worked out from whatever period comes next
+    assert 'name="vs_from" value=""' in plain
+    pinned = client.get("/why/", {"measure": "revenue", **NOVEMBER, "vs_from": "2025-09-01", "vs_to": "2025-09-30"})
+    html = pinned.content.decode()
+    tab = re.findall(r'href="(\?[^"]*split=state[^"]*)"', html)[0].replace("&amp;", "&")
+    assert "vs_from=2025-09-01" in tab and "vs_to=2025-09-30" in tab
+    followed = client.get("/why/" + tab).content.decode()
+    assert "Nov 2025 against Sep 2025" in followed and 'data-split="state"' in followed

@@ -192,7 +192,7 @@ def _path(rings: list[list[tuple[float, float]]], *, tolerance: float, places: i
     """Relative SVG path data; rings are thinned to what the drawing can show (small islands are kept)."""
     parts = []
     for ring in rings:
-        points = _thin(ring, tolerance)
+        points = thin(ring, tolerance)
         step = 10**places
         grid = [(round(x * step), round(y * step)) for x, y in points]
         out = [f"M{_num(grid[0][0], places)} {_num(grid[0][1], places)}"]
@@ -211,9 +211,10 @@ def _num(value: int, places: int) -> str:
     return text.replace("0.", ".", 1) if text.startswith(("0.", "-0.")) else (text or "0")
 
 
-def _thin(points: list[tuple[float, float]], tolerance: float) -> list[tuple[float, float]]:
-    """Douglas-Peucker; a ring too small to thin keeps every point, so islands keep their shape."""
-    if len(points) <= 5:
+def thin(points: list[tuple[float, float]], tolerance: float, *, whole: int = 5) -> list[tuple[float, float]]:
+    """Douglas-Peucker; a ring of `whole` points or fewer keeps every point, so islands keep their shape. The
+    boundary files' build (geodata/build.py) thins with it too."""
+    if len(points) <= whole:
         return points
     keep = [False] * len(points)
     keep[0] = keep[-1] = True

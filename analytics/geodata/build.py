@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import io
 import json
-import math
 import re
+import sys
 import tarfile
 import urllib.request
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent.parent))  # run as a script from the checkout: the repository's packages
+from analytics.maps import thin  # noqa: E402
+
 REGISTRY = "https://registry.npmjs.org"
 INDIA = ("@react-map/india", "1.0.21", "india-1.0.21.tgz")
 WORLD = ("world-atlas", "2.0.2", "world-atlas-2.0.2.tgz")
@@ -48,30 +51,9 @@ def package_files(name: str, version: str, tarball: str, wanted: tuple[str, ...]
 
 
 def simplify(points: list[tuple[float, float]], tolerance: float) -> list[tuple[float, float]]:
-    """Douglas-Peucker on one ring; tiny rings (islands) are kept whole so small places stay on the map."""
-    if len(points) <= 4:
-        return points
-    keep = [False] * len(points)
-    keep[0] = keep[-1] = True
-    stack = [(0, len(points) - 1)]
-    while stack:
-        first, last = stack.pop()
-        (x1, y1), (x2, y2) = points[first], points[last]
-        length = math.hypot(x2 - x1, y2 - y1)
-        worst, index = 0.0, 0
-        for i in range(first + 1, last):
-            x, y = points[i]
-            if length:
-                distance = abs((x2 - x1) * (y1 - y) - (x1 - x) * (y2 - y1)) / length
-            else:
-                distance = math.hypot(x - x1, y - y1)
-            if distance > worst:
-                worst, index = distance, i
-        if worst > tolerance:
-            keep[index] = True
-            stack += [(first, index), (index, last)]
-    kept = [point for point, flag in zip(points, keep, strict=True) if flag]
-    return kept if len(kept) >= 4 else points
+    """Douglas-Peucker on one ring (the pages' own, analytics.maps.thin); rings of four points or fewer (islands)
+    are kept whole so small places stay on the map."""
+    return thin(points, tolerance, whole=4)
 
 
 def flat(points, places: int) -> list[float]:

@@ -20,6 +20,7 @@ import threading
 from pathlib import Path
 
 from _django import setup
+from _timing import p95_of
 
 TARGET_MS = 1500
 SUBDOMAIN, EMAIL, PASSWORD = "demo", "owner@demo.example.com", "Bench-Browser-2025!"
@@ -128,11 +129,6 @@ def _runs(browser, url: str, cookie: dict, runs: int, *, throttled: bool, cpu: f
     return firsts[1:], paints[1:], charts[1:]
 
 
-def _p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
@@ -166,7 +162,7 @@ def main() -> int:
     print(f"\nms from navigation start, median/p95 over {args.runs} first visits at 390x844 (4G: {profile})")
     print(f"{'':16}{'first KPI figure':>20}{'first paint':>16}{'charts drawn':>16}")
     for name, (firsts, paints, charts) in results.items():
-        cells = [f"{statistics.median(v):.0f}/{_p95(v):.0f}" for v in (firsts, paints, charts)]
+        cells = [f"{statistics.median(v):.0f}/{p95_of(v):.0f}" for v in (firsts, paints, charts)]
         print(f"{name:16}{cells[0]:>20}{cells[1]:>16}{cells[2]:>16}")
     base, four_g = statistics.median(results["no throttling"][0]), statistics.median(results["4G"][0])
     print(f"\nfirst KPI figure on 4G: {four_g:.0f} ms, {four_g / base:.1f}x the unthrottled {base:.0f} ms")

@@ -23,6 +23,8 @@ import sys
 import time
 from pathlib import Path
 
+from _timing import p95_of
+
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
 DATABASE = "elettro_bench_dash"
@@ -185,7 +187,7 @@ def _details(client, company, selections: dict[str, str], repeat: int) -> None:
         for page, url in pages.items():
             _time(client, url + query, 1)
             times = _time(client, url + query, repeat)
-            median, p95 = statistics.median(times), _p95(times)
+            median, p95 = statistics.median(times), p95_of(times)
             cells[page][name] = f"{median:.0f}/{p95:.0f}"
             if median > DETAIL_MEDIAN_MS or p95 > DETAIL_P95_MS:
                 misses.append(f"{name} {page} {median:.0f}/{p95:.0f}")
@@ -224,11 +226,6 @@ def _detail_baseline(company, selections: dict[str, str], repeat: int = 1) -> No
             cells["customer page"][name] = f"{measured[True]:.0f}={measured[True] / measured[False]:.0f}x"
     _table("customer page built from the raw lines: median ms = times its build from the rollups", cells,
            list(selections))  # fmt: skip
-
-
-def _p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
 def _table(title: str, rows: dict[str, dict[str, str]], columns: list[str]) -> None:
@@ -338,7 +335,7 @@ def main() -> int:
             _time(client, url, 1)  # warm the connection and caches as a running server has them
             times = _time(client, url, args.repeat)
             all_times.extend(times)
-            median, p95 = statistics.median(times), _p95(times)
+            median, p95 = statistics.median(times), p95_of(times)
             cells[page][name] = f"{median:.0f}/{p95:.0f}"
             if median > TARGET_MEDIAN_MS or p95 > TARGET_P95_MS:
                 misses.append(f"{name} {page} {median:.0f}/{p95:.0f}")
@@ -352,7 +349,7 @@ def main() -> int:
     if any(ratios.values()):
         columns = [name for name in selections if name in raw_selections]
         _table("page figures built from the raw lines: median ms = times their build from the rollups", ratios, columns)
-    print(f"\nall pages and selections: median {statistics.median(all_times):.0f} ms, p95 {_p95(all_times):.0f} ms, "
+    print(f"\nall pages and selections: median {statistics.median(all_times):.0f} ms, p95 {p95_of(all_times):.0f} ms, "
           f"max {max(all_times):.0f} ms over {len(all_times)} requests")  # fmt: skip
     target = f"median {TARGET_MEDIAN_MS} / p95 {TARGET_P95_MS} ms"
     print(f"over target ({target}): " + ("; ".join(misses) if misses else "none"))

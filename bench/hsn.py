@@ -17,6 +17,8 @@ import sys
 import time
 from pathlib import Path
 
+from _timing import p95_of, timed
+
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE = "elettro_bench_dash"
 TARGET_MEDIAN_MS = 150  # issue 22
@@ -38,20 +40,6 @@ def _setup() -> None:
     import django
 
     django.setup()
-
-
-def _ms(action, repeat: int) -> list[float]:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        action()
-        times.append((time.perf_counter() - started) * 1000)
-    return times
-
-
-def _p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
 def _prepare(cursor) -> str:
@@ -109,11 +97,11 @@ def run(repeat: int = 9) -> None:
             d = dashboard_for(company, query)
             naive = dashboard_for(company, query, from_lines=True)
             rows = len(hsn_summary(d.scope).rows)
-            fast = _ms(lambda d=d: hsn_summary(d.scope), repeat)
-            slow = _ms(lambda naive=naive: hsn_summary(naive.scope), max(1, repeat // 3))
-            page = _ms(lambda query=query: geography(dashboard_for(company, query)), max(1, repeat // 3))
+            fast = timed(lambda d=d: hsn_summary(d.scope), repeat)
+            slow = timed(lambda naive=naive: hsn_summary(naive.scope), max(1, repeat // 3))
+            page = timed(lambda query=query: geography(dashboard_for(company, query)), max(1, repeat // 3))
             flag = "" if statistics.median(fast) <= TARGET_MEDIAN_MS else "  over target"
-            print(f"{name:28} {rows:>5} {statistics.median(fast):>11.0f} / {_p95(fast):>6.0f}    "
+            print(f"{name:28} {rows:>5} {statistics.median(fast):>11.0f} / {p95_of(fast):>6.0f}    "
                   f"{statistics.median(slow):>10.0f} {statistics.median(page):>20.0f}{flag}")  # fmt: skip
         transaction.set_rollback(True)
 

@@ -17,9 +17,10 @@ import argparse
 import os
 import statistics
 import sys
-import time
 from pathlib import Path
 from urllib.parse import parse_qsl
+
+from _timing import p95_of, timed
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
@@ -45,20 +46,6 @@ def _company():
     return Company.objects.only("schema_name", "subdomain", "currency", "fiscal_year_start_month", "timezone").get(
         subdomain="bench"
     )
-
-
-def _ms(work, repeat: int) -> list[float]:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        work()
-        times.append((time.perf_counter() - started) * 1000)
-    return times
-
-
-def _p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
 def page_work(company, query: str, from_lines: bool = False):
@@ -138,18 +125,18 @@ def run(selections: dict[str, str] | None = None, repeat: int = 7, raw_repeat: i
                         assert response.status_code == 200, (full, response.status_code)
 
                     fetch()  # warm, as a running server is
-                    times = _ms(fetch, repeat)
+                    times = timed(fetch, repeat)
                 else:
                     build = work(company, query)
                     build()
-                    times = _ms(build, repeat)
-                raw = statistics.median(_ms(work(company, query, True), raw_repeat)) if raw_repeat else None
+                    times = timed(build, repeat)
+                raw = statistics.median(timed(work(company, query, True), raw_repeat)) if raw_repeat else None
                 median = statistics.median(times)
                 ok = ok and median <= TARGET_MEDIAN_MS
                 ratio = f"{raw / median:6.1f}x" if raw else ""
                 raw_text = f"{raw:10.0f}" if raw else ""
                 flag = "" if median <= TARGET_MEDIAN_MS else "  over target"
-                print(f"{surface:18} {name:22} {median:8.1f} {_p95(times):8.1f} {raw_text:>10} {ratio:>7}{flag}")
+                print(f"{surface:18} {name:22} {median:8.1f} {p95_of(times):8.1f} {raw_text:>10} {ratio:>7}{flag}")
     print(f"target: median {TARGET_MEDIAN_MS} ms or less: {'met' if ok else 'NOT met'}")
     return ok
 

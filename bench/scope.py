@@ -20,8 +20,9 @@ import argparse
 import os
 import statistics
 import sys
-import time
 from pathlib import Path
+
+from _timing import p95_of, timed
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
@@ -47,22 +48,8 @@ def _company():
     )
 
 
-def _times(work, repeat: int) -> list[float]:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        work()
-        times.append((time.perf_counter() - started) * 1000)
-    return times
-
-
-def _p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-
-
 def _line(label: str, times: list[float]) -> str:
-    return f"{label:<34} median {statistics.median(times):8.1f} ms   p95 {_p95(times):8.1f} ms"
+    return f"{label:<34} median {statistics.median(times):8.1f} ms   p95 {p95_of(times):8.1f} ms"
 
 
 def run(pages: tuple[str, ...] = ("overview", "customers"), repeat: int = 9, raw_repeat: int = 1) -> dict:
@@ -99,16 +86,17 @@ def run(pages: tuple[str, ...] = ("overview", "customers"), repeat: int = 9, raw
             owner(), scoped()  # warm the caches both ways alike
             owner_times, scoped_times = [], []
             for _ in range(repeat):  # interleaved, so drift on a shared machine hits both alike
-                owner_times += _times(owner, 1)
-                scoped_times += _times(scoped, 1)
-            two = _times(lambda build=build: scoped(build, {"salesperson": [person, other]}), repeat)
-            naive = _times(lambda build=build: scoped(build, from_lines=True), raw_repeat)
+                owner_times += timed(owner, 1)
+                scoped_times += timed(scoped, 1)
+            two = timed(lambda build=build: scoped(build, {"salesperson": [person, other]}), repeat)
+            naive = timed(lambda build=build: scoped(build, from_lines=True), raw_repeat)
             ratio = statistics.median(scoped_times) / statistics.median(owner_times)
             print(f"\n{page}")
             print(_line("owner, ?salesperson chosen", owner_times))
             print(_line("scoped member (one salesperson)", scoped_times))
             print(_line("scoped member (two salespeople)", two))
-            print(_line("naive: scoped, from the lines", naive))
+            if naive:  # --raw-repeat 0 skips the naive way
+                print(_line("naive: scoped, from the lines", naive))
             print(f"{'scoped / owner':<34} {ratio:.2f}")
             results[page] = (statistics.median(owner_times), statistics.median(scoped_times), ratio)
     return results
